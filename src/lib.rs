@@ -1,0 +1,9 @@
+//! Baton: plan, follow, audit and rehearse peer training and peer mentoring programs.
+//!
+//! # Layout
+//!
+//! - [`domain`] (core): commands, events, rules and time. No IO.
+//! - [`store`] (shell): the append-only event log, on sled or in memory.
+
+pub mod domain;
+pub mod store;
