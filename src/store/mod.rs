@@ -1,1 +1,350 @@
-//! The event store.
+//! The event store: an append-only, hash-chained log of events, on sled or in memory.
+//!
+//! Everything Baton knows is an event in this log (see `DESIGN.md` §4 for the contract). Both
+//! implementations, [`SledStore`] (durable, on disk) and [`MemoryStore`] (tests and the
+//! simulator), implement [`EventStore`] and pass one shared contract test suite.
+//!
+//! Writes go through [`EventStore::append`], which checks, in this order: the request's own
+//! form, event ids (idempotency), expected versions (optimistic concurrency); then assigns
+//! `seq`, versions, `recorded_at` and hashes, and stores the whole batch atomically. Readers
+//! only ever see acknowledged events.
+
+pub mod canonical;
+mod dir;
+pub mod jsonl;
+mod log;
+mod memory;
+pub mod record;
+mod sled_store;
+pub mod subscribe;
+pub mod verify;
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::domain::Timestamp;
+
+pub use memory::MemoryStore;
+pub use record::{Hash, RecordedEvent, ZERO_HASH};
+pub use sled_store::{Durability, FsyncDurability, SledStore, StoreConfig};
+pub use subscribe::Subscription;
+
+/// The name of the organization's stream.
+pub const ORGANIZATION_STREAM: &str = "organization";
+
+/// The largest event accepted, in bytes of its stored record (envelope and data).
+///
+/// Keeping events small keeps sled from moving them into its separate blob files.
+pub const MAX_EVENT_BYTES: usize = 64 * 1024;
+
+/// The most events one append may carry.
+pub const MAX_BATCH_EVENTS: usize = 10_000;
+
+/// A source of "now" for the store. Injected so tests control `recorded_at`.
+pub trait Clock: Send + Sync + 'static {
+    /// The current time.
+    fn now(&self) -> Timestamp;
+}
+
+/// The operating system's clock.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::from_datetime(chrono::Utc::now())
+    }
+}
+
+/// An event to append.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewEvent {
+    /// Idempotency key. Derive it from the client's command id to make retries safe.
+    pub id: Uuid,
+    /// `organization` or `program-<slug>`.
+    pub stream: String,
+    /// Event type name, e.g. `SessionHeld`.
+    pub event_type: String,
+    /// Schema version of `data`.
+    pub schema: u32,
+    /// The event data: a JSON value without floats.
+    pub data: Value,
+    /// Business time; defaults to the store's `recorded_at`.
+    pub occurred_at: Option<Timestamp>,
+    /// Correlation id.
+    pub correlation_id: Option<Uuid>,
+    /// Causation id.
+    pub causation_id: Option<Uuid>,
+    /// Overrides the request's actor for this event (used when re-appending exported events,
+    /// so the audit keeps who originally wrote them).
+    pub actor: Option<String>,
+}
+
+impl NewEvent {
+    /// An event with a random id and no optional fields.
+    pub fn new(
+        stream: impl Into<String>,
+        event_type: impl Into<String>,
+        schema: u32,
+        data: Value,
+    ) -> NewEvent {
+        NewEvent {
+            id: Uuid::new_v4(),
+            stream: stream.into(),
+            event_type: event_type.into(),
+            schema,
+            data,
+            occurred_at: None,
+            correlation_id: None,
+            causation_id: None,
+            actor: None,
+        }
+    }
+
+    /// Sets the id.
+    pub fn with_id(mut self, id: Uuid) -> NewEvent {
+        self.id = id;
+        self
+    }
+
+    /// Sets the business time.
+    pub fn occurred_at(mut self, at: Timestamp) -> NewEvent {
+        self.occurred_at = Some(at);
+        self
+    }
+}
+
+/// A stream and the version the writer expects it to be at (0: the stream has no events).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExpectedVersion {
+    /// Stream name.
+    pub stream: String,
+    /// Expected current version.
+    pub version: u64,
+}
+
+/// One atomic append: any number of events on any number of streams.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppendRequest {
+    /// Who writes.
+    pub actor: String,
+    /// Version checks; an empty list means no check.
+    pub expected: Vec<ExpectedVersion>,
+    /// The events, in order.
+    pub events: Vec<NewEvent>,
+}
+
+impl AppendRequest {
+    /// A request without version checks.
+    pub fn new(actor: impl Into<String>, events: Vec<NewEvent>) -> AppendRequest {
+        AppendRequest {
+            actor: actor.into(),
+            expected: Vec::new(),
+            events,
+        }
+    }
+
+    /// Adds a version check.
+    pub fn expect(mut self, stream: impl Into<String>, version: u64) -> AppendRequest {
+        self.expected.push(ExpectedVersion {
+            stream: stream.into(),
+            version,
+        });
+        self
+    }
+}
+
+/// Where one appended event landed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppendedEvent {
+    /// Global position.
+    pub seq: u64,
+    /// Stream.
+    pub stream: String,
+    /// Position in the stream.
+    pub version: u64,
+    /// Event id.
+    pub id: Uuid,
+}
+
+/// The result of an append.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Appended {
+    /// Each event's position, in request order.
+    pub events: Vec<AppendedEvent>,
+    /// True when every event was already stored (an idempotent retry): nothing was written.
+    pub duplicate: bool,
+}
+
+impl Appended {
+    /// The highest seq of the batch.
+    pub fn last_seq(&self) -> u64 {
+        self.events.iter().map(|e| e.seq).max().unwrap_or(0)
+    }
+}
+
+/// The log's tip.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LogHead {
+    /// Last acknowledged seq (0 when empty).
+    pub last_seq: u64,
+    /// Hash of that event (zeros when empty).
+    pub head_hash: Hash,
+}
+
+/// Everything that can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// An expected version did not match. Carries every checked stream's actual version.
+    #[error("version conflict: expected {}, but the log has {}", fmt_versions(.expected), fmt_versions(.actual))]
+    Conflict {
+        /// What the writer expected.
+        expected: Vec<(String, u64)>,
+        /// What the log holds.
+        actual: Vec<(String, u64)>,
+    },
+    /// An event id is already stored with other content, or a batch is only partly stored.
+    #[error("event id {id} reused: {reason}")]
+    IdReused {
+        /// The id.
+        id: Uuid,
+        /// Why it is not an identical retry.
+        reason: String,
+    },
+    /// The request is malformed.
+    #[error("invalid append: {field}: {message}")]
+    Invalid {
+        /// The offending field, like `events[2].stream`.
+        field: String,
+        /// What was expected.
+        message: String,
+    },
+    /// A directory that is not a baton store.
+    #[error("{path} is not a baton store (it is not empty and has no BATON_STORE marker); refusing to touch it")]
+    NotAStore {
+        /// The directory.
+        path: String,
+    },
+    /// Another process holds the store.
+    #[error("store {path} is in use by {}", .pid.map(|p| format!("pid {p}")).unwrap_or_else(|| "another process".into()))]
+    InUse {
+        /// The directory.
+        path: String,
+        /// The holder, when known.
+        pid: Option<u32>,
+    },
+    /// The store is damaged: truncated, corrupt, or unreadable.
+    #[error("store {path} is damaged: {detail}. Restore it from a backup (`baton export` output) with `baton import`")]
+    Damaged {
+        /// The directory.
+        path: String,
+        /// What is wrong.
+        detail: String,
+    },
+    /// A restore was attempted into a store that already has events.
+    #[error("the store already holds {events} events: a restore needs an empty store (use --append to add events)")]
+    NotEmpty {
+        /// How many events it holds.
+        events: u64,
+    },
+    /// No such event.
+    #[error("no event with seq {0}")]
+    NoSuchEvent(u64),
+    /// An IO error.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The store was closed, or its writer stopped after an earlier failure.
+    #[error("the store is closed: {0}")]
+    Closed(String),
+}
+
+fn fmt_versions(v: &[(String, u64)]) -> String {
+    v.iter()
+        .map(|(s, n)| format!("{s}@{n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl StoreError {
+    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> StoreError {
+        StoreError::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+/// A boxed iterator over stored events.
+pub type EventIter<'a> = Box<dyn Iterator<Item = Result<RecordedEvent, StoreError>> + 'a>;
+
+/// The event log. Implemented on sled ([`SledStore`]) and in memory ([`MemoryStore`]).
+pub trait EventStore: Send + Sync {
+    /// Appends a batch atomically; returns only once it is durable (for durable stores).
+    fn append(&self, request: AppendRequest) -> Result<Appended, StoreError>;
+
+    /// Iterates acknowledged events with `seq >= from_seq`, in order.
+    fn iter_from(&self, from_seq: u64) -> EventIter<'_>;
+
+    /// Reads one stream's events with `version >= from_version`, in order.
+    fn read_stream(
+        &self,
+        stream: &str,
+        from_version: u64,
+    ) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// Reads one event.
+    fn get(&self, seq: u64) -> Result<RecordedEvent, StoreError>;
+
+    /// The current version of a stream (0 when it has no events).
+    fn stream_version(&self, stream: &str) -> u64;
+
+    /// Every stream with its current version, sorted by name.
+    fn streams(&self) -> Vec<(String, u64)>;
+
+    /// The last acknowledged seq and its hash.
+    fn head(&self) -> LogHead;
+
+    /// Replaces an event's data with a redaction marker (erasure of personal data).
+    /// The chain stays valid because it covers `data_hash`, not `data`.
+    fn redact(&self, seq: u64, by: &str, reason: &str) -> Result<(), StoreError>;
+
+    /// Stores verified records as they are (seq, times, hashes), into an empty store.
+    fn restore(&self, records: Vec<RecordedEvent>) -> Result<(), StoreError>;
+
+    /// A receiver that is told the last acknowledged seq after every commit.
+    fn notifier(&self) -> tokio::sync::broadcast::Receiver<u64>;
+
+    /// Reads a range of events into a vector.
+    fn read_all(&self, from_seq: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.iter_from(from_seq).take(limit).collect()
+    }
+}
+
+/// Subscribes to the log from `after_seq`: catch-up, then live. See [`Subscription`].
+pub fn subscribe(store: Arc<dyn EventStore>, after_seq: u64) -> Subscription {
+    Subscription::new(store, after_seq)
+}
+
+/// Whether a stream name is valid: `organization` or `program-<slug>` with slug `[a-z0-9-]{1,64}`.
+pub fn is_valid_stream(name: &str) -> bool {
+    if name == ORGANIZATION_STREAM {
+        return true;
+    }
+    match name.strip_prefix("program-") {
+        Some(slug) => {
+            (1..=64).contains(&slug.len())
+                && slug
+                    .bytes()
+                    .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-'))
+        }
+        None => false,
+    }
+}

@@ -1,0 +1,435 @@
+//! The append logic both stores share: validation, idempotency, version checks, and assigning
+//! seq, versions, times and hashes. The stores differ only in where the records go.
+
+use std::collections::{HashMap, HashSet};
+
+use uuid::Uuid;
+
+use super::record::{blake3_of, Envelope, Hash, RecordedEvent, ZERO_HASH};
+use super::{
+    canonical, is_valid_stream, AppendRequest, Appended, AppendedEvent, StoreError,
+    MAX_BATCH_EVENTS, MAX_EVENT_BYTES,
+};
+use crate::domain::Timestamp;
+
+/// An append request, checked and canonicalized (done on the caller's thread, so that hashing
+/// data runs in parallel and the single writer only chains headers).
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    pub actor: String,
+    pub expected: Vec<(String, u64)>,
+    pub events: Vec<PreparedEvent>,
+}
+
+#[derive(Debug)]
+pub(crate) struct PreparedEvent {
+    pub id: Uuid,
+    pub stream: String,
+    pub event_type: String,
+    pub schema: u32,
+    pub data: Vec<u8>,
+    pub data_hash: Hash,
+    pub occurred_at: Option<Timestamp>,
+    pub correlation_id: Option<Uuid>,
+    pub causation_id: Option<Uuid>,
+    pub actor: Option<String>,
+    /// What makes a retry "identical": stream, type, schema, data, occurred_at (as given),
+    /// correlation and causation ids. Not the actor, not the store's times.
+    pub fingerprint: Hash,
+}
+
+fn invalid(field: impl Into<String>, message: impl Into<String>) -> StoreError {
+    StoreError::Invalid {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// Checks a request's form and computes canonical data, data hashes and fingerprints.
+pub(crate) fn prepare(request: AppendRequest) -> Result<Prepared, StoreError> {
+    if request.events.is_empty() {
+        return Err(invalid("events", "expected at least one event"));
+    }
+    if request.events.len() > MAX_BATCH_EVENTS {
+        return Err(invalid(
+            "events",
+            format!(
+                "expected at most {MAX_BATCH_EVENTS} events in one append, got {}",
+                request.events.len()
+            ),
+        ));
+    }
+    if request.actor.is_empty() || request.actor.len() > 256 {
+        return Err(invalid("actor", "expected a name of 1 to 256 bytes"));
+    }
+    let mut expected = Vec::with_capacity(request.expected.len());
+    let mut seen_streams = HashSet::new();
+    for (i, e) in request.expected.iter().enumerate() {
+        if !is_valid_stream(&e.stream) {
+            return Err(invalid(
+                format!("expected[{i}].stream"),
+                format!(
+                    "{:?} is not `organization` or `program-<slug>` with slug [a-z0-9-]{{1,64}}",
+                    e.stream
+                ),
+            ));
+        }
+        if !seen_streams.insert(e.stream.as_str()) {
+            return Err(invalid(
+                format!("expected[{i}].stream"),
+                format!("{:?} is listed twice", e.stream),
+            ));
+        }
+        expected.push((e.stream.clone(), e.version));
+    }
+    let mut ids = HashSet::new();
+    let mut events = Vec::with_capacity(request.events.len());
+    for (i, ev) in request.events.into_iter().enumerate() {
+        let at = |f: &str| format!("events[{i}].{f}");
+        if ev.id.is_nil() || !ids.insert(ev.id) {
+            return Err(invalid(
+                at("id"),
+                format!("{} is nil or repeated within the batch", ev.id),
+            ));
+        }
+        if !is_valid_stream(&ev.stream) {
+            return Err(invalid(
+                at("stream"),
+                format!(
+                    "{:?} is not `organization` or `program-<slug>` with slug [a-z0-9-]{{1,64}}",
+                    ev.stream
+                ),
+            ));
+        }
+        if ev.event_type.is_empty()
+            || ev.event_type.len() > 128
+            || !ev
+                .event_type
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+        {
+            return Err(invalid(
+                at("type"),
+                format!(
+                    "{:?} is not a name of 1 to 128 letters, digits, `_` or `.`",
+                    ev.event_type
+                ),
+            ));
+        }
+        if ev.schema == 0 {
+            return Err(invalid(
+                at("schema"),
+                "expected a schema version of at least 1",
+            ));
+        }
+        if super::record::is_redaction_marker(&ev.data) {
+            return Err(invalid(
+                at("data"),
+                "the `$redacted` marker is reserved for erasure",
+            ));
+        }
+        let data = canonical::to_vec(&ev.data).map_err(|e| invalid(at("data"), e.to_string()))?;
+        if let Some(actor) = &ev.actor {
+            if actor.is_empty() || actor.len() > 256 {
+                return Err(invalid(at("actor"), "expected a name of 1 to 256 bytes"));
+            }
+        }
+        let actor_len = ev.actor.as_ref().unwrap_or(&request.actor).len();
+        let size = 182 + 6 + ev.stream.len() + ev.event_type.len() + actor_len + data.len();
+        if size > MAX_EVENT_BYTES {
+            return Err(invalid(
+                at("data"),
+                format!("event of {size} bytes exceeds the limit of {MAX_EVENT_BYTES} bytes"),
+            ));
+        }
+        let data_hash = blake3_of(&data);
+        let fingerprint = fingerprint(
+            &ev.stream,
+            &ev.event_type,
+            ev.schema,
+            &data_hash,
+            ev.occurred_at,
+            ev.correlation_id,
+            ev.causation_id,
+        );
+        events.push(PreparedEvent {
+            id: ev.id,
+            stream: ev.stream,
+            event_type: ev.event_type,
+            schema: ev.schema,
+            data,
+            data_hash,
+            occurred_at: ev.occurred_at,
+            correlation_id: ev.correlation_id,
+            causation_id: ev.causation_id,
+            actor: ev.actor,
+            fingerprint,
+        });
+    }
+    Ok(Prepared {
+        actor: request.actor,
+        expected,
+        events,
+    })
+}
+
+/// The content of an event that an identical retry must repeat: stream, type, schema, data,
+/// `occurred_at` when the writer gave one, correlation and causation ids.
+pub(crate) fn fingerprint(
+    stream: &str,
+    event_type: &str,
+    schema: u32,
+    data_hash: &Hash,
+    occurred_at: Option<Timestamp>,
+    correlation_id: Option<Uuid>,
+    causation_id: Option<Uuid>,
+) -> Hash {
+    let mut fp = blake3::Hasher::new();
+    fp.update(stream.as_bytes())
+        .update(&[0])
+        .update(event_type.as_bytes())
+        .update(&[0]);
+    fp.update(&schema.to_be_bytes()).update(data_hash);
+    match occurred_at {
+        Some(t) => fp.update(&[1]).update(&t.as_micros().to_be_bytes()),
+        None => fp.update(&[0]),
+    };
+    for id in [correlation_id, causation_id] {
+        match id {
+            Some(id) => fp.update(&[1]).update(id.as_bytes()),
+            None => fp.update(&[0]),
+        };
+    }
+    *fp.finalize().as_bytes()
+}
+
+/// The fingerprint of a stored event. A stored event whose `occurred_at` equals its
+/// `recorded_at` is taken to have had no explicit business time.
+pub(crate) fn fingerprint_of(ev: &RecordedEvent) -> Hash {
+    let occurred = (ev.occurred_at() != ev.recorded_at()).then(|| ev.occurred_at());
+    fingerprint(
+        ev.stream(),
+        ev.event_type(),
+        ev.schema(),
+        &ev.data_hash(),
+        occurred,
+        ev.correlation_id(),
+        ev.causation_id(),
+    )
+}
+
+/// What the id index holds for one event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct IdEntry {
+    pub seq: u64,
+    pub fingerprint: Hash,
+}
+
+impl IdEntry {
+    pub fn encode(&self) -> [u8; 40] {
+        let mut out = [0u8; 40];
+        out[..8].copy_from_slice(&self.seq.to_be_bytes());
+        out[8..].copy_from_slice(&self.fingerprint);
+        out
+    }
+
+    pub fn decode(bytes: &[u8]) -> Option<IdEntry> {
+        if bytes.len() != 40 {
+            return None;
+        }
+        let mut seq = [0u8; 8];
+        seq.copy_from_slice(&bytes[..8]);
+        let mut fingerprint = [0u8; 32];
+        fingerprint.copy_from_slice(&bytes[8..]);
+        Some(IdEntry {
+            seq: u64::from_be_bytes(seq),
+            fingerprint,
+        })
+    }
+}
+
+/// What the writer keeps in memory about the log's tip.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Head {
+    pub last_seq: u64,
+    pub head_hash: Hash,
+    pub last_recorded: Option<Timestamp>,
+    pub streams: HashMap<String, u64>,
+}
+
+/// How to put a [`Head`] back if a planned write fails to commit.
+#[derive(Debug)]
+pub(crate) struct Undo {
+    last_seq: u64,
+    head_hash: Hash,
+    last_recorded: Option<Timestamp>,
+    streams: Vec<(String, Option<u64>)>,
+}
+
+impl Head {
+    pub fn undo(&mut self, undo: Undo) {
+        self.last_seq = undo.last_seq;
+        self.head_hash = undo.head_hash;
+        self.last_recorded = undo.last_recorded;
+        for (stream, version) in undo.streams.into_iter().rev() {
+            match version {
+                Some(v) => self.streams.insert(stream, v),
+                None => self.streams.remove(&stream),
+            };
+        }
+    }
+
+    /// Moves the head over an already-built record (restore, reopen).
+    pub fn advance(&mut self, ev: &RecordedEvent) {
+        self.last_seq = ev.seq();
+        self.head_hash = ev.hash();
+        self.last_recorded = Some(ev.recorded_at());
+        self.streams.insert(ev.stream().to_string(), ev.version());
+    }
+}
+
+/// Read access the planner needs: ids (including those of the same commit group) and events.
+pub(crate) trait LogView {
+    fn lookup_id(&self, id: &Uuid) -> Result<Option<IdEntry>, StoreError>;
+    fn event(&self, seq: u64) -> Result<RecordedEvent, StoreError>;
+}
+
+/// What to do with one request.
+pub(crate) enum Plan {
+    /// Every event is already stored identically: answer with the original result.
+    Duplicate(Appended),
+    /// New records to store.
+    Write {
+        records: Vec<(RecordedEvent, IdEntry)>,
+        appended: Appended,
+        undo: Undo,
+    },
+}
+
+/// Decides one request against the head: ids first, then versions, then assigns positions.
+/// On `Write`, the head has already moved; call [`Head::undo`] if the commit fails.
+pub(crate) fn plan(
+    head: &mut Head,
+    req: &Prepared,
+    now: Timestamp,
+    view: &dyn LogView,
+) -> Result<Plan, StoreError> {
+    // 1. Idempotency: ids are checked before versions.
+    let mut found = Vec::new();
+    let mut missing = None;
+    for ev in &req.events {
+        match view.lookup_id(&ev.id)? {
+            Some(entry) => found.push((ev, entry)),
+            None => missing = missing.or(Some(ev.id)),
+        }
+    }
+    if let Some((ev, entry)) = found.first() {
+        if let Some(missing) = missing {
+            return Err(StoreError::IdReused {
+                id: ev.id,
+                reason: format!("it is stored at seq {}, but id {missing} of the same batch is not: the batch is only partly stored", entry.seq),
+            });
+        }
+        let mut events = Vec::with_capacity(found.len());
+        for (ev, entry) in &found {
+            if entry.fingerprint != ev.fingerprint {
+                return Err(StoreError::IdReused {
+                    id: ev.id,
+                    reason: format!("it is stored at seq {} with different content", entry.seq),
+                });
+            }
+            let stored = view.event(entry.seq)?;
+            events.push(AppendedEvent {
+                seq: stored.seq(),
+                stream: stored.stream().to_string(),
+                version: stored.version(),
+                id: ev.id,
+            });
+        }
+        return Ok(Plan::Duplicate(Appended {
+            events,
+            duplicate: true,
+        }));
+    }
+
+    // 2. Optimistic concurrency.
+    let actual: Vec<(String, u64)> = req
+        .expected
+        .iter()
+        .map(|(s, _)| (s.clone(), head.streams.get(s).copied().unwrap_or(0)))
+        .collect();
+    if actual.iter().zip(&req.expected).any(|(a, e)| a.1 != e.1) {
+        return Err(StoreError::Conflict {
+            expected: req.expected.clone(),
+            actual,
+        });
+    }
+
+    // 3. Assign positions, times and hashes.
+    let mut undo = Undo {
+        last_seq: head.last_seq,
+        head_hash: head.head_hash,
+        last_recorded: head.last_recorded,
+        streams: Vec::new(),
+    };
+    let recorded_at = match head.last_recorded {
+        Some(last) if last > now => last,
+        _ => now,
+    };
+    let mut records = Vec::with_capacity(req.events.len());
+    let mut appended = Vec::with_capacity(req.events.len());
+    for ev in &req.events {
+        let previous = head.streams.get(&ev.stream).copied();
+        undo.streams.push((ev.stream.clone(), previous));
+        let version = previous.unwrap_or(0) + 1;
+        let seq = head.last_seq + 1;
+        let env = Envelope {
+            seq,
+            stream: &ev.stream,
+            version,
+            id: ev.id,
+            event_type: &ev.event_type,
+            schema: ev.schema,
+            recorded_at,
+            occurred_at: ev.occurred_at.unwrap_or(recorded_at),
+            actor: ev.actor.as_deref().unwrap_or(&req.actor),
+            correlation_id: ev.correlation_id,
+            causation_id: ev.causation_id,
+            data: &ev.data,
+            redacted: false,
+            data_hash: ev.data_hash,
+            prev_hash: if seq == 1 { ZERO_HASH } else { head.head_hash },
+        };
+        let hash = env.compute_hash();
+        let record =
+            RecordedEvent::from_bytes(env.encode(&hash)).map_err(|e| StoreError::Damaged {
+                path: String::new(),
+                detail: e.0,
+            })?;
+        head.last_seq = seq;
+        head.head_hash = hash;
+        head.streams.insert(ev.stream.clone(), version);
+        records.push((
+            record,
+            IdEntry {
+                seq,
+                fingerprint: ev.fingerprint,
+            },
+        ));
+        appended.push(AppendedEvent {
+            seq,
+            stream: ev.stream.clone(),
+            version,
+            id: ev.id,
+        });
+    }
+    head.last_recorded = Some(recorded_at);
+    Ok(Plan::Write {
+        records,
+        appended: Appended {
+            events: appended,
+            duplicate: false,
+        },
+        undo,
+    })
+}

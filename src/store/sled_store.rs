@@ -1,0 +1,809 @@
+//! The durable event store on sled.
+//!
+//! # Layout in sled
+//!
+//! One tree (sled's default), so that one `Batch` makes a whole commit atomic:
+//!
+//! | key | value |
+//! |---|---|
+//! | `E` seq (u64 BE) | the event's binary record ([`RecordedEvent`]) |
+//! | `S` stream `0x00` version (u64 BE) | seq (u64 BE) |
+//! | `H` stream | the stream's version (u64 BE) |
+//! | `I` event id (16 bytes) | seq (u64 BE) and the content fingerprint (32 bytes) |
+//!
+//! # Writing
+//!
+//! A single writer thread owns the log's head (last seq, head hash, stream versions). Callers
+//! check and canonicalize their request, send it, and wait. The writer takes every request
+//! waiting in its queue (group commit), plans each in order (ids, then versions, then
+//! positions), writes one atomic batch, makes it durable once ([`Durability`]: sled `flush`
+//! plus fsync of sled's files and directory), writes the fsynced high-water mark, and only then
+//! answers every request of the group and notifies subscribers. Readers never see events past
+//! the last durable seq.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Mutex, RwLock};
+use std::thread::JoinHandle;
+
+use tokio::sync::{broadcast, oneshot};
+use uuid::Uuid;
+
+use super::dir::{HighWater, StoreDir};
+use super::log::{self, Head, IdEntry, LogView, Plan, Prepared};
+use super::record::RecordedEvent;
+use super::{
+    AppendRequest, Appended, Clock, EventIter, EventStore, LogHead, StoreError, SystemClock,
+};
+
+/// The step that makes a written batch durable before it is acknowledged.
+///
+/// Injectable so that a test can prove it ran before each acknowledgement. `last_seq` is the
+/// highest seq the batch holds.
+pub trait Durability: Send + Sync + 'static {
+    /// Makes everything written to `db` so far durable.
+    fn make_durable(&self, db: &sled::Db, sled_dir: &Path, last_seq: u64) -> std::io::Result<()>;
+}
+
+/// The real thing: sled `flush` (which uses `sync_file_range` on Linux, not enough on its own)
+/// followed by `fsync` of every file in sled's directory and of the directory itself.
+#[derive(Debug, Default)]
+pub struct FsyncDurability;
+
+impl Durability for FsyncDurability {
+    fn make_durable(&self, db: &sled::Db, sled_dir: &Path, _last_seq: u64) -> std::io::Result<()> {
+        db.flush().map_err(std::io::Error::other)?;
+        sync_tree(sled_dir)
+    }
+}
+
+fn sync_tree(dir: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            sync_tree(&entry.path())?;
+        } else if kind.is_file() {
+            File::open(entry.path())?.sync_all()?;
+        }
+    }
+    File::open(dir)?.sync_all()
+}
+
+/// How to open a [`SledStore`].
+#[derive(Clone)]
+pub struct StoreConfig {
+    /// The store clock (`recorded_at`).
+    pub clock: Arc<dyn Clock>,
+    /// The durability step.
+    pub durability: Arc<dyn Durability>,
+    /// Create the store when the directory is missing or empty.
+    pub create: bool,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            clock: Arc::new(SystemClock),
+            durability: Arc::new(FsyncDurability),
+            create: true,
+        }
+    }
+}
+
+/// sled's segment size. Events are at most 64 KiB and sled splits a leaf above 16 entries, so
+/// a leaf is at most ~1.1 MiB; sled moves an item to its separate blob files when it exceeds a
+/// quarter of a segment, hence 8 MiB segments keep every event inline (a test checks it).
+const SEGMENT_SIZE: usize = 8 << 20;
+
+/// The durable event store.
+pub struct SledStore {
+    shared: Arc<Shared>,
+    /// Why: dropping the sender stops the writer; the handle lets `Drop` wait for it.
+    tx: Mutex<Option<mpsc::Sender<Request>>>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+}
+
+/// State readers share with the writer.
+struct Shared {
+    db: sled::Db,
+    path: PathBuf,
+    /// Why: readers never see events that are not yet durable.
+    durable_seq: AtomicU64,
+    /// Committed tip and stream versions, updated by the writer after each durable commit.
+    /// A std lock: never held across an `.await`.
+    committed: RwLock<Committed>,
+    notify: broadcast::Sender<u64>,
+}
+
+struct Committed {
+    head: LogHead,
+    streams: HashMap<String, u64>,
+}
+
+enum Request {
+    Append(Prepared, oneshot::Sender<Result<Appended, StoreError>>),
+    Redact {
+        seq: u64,
+        by: String,
+        reason: String,
+        reply: oneshot::Sender<Result<(), StoreError>>,
+    },
+    Restore(Vec<RecordedEvent>, oneshot::Sender<Result<(), StoreError>>),
+}
+
+fn e_key(seq: u64) -> [u8; 9] {
+    let mut k = [b'E'; 9];
+    k[1..].copy_from_slice(&seq.to_be_bytes());
+    k
+}
+
+fn s_key(stream: &str, version: u64) -> Vec<u8> {
+    let mut k = Vec::with_capacity(stream.len() + 10);
+    k.push(b'S');
+    k.extend_from_slice(stream.as_bytes());
+    k.push(0);
+    k.extend_from_slice(&version.to_be_bytes());
+    k
+}
+
+fn h_key(stream: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(stream.len() + 1);
+    k.push(b'H');
+    k.extend_from_slice(stream.as_bytes());
+    k
+}
+
+fn i_key(id: &Uuid) -> [u8; 17] {
+    let mut k = [b'I'; 17];
+    k[1..].copy_from_slice(id.as_bytes());
+    k
+}
+
+fn be_u64(bytes: &[u8]) -> Option<u64> {
+    bytes.try_into().ok().map(u64::from_be_bytes)
+}
+
+impl SledStore {
+    /// Opens (or creates) the store in `path` with the system clock and real fsync.
+    pub fn open(path: impl AsRef<Path>) -> Result<SledStore, StoreError> {
+        SledStore::open_with(path, StoreConfig::default())
+    }
+
+    /// Opens the store with an explicit configuration.
+    pub fn open_with(path: impl AsRef<Path>, config: StoreConfig) -> Result<SledStore, StoreError> {
+        let path = path.as_ref();
+        let shown = path.display().to_string();
+        let mut dir = StoreDir::open(path, config.create)?;
+        let sled_path = dir.sled_path();
+        let damaged = |detail: String| StoreError::Damaged {
+            path: shown.clone(),
+            detail,
+        };
+
+        let sled_config = sled::Config::new()
+            .path(&sled_path)
+            .segment_size(SEGMENT_SIZE)
+            .flush_every_ms(None)
+            .mode(sled::Mode::HighThroughput);
+        // sled can panic on a damaged file: contain it and report the store as damaged.
+        let db = match catch_unwind(AssertUnwindSafe(|| sled_config.open())) {
+            Ok(Ok(db)) => db,
+            Ok(Err(e)) => return Err(damaged(format!("sled cannot open it: {e}"))),
+            Err(panic) => {
+                return Err(damaged(format!(
+                    "sled panicked while opening it: {}",
+                    panic_text(&panic)
+                )))
+            }
+        };
+        let loaded = catch_unwind(AssertUnwindSafe(|| load_head(&db)));
+        let head = match loaded {
+            Ok(Ok(head)) => head,
+            Ok(Err(detail)) => return Err(damaged(detail)),
+            Err(panic) => {
+                return Err(damaged(format!(
+                    "sled panicked while reading it: {}",
+                    panic_text(&panic)
+                )))
+            }
+        };
+        let hw = dir.read_high_water()?;
+        if head.last_seq < hw.seq {
+            return Err(damaged(format!(
+                "it holds events up to seq {} but seq {} was acknowledged (high-water mark): the store is truncated",
+                head.last_seq, hw.seq
+            )));
+        }
+        if hw.seq > 0 {
+            let at_mark = db
+                .get(e_key(hw.seq))
+                .map_err(|e| damaged(format!("reading seq {}: {e}", hw.seq)))?
+                .ok_or_else(|| {
+                    damaged(format!("seq {} (the high-water mark) is missing", hw.seq))
+                })?;
+            let record = RecordedEvent::from_bytes(&*at_mark)
+                .map_err(|e| damaged(format!("seq {}: {e}", hw.seq)))?;
+            if record.hash() != hw.hash {
+                return Err(damaged(format!(
+                    "the event at seq {} does not have the acknowledged hash",
+                    hw.seq
+                )));
+            }
+        }
+        if head.last_seq > hw.seq {
+            // Written and flushed, but the crash came before the acknowledgement: keep them.
+            config
+                .durability
+                .make_durable(&db, &sled_path, head.last_seq)
+                .map_err(|e| StoreError::io("syncing the store", e))?;
+            dir.write_high_water(HighWater {
+                seq: head.last_seq,
+                hash: head.head_hash,
+            })?;
+        }
+
+        let shared = Arc::new(Shared {
+            db: db.clone(),
+            path: path.to_path_buf(),
+            durable_seq: AtomicU64::new(head.last_seq),
+            committed: RwLock::new(Committed {
+                head: LogHead {
+                    last_seq: head.last_seq,
+                    head_hash: head.head_hash,
+                },
+                streams: head.streams.clone(),
+            }),
+            notify: broadcast::channel(1024).0,
+        });
+        let (tx, rx) = mpsc::channel();
+        let writer = Writer {
+            shared: shared.clone(),
+            dir,
+            head,
+            clock: config.clock,
+            durability: config.durability,
+            sled_path,
+            failed: None,
+        };
+        let handle = std::thread::Builder::new()
+            .name("baton-writer".into())
+            .spawn(move || writer.run(rx))
+            .map_err(|e| StoreError::io("starting the writer thread", e))?;
+        Ok(SledStore {
+            shared,
+            tx: Mutex::new(Some(tx)),
+            writer: Mutex::new(Some(handle)),
+        })
+    }
+
+    /// The store directory.
+    pub fn path(&self) -> &Path {
+        &self.shared.path
+    }
+
+    /// The sled database, for integrity checks of its indexes.
+    pub(crate) fn db(&self) -> &sled::Db {
+        &self.shared.db
+    }
+
+    fn send(&self, request: Request) -> Result<(), StoreError> {
+        let tx = self.tx.lock().unwrap_or_else(|p| p.into_inner());
+        match tx.as_ref() {
+            Some(tx) => tx
+                .send(request)
+                .map_err(|_| StoreError::Closed("the writer has stopped".into())),
+            None => Err(StoreError::Closed("the store was closed".into())),
+        }
+    }
+
+    fn committed(&self) -> std::sync::RwLockReadGuard<'_, Committed> {
+        self.shared
+            .committed
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Appends without blocking the async runtime's thread: waits on the reply asynchronously.
+    pub async fn append_async(&self, request: AppendRequest) -> Result<Appended, StoreError> {
+        let prepared = log::prepare(request)?;
+        let (reply, rx) = oneshot::channel();
+        self.send(Request::Append(prepared, reply))?;
+        rx.await
+            .map_err(|_| StoreError::Closed("the writer stopped before answering".into()))?
+    }
+
+    /// Stops the writer after it has answered everything queued, and closes the store.
+    pub fn close(&self) {
+        self.tx.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(handle) = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+impl Drop for SledStore {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+/// Rebuilds the head from sled: the last event and every stream's version.
+fn load_head(db: &sled::Db) -> Result<Head, String> {
+    let mut head = Head::default();
+    if let Some(last) = db.scan_prefix(b"E").next_back() {
+        let (key, value) = last.map_err(|e| format!("reading the last event: {e}"))?;
+        let seq = be_u64(&key[1..]).ok_or("bad event key")?;
+        let record = RecordedEvent::from_bytes(&*value).map_err(|e| format!("seq {seq}: {e}"))?;
+        if record.seq() != seq {
+            return Err(format!(
+                "the event stored under seq {seq} says it is seq {}",
+                record.seq()
+            ));
+        }
+        head.last_seq = seq;
+        head.head_hash = record.hash();
+        head.last_recorded = Some(record.recorded_at());
+    }
+    for item in db.scan_prefix(b"H") {
+        let (key, value) = item.map_err(|e| format!("reading stream heads: {e}"))?;
+        let stream = String::from_utf8(key[1..].to_vec())
+            .map_err(|_| "a stream name is not UTF-8".to_string())?;
+        let version =
+            be_u64(&value).ok_or_else(|| format!("the version of stream {stream} is corrupt"))?;
+        head.streams.insert(stream, version);
+    }
+    Ok(head)
+}
+
+struct Writer {
+    shared: Arc<Shared>,
+    dir: StoreDir,
+    head: Head,
+    clock: Arc<dyn Clock>,
+    durability: Arc<dyn Durability>,
+    sled_path: PathBuf,
+    /// Set when a commit could not be made durable: the store refuses further writes, since
+    /// sled may hold a batch that was never acknowledged. Reopening recovers.
+    failed: Option<String>,
+}
+
+/// The writer's view for planning: this group's pending writes over what sled holds.
+struct GroupView<'a> {
+    db: &'a sled::Db,
+    ids: &'a HashMap<Uuid, IdEntry>,
+    events: &'a HashMap<u64, RecordedEvent>,
+}
+
+impl LogView for GroupView<'_> {
+    fn lookup_id(&self, id: &Uuid) -> Result<Option<IdEntry>, StoreError> {
+        if let Some(entry) = self.ids.get(id) {
+            return Ok(Some(*entry));
+        }
+        match self.db.get(i_key(id)) {
+            Ok(Some(v)) => IdEntry::decode(&v)
+                .map(Some)
+                .ok_or_else(|| StoreError::Damaged {
+                    path: String::new(),
+                    detail: format!("the index entry of id {id} is corrupt"),
+                }),
+            Ok(None) => Ok(None),
+            Err(e) => Err(StoreError::io(
+                "reading the id index",
+                std::io::Error::other(e),
+            )),
+        }
+    }
+
+    fn event(&self, seq: u64) -> Result<RecordedEvent, StoreError> {
+        if let Some(ev) = self.events.get(&seq) {
+            return Ok(ev.clone());
+        }
+        read_event(self.db, seq)
+    }
+}
+
+fn read_event(db: &sled::Db, seq: u64) -> Result<RecordedEvent, StoreError> {
+    match db.get(e_key(seq)) {
+        Ok(Some(v)) => RecordedEvent::from_bytes(&*v).map_err(|e| StoreError::Damaged {
+            path: String::new(),
+            detail: format!("seq {seq}: {e}"),
+        }),
+        Ok(None) => Err(StoreError::NoSuchEvent(seq)),
+        Err(e) => Err(StoreError::io(
+            format!("reading seq {seq}"),
+            std::io::Error::other(e),
+        )),
+    }
+}
+
+enum Reply {
+    Append(
+        oneshot::Sender<Result<Appended, StoreError>>,
+        Result<Appended, StoreError>,
+        bool,
+    ),
+    Unit(
+        oneshot::Sender<Result<(), StoreError>>,
+        Result<(), StoreError>,
+        bool,
+    ),
+}
+
+impl Writer {
+    fn run(mut self, rx: mpsc::Receiver<Request>) {
+        while let Ok(first) = rx.recv() {
+            let mut group = vec![first];
+            while group.len() < 1024 {
+                match rx.try_recv() {
+                    Ok(request) => group.push(request),
+                    Err(_) => break,
+                }
+            }
+            self.commit(group);
+        }
+    }
+
+    fn commit(&mut self, group: Vec<Request>) {
+        let now = self.clock.now();
+        let mut batch = sled::Batch::default();
+        let mut wrote = false;
+        let mut ids = HashMap::new();
+        let mut events = HashMap::new();
+        let mut undos = Vec::new();
+        let mut touched: Vec<String> = Vec::new();
+        let mut replies = Vec::with_capacity(group.len());
+        for request in group {
+            if let Some(reason) = &self.failed {
+                let err = || {
+                    StoreError::Closed(format!(
+                        "an earlier commit failed ({reason}); reopen the store"
+                    ))
+                };
+                match request {
+                    Request::Append(_, reply) => {
+                        replies.push(Reply::Append(reply, Err(err()), false))
+                    }
+                    Request::Redact { reply, .. } | Request::Restore(_, reply) => {
+                        replies.push(Reply::Unit(reply, Err(err()), false))
+                    }
+                }
+                continue;
+            }
+            match request {
+                Request::Append(prepared, reply) => {
+                    let view = GroupView {
+                        db: &self.shared.db,
+                        ids: &ids,
+                        events: &events,
+                    };
+                    match log::plan(&mut self.head, &prepared, now, &view) {
+                        Ok(Plan::Write {
+                            records,
+                            appended,
+                            undo,
+                        }) => {
+                            for (record, entry) in records {
+                                add_record(&mut batch, &record, &entry);
+                                touched.push(record.stream().to_string());
+                                ids.insert(record.id(), entry);
+                                events.insert(record.seq(), record);
+                            }
+                            undos.push(undo);
+                            wrote = true;
+                            replies.push(Reply::Append(reply, Ok(appended), true));
+                        }
+                        Ok(Plan::Duplicate(appended)) => {
+                            replies.push(Reply::Append(reply, Ok(appended), false))
+                        }
+                        Err(e) => replies.push(Reply::Append(reply, Err(e), false)),
+                    }
+                }
+                Request::Redact {
+                    seq,
+                    by,
+                    reason,
+                    reply,
+                } => {
+                    let result = self.plan_redact(&mut batch, &mut events, seq, &by, &reason, now);
+                    wrote |= result.is_ok();
+                    replies.push(Reply::Unit(reply, result, true));
+                }
+                Request::Restore(records, reply) => {
+                    if self.head.last_seq != 0 || !events.is_empty() {
+                        replies.push(Reply::Unit(
+                            reply,
+                            Err(StoreError::NotEmpty {
+                                events: self.head.last_seq,
+                            }),
+                            false,
+                        ));
+                        continue;
+                    }
+                    for record in records {
+                        let entry = IdEntry {
+                            seq: record.seq(),
+                            fingerprint: log::fingerprint_of(&record),
+                        };
+                        add_record(&mut batch, &record, &entry);
+                        touched.push(record.stream().to_string());
+                        self.head.advance(&record);
+                        ids.insert(record.id(), entry);
+                        events.insert(record.seq(), record);
+                    }
+                    wrote = true;
+                    replies.push(Reply::Unit(reply, Ok(()), true));
+                }
+            }
+        }
+        if wrote {
+            for stream in &touched {
+                if let Some(v) = self.head.streams.get(stream) {
+                    batch.insert(h_key(stream), &v.to_be_bytes());
+                }
+            }
+            if let Err(reason) = self.write_durably(batch) {
+                // Nothing of this group is acknowledged.
+                for undo in undos.into_iter().rev() {
+                    self.head.undo(undo);
+                }
+                self.failed = Some(reason.clone());
+                for reply in &mut replies {
+                    match reply {
+                        Reply::Append(_, result, true) => {
+                            *result = Err(StoreError::Closed(format!("commit failed: {reason}")))
+                        }
+                        Reply::Unit(_, result, true) => {
+                            *result = Err(StoreError::Closed(format!("commit failed: {reason}")))
+                        }
+                        _ => {}
+                    }
+                }
+            } else {
+                let mut committed = self
+                    .shared
+                    .committed
+                    .write()
+                    .unwrap_or_else(|p| p.into_inner());
+                committed.head = LogHead {
+                    last_seq: self.head.last_seq,
+                    head_hash: self.head.head_hash,
+                };
+                for stream in touched {
+                    if let Some(v) = self.head.streams.get(&stream) {
+                        committed.streams.insert(stream, *v);
+                    }
+                }
+                drop(committed);
+                self.shared
+                    .durable_seq
+                    .store(self.head.last_seq, Ordering::Release);
+                let _ = self.shared.notify.send(self.head.last_seq);
+            }
+        }
+        for reply in replies {
+            match reply {
+                Reply::Append(tx, result, _) => {
+                    let _ = tx.send(result);
+                }
+                Reply::Unit(tx, result, _) => {
+                    let _ = tx.send(result);
+                }
+            }
+        }
+    }
+
+    fn plan_redact(
+        &self,
+        batch: &mut sled::Batch,
+        events: &mut HashMap<u64, RecordedEvent>,
+        seq: u64,
+        by: &str,
+        reason: &str,
+        now: crate::domain::Timestamp,
+    ) -> Result<(), StoreError> {
+        let view = GroupView {
+            db: &self.shared.db,
+            ids: &HashMap::new(),
+            events,
+        };
+        let record = view.event(seq)?;
+        if record.is_redacted() {
+            return Ok(());
+        }
+        let redacted = record.redacted(now, by, reason);
+        batch.insert(&e_key(seq), redacted.as_bytes());
+        events.insert(seq, redacted);
+        Ok(())
+    }
+
+    fn write_durably(&mut self, batch: sled::Batch) -> Result<(), String> {
+        let db = &self.shared.db;
+        match catch_unwind(AssertUnwindSafe(|| db.apply_batch(batch))) {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(format!("writing to sled: {e}")),
+            Err(panic) => {
+                return Err(format!(
+                    "sled panicked while writing: {}",
+                    panic_text(&panic)
+                ))
+            }
+        }
+        self.durability
+            .make_durable(db, &self.sled_path, self.head.last_seq)
+            .map_err(|e| format!("syncing to disk: {e}"))?;
+        self.dir
+            .write_high_water(HighWater {
+                seq: self.head.last_seq,
+                hash: self.head.head_hash,
+            })
+            .map_err(|e| e.to_string())
+    }
+}
+
+fn add_record(batch: &mut sled::Batch, record: &RecordedEvent, entry: &IdEntry) {
+    batch.insert(&e_key(record.seq()), record.as_bytes());
+    batch.insert(
+        s_key(record.stream(), record.version()),
+        &record.seq().to_be_bytes(),
+    );
+    batch.insert(&i_key(&record.id()), &entry.encode()[..]);
+}
+
+impl EventStore for SledStore {
+    fn append(&self, request: AppendRequest) -> Result<Appended, StoreError> {
+        let prepared = log::prepare(request)?;
+        let (reply, rx) = oneshot::channel();
+        self.send(Request::Append(prepared, reply))?;
+        rx.blocking_recv()
+            .map_err(|_| StoreError::Closed("the writer stopped before answering".into()))?
+    }
+
+    fn iter_from(&self, from_seq: u64) -> EventIter<'_> {
+        let durable = self.shared.durable_seq.load(Ordering::Acquire);
+        let from = from_seq.max(1);
+        if from > durable {
+            return Box::new(std::iter::empty());
+        }
+        let range = self.shared.db.range(e_key(from)..=e_key(durable));
+        Box::new(range.map(|item| match item {
+            Ok((_, value)) => RecordedEvent::from_bytes(&*value).map_err(|e| StoreError::Damaged {
+                path: String::new(),
+                detail: e.0,
+            }),
+            Err(e) => Err(StoreError::io("reading the log", std::io::Error::other(e))),
+        }))
+    }
+
+    fn read_stream(
+        &self,
+        stream: &str,
+        from_version: u64,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let durable = self.shared.durable_seq.load(Ordering::Acquire);
+        let start = s_key(stream, from_version.max(1));
+        let end = s_key(stream, u64::MAX);
+        let mut out = Vec::new();
+        for item in self.shared.db.range(start..=end) {
+            let (_, value) =
+                item.map_err(|e| StoreError::io("reading a stream", std::io::Error::other(e)))?;
+            let seq = be_u64(&value).ok_or_else(|| StoreError::Damaged {
+                path: String::new(),
+                detail: format!("the stream index of {stream} is corrupt"),
+            })?;
+            if seq > durable {
+                break;
+            }
+            out.push(read_event(&self.shared.db, seq)?);
+        }
+        Ok(out)
+    }
+
+    fn get(&self, seq: u64) -> Result<RecordedEvent, StoreError> {
+        if seq == 0 || seq > self.shared.durable_seq.load(Ordering::Acquire) {
+            return Err(StoreError::NoSuchEvent(seq));
+        }
+        read_event(&self.shared.db, seq)
+    }
+
+    fn stream_version(&self, stream: &str) -> u64 {
+        self.committed().streams.get(stream).copied().unwrap_or(0)
+    }
+
+    fn streams(&self) -> Vec<(String, u64)> {
+        let mut out: Vec<(String, u64)> = self
+            .committed()
+            .streams
+            .iter()
+            .map(|(s, v)| (s.clone(), *v))
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn head(&self) -> LogHead {
+        self.committed().head
+    }
+
+    fn redact(&self, seq: u64, by: &str, reason: &str) -> Result<(), StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Request::Redact {
+            seq,
+            by: by.to_string(),
+            reason: reason.to_string(),
+            reply,
+        })?;
+        rx.blocking_recv()
+            .map_err(|_| StoreError::Closed("the writer stopped before answering".into()))?
+    }
+
+    fn restore(&self, records: Vec<RecordedEvent>) -> Result<(), StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Request::Restore(records, reply))?;
+        rx.blocking_recv()
+            .map_err(|_| StoreError::Closed("the writer stopped before answering".into()))?
+    }
+
+    fn notifier(&self) -> broadcast::Receiver<u64> {
+        self.shared.notify.subscribe()
+    }
+}
+
+/// Integrity checks of the sled indexes against the events; used by `verify`.
+pub(crate) fn check_indexes(store: &SledStore) -> Result<Vec<String>, StoreError> {
+    let db = store.db();
+    let mut problems = Vec::new();
+    let mut streams: HashMap<String, u64> = HashMap::new();
+    for item in db.scan_prefix(b"E") {
+        let (_, value) =
+            item.map_err(|e| StoreError::io("reading the log", std::io::Error::other(e)))?;
+        let Ok(ev) = RecordedEvent::from_bytes(&*value) else {
+            continue;
+        };
+        let seq = ev.seq();
+        match db.get(s_key(ev.stream(), ev.version())) {
+            Ok(Some(v)) if be_u64(&v) == Some(seq) => {}
+            _ => problems.push(format!(
+                "seq {seq}: the stream index has no entry for {}@{}",
+                ev.stream(),
+                ev.version()
+            )),
+        }
+        match db.get(i_key(&ev.id())) {
+            Ok(Some(v)) if IdEntry::decode(&v).map(|e| e.seq) == Some(seq) => {}
+            _ => problems.push(format!(
+                "seq {seq}: the id index has no entry for {}",
+                ev.id()
+            )),
+        }
+        let v = streams.entry(ev.stream().to_string()).or_default();
+        *v = (*v).max(ev.version());
+    }
+    for (stream, version) in &streams {
+        match db.get(h_key(stream)) {
+            Ok(Some(v)) if be_u64(&v) == Some(*version) => {}
+            _ => problems.push(format!(
+                "the head of stream {stream} does not say version {version}"
+            )),
+        }
+    }
+    let index_entries = db.scan_prefix(b"S").count();
+    let total: u64 = streams.values().sum();
+    if index_entries as u64 != total {
+        problems.push(format!(
+            "the stream index has {index_entries} entries for {total} events"
+        ));
+    }
+    Ok(problems)
+}
