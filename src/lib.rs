@@ -6,4 +6,5 @@
 //! - [`store`] (shell): the append-only event log, on sled or in memory.
 
 pub mod domain;
+pub mod cli;
 pub mod store;

@@ -33,8 +33,7 @@ pub(crate) struct PreparedEvent {
     pub correlation_id: Option<Uuid>,
     pub causation_id: Option<Uuid>,
     pub actor: Option<String>,
-    /// What makes a retry "identical": stream, type, schema, data, occurred_at (as given),
-    /// correlation and causation ids. Not the actor, not the store's times.
+    /// What makes a retry "identical": see [`fingerprint`]. Not the actor, not the store's times.
     pub fingerprint: Hash,
 }
 
@@ -148,7 +147,6 @@ pub(crate) fn prepare(request: AppendRequest) -> Result<Prepared, StoreError> {
             &ev.event_type,
             ev.schema,
             &data_hash,
-            ev.occurred_at,
             ev.correlation_id,
             ev.causation_id,
         );
@@ -174,13 +172,13 @@ pub(crate) fn prepare(request: AppendRequest) -> Result<Prepared, StoreError> {
 }
 
 /// The content of an event that an identical retry must repeat: stream, type, schema, data,
-/// `occurred_at` when the writer gave one, correlation and causation ids.
+/// correlation and causation ids. (A retry that gives `occurred_at` must also repeat the stored
+/// one; that is checked against the stored event, since the first write may have defaulted it.)
 pub(crate) fn fingerprint(
     stream: &str,
     event_type: &str,
     schema: u32,
     data_hash: &Hash,
-    occurred_at: Option<Timestamp>,
     correlation_id: Option<Uuid>,
     causation_id: Option<Uuid>,
 ) -> Hash {
@@ -190,10 +188,6 @@ pub(crate) fn fingerprint(
         .update(event_type.as_bytes())
         .update(&[0]);
     fp.update(&schema.to_be_bytes()).update(data_hash);
-    match occurred_at {
-        Some(t) => fp.update(&[1]).update(&t.as_micros().to_be_bytes()),
-        None => fp.update(&[0]),
-    };
     for id in [correlation_id, causation_id] {
         match id {
             Some(id) => fp.update(&[1]).update(id.as_bytes()),
@@ -203,16 +197,13 @@ pub(crate) fn fingerprint(
     *fp.finalize().as_bytes()
 }
 
-/// The fingerprint of a stored event. A stored event whose `occurred_at` equals its
-/// `recorded_at` is taken to have had no explicit business time.
+/// The fingerprint of a stored event.
 pub(crate) fn fingerprint_of(ev: &RecordedEvent) -> Hash {
-    let occurred = (ev.occurred_at() != ev.recorded_at()).then(|| ev.occurred_at());
     fingerprint(
         ev.stream(),
         ev.event_type(),
         ev.schema(),
         &ev.data_hash(),
-        occurred,
         ev.correlation_id(),
         ev.causation_id(),
     )
@@ -339,6 +330,9 @@ pub(crate) fn plan(
                 });
             }
             let stored = view.event(entry.seq)?;
+            if ev.occurred_at.is_some_and(|t| t != stored.occurred_at()) {
+                return Err(StoreError::IdReused { id: ev.id, reason: format!("it is stored at seq {} with a different occurred_at", entry.seq) });
+            }
             events.push(AppendedEvent {
                 seq: stored.seq(),
                 stream: stored.stream().to_string(),

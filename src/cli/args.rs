@@ -1,0 +1,87 @@
+//! What the command line accepts.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Plan, follow, audit and rehearse peer training and peer mentoring programs.
+#[derive(Debug, Parser)]
+#[command(name = "baton", version, about, long_about = None)]
+pub struct Cli {
+    /// The data directory (an embedded event store).
+    #[arg(long, global = true, env = "BATON_DATA", default_value = "./baton-data")]
+    pub data: PathBuf,
+
+    /// Who is acting; recorded on every event written. Defaults to the operating-system user.
+    #[arg(long, global = true, env = "BATON_ACTOR")]
+    pub actor: Option<String>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Output formats of read commands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable text.
+    Table,
+    /// JSON.
+    Json,
+}
+
+/// Export formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// JSON Lines, one canonical envelope per line: the backup format.
+    Jsonl,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the log's integrity: hash chain, data hashes, seq and version contiguity, indexes.
+    /// Exits 0 with a summary when intact, 1 naming the first bad seq when not.
+    Verify {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Write the log (or one program's events) as JSON Lines. This is the backup.
+    Export {
+        /// Only this program's events (slug or `program-<slug>`), for reading or `import --append`.
+        program: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+        format: ExportFormat,
+        /// Output file (default: standard output).
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+    },
+    /// Load an export. Into an empty store it is a lossless restore; `--append` adds the events
+    /// to a non-empty store as new events (re-sequenced and re-chained).
+    Import {
+        /// The JSON Lines file.
+        file: PathBuf,
+        /// Append to a non-empty store instead of restoring into an empty one.
+        #[arg(long)]
+        append: bool,
+    },
+    /// Tools for tests and diagnostics.
+    #[command(subcommand, hide = true)]
+    Internal(Internal),
+}
+
+/// Hidden diagnostic commands.
+#[derive(Debug, Subcommand)]
+pub enum Internal {
+    /// Append `count` small events to `program-<stream>` and print each acknowledged seq.
+    Append {
+        /// Program slug.
+        #[arg(long, default_value = "load")]
+        stream: String,
+        /// How many events (0: forever).
+        #[arg(long, default_value_t = 1)]
+        count: u64,
+    },
+}

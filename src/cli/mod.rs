@@ -1,0 +1,55 @@
+//! The command line: argument definitions (`args`), then one function per subcommand.
+//!
+//! Parsing only validates; each subcommand opens what it needs and calls the library.
+
+mod args;
+mod log_cmds;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use args::{Cli, Command, Format};
+
+use crate::store::{SledStore, StoreConfig};
+
+/// Runs the CLI with the process arguments and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Runs one parsed command.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let actor = cli.actor.clone().unwrap_or_else(os_user);
+    let data = cli.data.clone();
+    match cli.command {
+        Command::Verify { format } => log_cmds::verify(&data, format),
+        Command::Export { program, format, output } => log_cmds::export(&data, program.as_deref(), format, output.as_deref()),
+        Command::Import { file, append } => log_cmds::import(&data, &file, append, &actor),
+        Command::Internal(internal) => log_cmds::internal(&data, internal, &actor),
+    }
+}
+
+/// The operating-system user, the last fallback for `--actor`.
+fn os_user() -> String {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// Opens the store in `data`; `create` decides whether a missing directory becomes a new store.
+fn open_store(data: &Path, create: bool) -> anyhow::Result<SledStore> {
+    if !create && !data.exists() {
+        anyhow::bail!("no baton store at {} (set --data or BATON_DATA, or create one with `baton import` or `baton demo`)", data.display());
+    }
+    Ok(SledStore::open_with(data, StoreConfig { create, ..StoreConfig::default() })?)
+}
