@@ -34,7 +34,9 @@ impl Timestamp {
 
     /// Builds a timestamp from microseconds since the Unix epoch.
     pub fn from_micros(micros: i64) -> Timestamp {
-        Timestamp(DateTime::<Utc>::from_timestamp_micros(micros).unwrap_or(DateTime::<Utc>::UNIX_EPOCH))
+        Timestamp(
+            DateTime::<Utc>::from_timestamp_micros(micros).unwrap_or(DateTime::<Utc>::UNIX_EPOCH),
+        )
     }
 
     /// Microseconds since the Unix epoch.
@@ -56,11 +58,14 @@ impl Timestamp {
 
     /// Parses the strict log format (`YYYY-MM-DDTHH:MM:SS.ffffffZ`).
     pub fn parse_strict(s: &str) -> Result<Timestamp, TimestampError> {
-        let err = || TimestampError { value: s.to_string() };
+        let err = || TimestampError {
+            value: s.to_string(),
+        };
         if s.len() != 27 || !s.ends_with('Z') || s.as_bytes()[19] != b'.' {
             return Err(err());
         }
-        let naive = NaiveDateTime::parse_from_str(&s[..26], "%Y-%m-%dT%H:%M:%S%.6f").map_err(|_| err())?;
+        let naive =
+            NaiveDateTime::parse_from_str(&s[..26], "%Y-%m-%dT%H:%M:%S%.6f").map_err(|_| err())?;
         let ts = Timestamp::from_datetime(naive.and_utc());
         if ts.to_string() != s {
             return Err(err());
@@ -72,12 +77,17 @@ impl Timestamp {
     pub fn parse_lenient(s: &str) -> Result<Timestamp, TimestampError> {
         DateTime::parse_from_rfc3339(s)
             .map(|dt| Timestamp::from_datetime(dt.with_timezone(&Utc)))
-            .map_err(|_| TimestampError { value: s.to_string() })
+            .map_err(|_| TimestampError {
+                value: s.to_string(),
+            })
     }
 
     /// Adds whole seconds (negative to go back).
     pub fn plus_seconds(self, secs: i64) -> Timestamp {
-        Timestamp::from_micros(self.as_micros().saturating_add(secs.saturating_mul(1_000_000)))
+        Timestamp::from_micros(
+            self.as_micros()
+                .saturating_add(secs.saturating_mul(1_000_000)),
+        )
     }
 }
 
@@ -115,12 +125,20 @@ mod tests {
     fn formats_with_six_digits_and_z() {
         let ts = Timestamp::from_ymd_hms(2026, 3, 1, 9, 30, 0).unwrap();
         assert_eq!(ts.to_string(), "2026-03-01T09:30:00.000000Z");
-        assert_eq!(Timestamp::parse_strict("2026-03-01T09:30:00.000000Z").unwrap(), ts);
+        assert_eq!(
+            Timestamp::parse_strict("2026-03-01T09:30:00.000000Z").unwrap(),
+            ts
+        );
     }
 
     #[test]
     fn strict_parse_rejects_other_shapes() {
-        for bad in ["2026-03-01T09:30:00Z", "2026-03-01T09:30:00.000000+00:00", "2026-03-01", "x"] {
+        for bad in [
+            "2026-03-01T09:30:00Z",
+            "2026-03-01T09:30:00.000000+00:00",
+            "2026-03-01",
+            "x",
+        ] {
             assert!(Timestamp::parse_strict(bad).is_err(), "{bad}");
         }
     }
