@@ -1,0 +1,274 @@
+//! The wire contract between the domain and the store: event type names, schema numbers, JSON
+//! data, and upcasting of old schemas.
+//!
+//! [`encode`] turns an [`Event`] into its type name, current schema and a JSON object (without
+//! the type name). [`decode`] reads any schema ever written, upcasting old ones first, and
+//! fails with a [`DecodeError`] naming the type, the schema and the offending field.
+//!
+//! # Schema history
+//!
+//! | type | schema | change | upcast |
+//! |---|---|---|---|
+//! | `ProgramCreated` | 1 | no `kind`: every program was a training program | fill `"kind": "training"` |
+//! | `ProgramCreated` | 2 | adds `kind` (`training` \| `mentoring`) | current |
+//!
+//! Every other type is at schema 1. Event data never holds floats: [`encode`] output is safe to
+//! hash canonically.
+
+use serde_json::Value;
+
+use super::events::{decode_data, encode_data, Event};
+
+/// An event as the store writes it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EncodedEvent {
+    /// The type name, e.g. `SessionHeld`.
+    pub event_type: &'static str,
+    /// The current schema number of that type.
+    pub schema: u32,
+    /// The data: a JSON object without the type name.
+    pub data: Value,
+}
+
+/// Why stored data could not be read as a domain event.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("cannot decode {event_type} schema {schema}: field `{field}`: {message}")]
+pub struct DecodeError {
+    /// The event type as stored.
+    pub event_type: String,
+    /// The schema as stored.
+    pub schema: u32,
+    /// The path of the offending field (`attendance[2].present`), `.` for the whole object,
+    /// `type` for an unknown type name, `schema` for an unknown schema number.
+    pub field: String,
+    /// What was wrong.
+    pub message: String,
+}
+
+/// Encodes an event for storage.
+pub fn encode(ev: &Event) -> EncodedEvent {
+    // Event structs only hold strings, integers, booleans, dates, uuids and enums, all of which
+    // serialize infallibly; an error here is a bug in an event definition.
+    let data = encode_data(ev).expect("domain events always serialize to JSON");
+    EncodedEvent {
+        event_type: ev.type_name(),
+        schema: ev.schema(),
+        data,
+    }
+}
+
+/// Decodes stored data, upcasting old schemas to the current one.
+pub fn decode(event_type: &str, schema: u32, data: &Value) -> Result<Event, DecodeError> {
+    let err = |field: &str, message: String| DecodeError {
+        event_type: event_type.to_string(),
+        schema,
+        field: field.to_string(),
+        message,
+    };
+    let current = Event::catalogue()
+        .into_iter()
+        .find(|(name, _, _)| *name == event_type)
+        .map(|(_, schema, _)| schema)
+        .ok_or_else(|| err("type", format!("unknown event type {event_type:?}")))?;
+    if schema == 0 || schema > current {
+        return Err(err(
+            "schema",
+            format!("unknown schema {schema}; known schemas are 1 to {current}"),
+        ));
+    }
+    if !data.is_object() {
+        return Err(err(".", "expected a JSON object".to_string()));
+    }
+    let upcast =
+        upcast(event_type, schema, data.clone()).map_err(|(field, message)| err(field, message))?;
+    match decode_data(event_type, &upcast) {
+        Some(Ok(ev)) => Ok(ev),
+        Some(Err(e)) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner().to_string();
+            // A missing field is reported by serde at the parent's path; name the field itself.
+            let field = match missing_field(&inner) {
+                Some(name) if path == "." => name.to_string(),
+                Some(name) => format!("{path}.{name}"),
+                None => path,
+            };
+            Err(err(&field, inner))
+        }
+        None => Err(err("type", format!("unknown event type {event_type:?}"))),
+    }
+}
+
+/// Applies every upcaster from `schema` to the current schema, one step at a time.
+fn upcast(
+    event_type: &str,
+    mut schema: u32,
+    mut data: Value,
+) -> Result<Value, (&'static str, String)> {
+    loop {
+        match (event_type, schema) {
+            ("ProgramCreated", 1) => {
+                let map = data
+                    .as_object_mut()
+                    .ok_or((".", "expected a JSON object".to_string()))?;
+                if map.contains_key("kind") {
+                    return Err((
+                        "kind",
+                        "schema 1 has no `kind`; a stored `kind` means a mislabelled schema".into(),
+                    ));
+                }
+                map.insert("kind".into(), Value::String("training".into()));
+                schema = 2;
+            }
+            _ => return Ok(data),
+        }
+    }
+}
+
+fn missing_field(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("missing field `")?;
+    rest.split('`').next()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use serde_json::json;
+
+    use super::*;
+    use crate::domain::events::*;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn program_created_schema_1_upcasts_to_training() {
+        let ev = decode(
+            "ProgramCreated",
+            1,
+            &json!({"program": "cat", "title": "Catalogue"}),
+        )
+        .unwrap();
+        assert_eq!(
+            ev,
+            Event::ProgramCreated(ProgramCreated {
+                program: "cat".into(),
+                kind: ProgramKind::Training,
+                title: "Catalogue".into()
+            })
+        );
+    }
+
+    #[test]
+    fn program_created_schema_2_keeps_kind() {
+        let ev = Event::ProgramCreated(ProgramCreated {
+            program: "m".into(),
+            kind: ProgramKind::Mentoring,
+            title: "Mentoring".into(),
+        });
+        let enc = encode(&ev);
+        assert_eq!(enc.event_type, "ProgramCreated");
+        assert_eq!(enc.schema, 2);
+        assert_eq!(
+            enc.data,
+            json!({"program": "m", "kind": "mentoring", "title": "Mentoring"})
+        );
+        assert_eq!(decode(enc.event_type, enc.schema, &enc.data).unwrap(), ev);
+        // Schema 2 without kind is an error naming the field.
+        let e = decode("ProgramCreated", 2, &json!({"program": "m", "title": "x"})).unwrap_err();
+        assert_eq!(
+            (e.event_type.as_str(), e.schema, e.field.as_str()),
+            ("ProgramCreated", 2, "kind")
+        );
+    }
+
+    #[test]
+    fn errors_name_type_schema_and_field() {
+        let e = decode(
+            "SessionHeld",
+            1,
+            &json!({"session": "s", "attendance": [{"person": "a", "present": "yes"}]}),
+        )
+        .unwrap_err();
+        assert_eq!(e.field, "attendance[0].present");
+        assert!(e.to_string().contains("SessionHeld schema 1"), "{e}");
+        let e = decode("NoSuchThing", 1, &json!({})).unwrap_err();
+        assert_eq!(e.field, "type");
+        let e = decode("GoalSet", 3, &json!({"goal": "g"})).unwrap_err();
+        assert_eq!(e.field, "schema");
+        let e = decode("GoalSet", 1, &json!(["goal"])).unwrap_err();
+        assert_eq!(e.field, ".");
+        let e = decode(
+            "ProgramCreated",
+            1,
+            &json!({"program": "p", "title": "t", "kind": "training"}),
+        )
+        .unwrap_err();
+        assert_eq!(e.field, "kind");
+    }
+
+    #[test]
+    fn every_type_round_trips_and_voids_keep_their_stream() {
+        let samples: Vec<Event> = vec![
+            PersonLeft {
+                person: "ann".into(),
+                on: day("2026-05-01"),
+            }
+            .into(),
+            SkillAssessed {
+                person: "ann".into(),
+                skill: "cataloguing".into(),
+                level: 3,
+                source: AssessmentSource::SelfAssessed,
+                on: day("2026-01-02"),
+            }
+            .into(),
+            EvaluationRecorded {
+                person: Some("ann".into()),
+                module: None,
+                result: EvaluationResult::Learning {
+                    skill: "cataloguing".into(),
+                    skill_level: 2,
+                },
+                on: day("2026-01-02"),
+            }
+            .into(),
+            EventVoided {
+                stream: crate::domain::StreamKind::Organization,
+                event_id: uuid::Uuid::nil(),
+                voided_type: "PersonLeft".into(),
+                reason: "typo".into(),
+                corrected: true,
+            }
+            .into(),
+        ];
+        for ev in samples {
+            let enc = encode(&ev);
+            assert!(enc.data.get("type").is_none());
+            assert_eq!(decode(enc.event_type, enc.schema, &enc.data).unwrap(), ev);
+        }
+        let enc = encode(&samples_self());
+        assert_eq!(enc.data["source"], json!("self"));
+    }
+
+    fn samples_self() -> Event {
+        SkillAssessed {
+            person: "a".into(),
+            skill: "s".into(),
+            level: 1,
+            source: AssessmentSource::SelfAssessed,
+            on: day("2026-01-01"),
+        }
+        .into()
+    }
+
+    #[test]
+    fn catalogue_names_are_unique_per_stream_kind() {
+        let cat = Event::catalogue();
+        let mut seen = std::collections::BTreeSet::new();
+        for (name, schema, kind) in &cat {
+            assert!(seen.insert((*name, format!("{kind:?}"))), "{name}");
+            assert!(*schema >= 1);
+        }
+    }
+}

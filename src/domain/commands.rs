@@ -1,0 +1,495 @@
+//! Commands: what a user asks Baton to do, in the imperative.
+//!
+//! A command is JSON tagged by `"type"` (`{"type": "HoldSession", "session": "s-1", …}`).
+//! Ids are client-chosen slugs; dates are `YYYY-MM-DD` and, where optional (`on`), default to
+//! the day of "now" in the organization's time zone; session starts are local wall-clock times
+//! (`2026-03-10T09:30`) in the organization's zone. [`command_examples`] lists every command
+//! with a one-line description and an example.
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use super::events::{
+    AssessmentSource, AttendanceRecord, EvaluationResult, PhaseStep, PracticeKind, ProgramKind,
+    SkillTarget,
+};
+use super::ids::StreamKind;
+
+/// Why JSON could not be read as a command.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid command{}: field `{field}`: {message}", command_type.as_deref().map(|t| format!(" {t}")).unwrap_or_default())]
+pub struct CommandParseError {
+    /// The command type, when it was readable.
+    pub command_type: Option<String>,
+    /// The offending field (`type` when the type is missing or unknown).
+    pub field: String,
+    /// What was wrong.
+    pub message: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+macro_rules! commands {
+    ($( $(#[$doc:meta])* $name:ident => $kind:ident, $desc:literal, $example:tt, { $( $(#[$fattr:meta])* $field:ident : $ty:ty ),* $(,)? } )*) => {
+        $(
+            $(#[$doc])*
+            #[doc = ""]
+            #[doc = $desc]
+            #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+            #[serde(deny_unknown_fields)]
+            pub struct $name {
+                $( $(#[$fattr])* pub $field: $ty, )*
+            }
+        )*
+
+        /// Every command, tagged by `"type"` in JSON.
+        #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+        #[serde(tag = "type")]
+        pub enum Command {
+            $( #[doc = $desc] $name($name), )*
+        }
+
+        impl Command {
+            /// The command's type name (`HoldSession`).
+            pub fn type_name(&self) -> &'static str {
+                match self { $( Command::$name(_) => stringify!($name), )* }
+            }
+
+            /// The stream kind the command writes to; `None` for [`CorrectEvent`], which writes
+            /// where the corrected event lives.
+            pub fn stream_kind(&self) -> Option<StreamKind> {
+                match self { $( Command::$name(_) => commands!(@kind $kind), )* }
+            }
+
+            /// Parses a command from JSON, naming the offending field on error.
+            pub fn from_json(value: &Value) -> Result<Command, CommandParseError> {
+                let err = |t: Option<&str>, field: String, message: String| CommandParseError {
+                    command_type: t.map(str::to_string), field, message,
+                };
+                let Some(obj) = value.as_object() else {
+                    return Err(err(None, ".".into(), "expected a JSON object".into()));
+                };
+                let Some(t) = obj.get("type").and_then(Value::as_str) else {
+                    return Err(err(None, "type".into(), "missing or not a string; expected a command type such as \"HoldSession\"".into()));
+                };
+                let mut rest = obj.clone();
+                rest.remove("type");
+                let rest = Value::Object(rest);
+                fn de<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, (String, String)> {
+                    serde_path_to_error::deserialize(v).map_err(|e| {
+                        let path = e.path().to_string();
+                        let msg = e.into_inner().to_string();
+                        let field = match msg.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {
+                            Some(name) if path == "." => name.to_string(),
+                            Some(name) => format!("{path}.{name}"),
+                            None => path,
+                        };
+                        (field, msg)
+                    })
+                }
+                match t {
+                    $( stringify!($name) => de::<$name>(&rest).map(Command::$name), )*
+                    other => return Err(err(None, "type".into(), format!("unknown command type {other:?}"))),
+                }
+                .map_err(|(field, message)| err(Some(t), field, message))
+            }
+        }
+
+        /// Every command: its type, a one-line description and an example.
+        pub fn command_examples() -> Vec<(&'static str, &'static str, Value)> {
+            vec![
+                $( {
+                    let mut ex = json!($example);
+                    if let Some(map) = ex.as_object_mut() {
+                        map.insert("type".into(), Value::String(stringify!($name).into()));
+                    }
+                    (stringify!($name), $desc, ex)
+                }, )*
+            ]
+        }
+
+        #[cfg(test)]
+        pub(crate) fn all_type_names() -> Vec<&'static str> {
+            vec![ $( stringify!($name), )* ]
+        }
+    };
+    (@kind Organization) => { Some(StreamKind::Organization) };
+    (@kind Program) => { Some(StreamKind::Program) };
+    (@kind Either) => { None };
+}
+
+commands! {
+    ConfigureOrganization => Organization, "Name the organization and set its IANA time zone.",
+    {"name": "Riverside Public Library", "time_zone": "Europe/Paris"},
+    { /// Display name.
+      name: String, /// IANA zone.
+      time_zone: String }
+
+    AddPerson => Organization, "Record that a person joined the organization.",
+    {"person": "ann", "name": "Ann Lee", "department": "cataloguing", "branch": "central", "supervisor": "dora", "on": "2026-01-05"},
+    { /// Id.
+      person: String, /// Display name.
+      name: String, /// Department.
+      department: String, /// Branch.
+      branch: String, /// Supervisor id.
+      #[serde(default)] supervisor: Option<String>, /// Join day (default today).
+      #[serde(default)] on: Option<NaiveDate> }
+
+    MovePerson => Organization, "Move a person to another department or branch.",
+    {"person": "ann", "department": "lending", "branch": "north", "on": "2026-04-01"},
+    { /// Id.
+      person: String, /// New department.
+      department: String, /// New branch.
+      branch: String, /// Effective day.
+      #[serde(default)] on: Option<NaiveDate> }
+
+    ChangeSupervisor => Organization, "Change (or remove) a person's supervisor.",
+    {"person": "ann", "supervisor": "eve", "on": "2026-04-01"},
+    { /// Id.
+      person: String, /// New supervisor, or null.
+      #[serde(default)] supervisor: Option<String>, /// Effective day.
+      #[serde(default)] on: Option<NaiveDate> }
+
+    RecordDeparture => Organization, "Record that a person left the organization.",
+    {"person": "ann", "on": "2026-06-30"},
+    { /// Id.
+      person: String, /// Last day.
+      #[serde(default)] on: Option<NaiveDate> }
+
+    AddSkill => Organization, "Add a skill to the catalogue.",
+    {"skill": "copy-cataloguing", "name": "Copy cataloguing in the new system"},
+    { /// Id.
+      skill: String, /// Display name.
+      name: String }
+
+    AssessSkill => Organization, "Record a person's level (0-4) in a skill, by source (self, supervisor, trainer, evaluation).",
+    {"person": "ann", "skill": "copy-cataloguing", "level": 2, "source": "supervisor", "on": "2026-02-01"},
+    { /// Id.
+      person: String, /// Skill.
+      skill: String, /// Level 0-4.
+      level: u8, /// Who assessed.
+      source: AssessmentSource, /// Day.
+      #[serde(default)] on: Option<NaiveDate> }
+
+    ErasePerson => Organization, "Erase a person's personal data (the store redacts it; the id stays as a pseudonym).",
+    {"person": "ann"},
+    { /// Id.
+      person: String }
+
+    CreateProgram => Program, "Create a training or mentoring program, optionally with its goal.",
+    {"program": "catalogue-2026", "kind": "training", "title": "New catalogue system", "goal": "Every branch catalogues in the new system"},
+    { /// Slug; the stream is program-<slug>.
+      program: String, /// training or mentoring.
+      kind: ProgramKind, /// Title.
+      title: String, /// Goal.
+      #[serde(default)] goal: Option<String> }
+
+    SetGoal => Program, "Set or change the training goal.",
+    {"goal": "Every branch catalogues in the new system by September"},
+    { /// The goal.
+      goal: String }
+
+    SetDesiredOutcome => Program, "Set the desired outcome: a share (per-mille) of the audience at a skill level by a date.",
+    {"skill": "copy-cataloguing", "level": 2, "share_per_mille": 800, "by": "2026-09-30"},
+    { /// Skill.
+      skill: String, /// Level 0-4.
+      level: u8, /// Share in per-mille.
+      share_per_mille: u16, /// Date.
+      by: NaiveDate }
+
+    SetDeadline => Program, "Set the deadline, or change it (a change needs a reason).",
+    {"deadline": "2026-09-30", "reason": "go-live moved by the vendor"},
+    { /// The deadline.
+      deadline: NaiveDate, /// Why it changed.
+      #[serde(default)] reason: Option<String> }
+
+    MarkStep => Program, "Tick (or untick, with done=false) a step of the method on the phase checklist.",
+    {"step": "identify_goal", "done": true, "on": "2026-01-10"},
+    { /// The step.
+      step: PhaseStep, /// Done or undone.
+      #[serde(default = "yes")] done: bool, /// Day.
+      #[serde(default)] on: Option<NaiveDate> }
+
+    ArchiveProgram => Program, "Archive the program; it then accepts no more commands.",
+    {"reason": "roll-out complete"},
+    { /// Why.
+      reason: String }
+
+    InviteTrainer => Program, "Invite a potential trainer (or mentor).",
+    {"person": "bob", "on": "2026-01-12"},
+    { /// Person.
+      person: String, /// Day.
+      #[serde(default)] on: Option<NaiveDate> }
+
+    AcceptInvitation => Program, "Record that an invited trainer accepted.",
+    {"person": "bob"},
+    { /// Person.
+      person: String, /// Day.
+      #[serde(default)] on: Option<NaiveDate> }
+
+    DeclineInvitation => Program, "Record that an invited trainer declined.",
+    {"person": "bob", "reason": "no time before summer"},
+    { /// Person.
+      person: String, /// Why.
+      #[serde(default)] reason: Option<String>, /// Day.
+      #[serde(default)] on: Option<NaiveDate> }
+
+    WithdrawTrainer => Program, "Record that an accepted trainer withdrew.",
+    {"person": "bob", "reason": "moved to another project"},
+    { /// Person.
+      person: String, /// Why.
+      #[serde(default)] reason: Option<String>, /// Day.
+      #[serde(default)] on: Option<NaiveDate> }
+
+    PreparePlan => Program, "Record that the training team prepared the training plan.",
+    {"team": ["bob", "carl"], "notes": "six modules, two sessions each per branch"},
+    { /// Team members.
+      team: Vec<String>, /// What was prepared.
+      notes: String, /// Day.
+      #[serde(default)] on: Option<NaiveDate> }
+
+    TestRunPlan => Program, "Record a test run (dry run) of the plan with the training team.",
+    {"team": ["bob", "carl"], "findings": "module 3 too long; split it"},
+    { /// Team members.
+      team: Vec<String>, /// What was learned.
+      findings: String, /// Day.
+      #[serde(default)] on: Option<NaiveDate> }
+
+    DefineModule => Program, "Add (or redefine) a module: the skills it teaches, target levels, whether required.",
+    {"module": "m-1", "title": "Searching the new catalogue", "skills": [{"skill": "copy-cataloguing", "level": 2}], "required": true},
+    { /// Id.
+      module: String, /// Title.
+      title: String, /// Skills and target levels.
+      skills: Vec<SkillTarget>, /// Required for completion (default true).
+      #[serde(default = "yes")] required: bool }
+
+    ScheduleSession => Program, "Schedule a session of a module at a local time in the organization's zone.",
+    {"session": "s-1", "module": "m-1", "trainers": ["bob"], "start": "2026-03-10T09:30", "duration_minutes": 90, "location": "Central, room 2", "capacity": 12, "invitees": ["ann"]},
+    { /// Id.
+      session: String, /// Module.
+      module: String, /// Accepted trainers.
+      trainers: Vec<String>, /// Local start, YYYY-MM-DDTHH:MM.
+      start: String, /// Length.
+      duration_minutes: u32, /// Where.
+      location: String, /// Seats.
+      capacity: u32, /// Enrolled learners invited.
+      #[serde(default)] invitees: Vec<String> }
+
+    RescheduleSession => Program, "Move a scheduled session to another local time (and length).",
+    {"session": "s-1", "start": "2026-03-17T09:30", "reason": "trainer ill"},
+    { /// Session.
+      session: String, /// New local start.
+      start: String, /// New length (default unchanged).
+      #[serde(default)] duration_minutes: Option<u32>, /// Why.
+      #[serde(default)] reason: Option<String> }
+
+    InviteToSession => Program, "Invite more enrolled learners to a scheduled session.",
+    {"session": "s-1", "people": ["cleo"]},
+    { /// Session.
+      session: String, /// People.
+      people: Vec<String> }
+
+    CancelSession => Program, "Cancel a scheduled session.",
+    {"session": "s-1", "reason": "branch closed"},
+    { /// Session.
+      session: String, /// Why.
+      reason: String }
+
+    HoldSession => Program, "Record that a session was held, with attendance for every invitee.",
+    {"session": "s-1", "attendance": [{"person": "ann", "present": true}, {"person": "cleo", "present": false, "absence_reason": "no_release_time"}]},
+    { /// Session.
+      session: String, /// Attendance per invitee.
+      attendance: Vec<AttendanceRecord> }
+
+    EnrolLearner => Program, "Enrol a learner (or mentee).",
+    {"person": "ann", "on": "2026-02-01"},
+    { /// Person.
+      person: String, /// Day.
+      #[serde(default)] on: Option<NaiveDate> }
+
+    WithdrawLearner => Program, "Record that a learner left the program.",
+    {"person": "ann", "reason": "changed role"},
+    { /// Person.
+      person: String, /// Why.
+      #[serde(default)] reason: Option<String>, /// Day.
+      #[serde(default)] on: Option<NaiveDate> }
+
+    LogPractice => Program, "Log practice: person, skill, kind (sandbox, real_use, refresher), minutes.",
+    {"person": "ann", "skill": "copy-cataloguing", "kind": "sandbox", "minutes": 30, "on": "2026-03-12"},
+    { /// Person.
+      person: String, /// Skill.
+      skill: String, /// Kind.
+      kind: PracticeKind, /// Minutes.
+      minutes: u32, /// Day.
+      #[serde(default)] on: Option<NaiveDate> }
+
+    RecordEvaluation => Program, "Record an evaluation at a Kirkpatrick level: reaction, learning (also assesses the skill), behaviour, results.",
+    {"person": "ann", "module": "m-1", "result": {"level": "learning", "skill": "copy-cataloguing", "skill_level": 2}, "on": "2026-03-20"},
+    { /// Person (none for results).
+      #[serde(default)] person: Option<String>, /// Module.
+      #[serde(default)] module: Option<String>, /// Result.
+      result: EvaluationResult, /// Day.
+      #[serde(default)] on: Option<NaiveDate> }
+
+    ScheduleFollowUp => Program, "Schedule a follow-up with a person.",
+    {"follow_up": "f-1", "person": "ann", "due": "2026-04-20", "purpose": "check use on the job"},
+    { /// Id.
+      follow_up: String, /// Person.
+      person: String, /// Due.
+      due: NaiveDate, /// What for.
+      purpose: String }
+
+    CompleteFollowUp => Program, "Record that a follow-up was done.",
+    {"follow_up": "f-1", "notes": "uses it daily"},
+    { /// Follow-up.
+      follow_up: String, /// Notes.
+      notes: String, /// Day.
+      #[serde(default)] on: Option<NaiveDate> }
+
+    Congratulate => Program, "Congratulate people or a team for a milestone.",
+    {"people": ["ann", "bob"], "milestone": "central branch live"},
+    { /// People.
+      people: Vec<String>, /// Milestone.
+      milestone: String, /// Day.
+      #[serde(default)] on: Option<NaiveDate> }
+
+    AskCommitment => Program, "Ask a learner's supervisor for release time (minutes).",
+    {"learner": "ann", "minutes": 360},
+    { /// Learner.
+      learner: String, /// Supervisor (default the learner's current supervisor).
+      #[serde(default)] supervisor: Option<String>, /// Minutes asked.
+      minutes: u32, /// Day.
+      #[serde(default)] on: Option<NaiveDate> }
+
+    CommitReleaseTime => Program, "Record a supervisor's promise of release time (minutes) for a learner.",
+    {"learner": "ann", "minutes": 360},
+    { /// Learner.
+      learner: String, /// Minutes promised.
+      minutes: u32, /// Day.
+      #[serde(default)] on: Option<NaiveDate> }
+
+    DeclineCommitment => Program, "Record that a supervisor declined to release a learner.",
+    {"learner": "ann", "reason": "short-staffed"},
+    { /// Learner.
+      learner: String, /// Why.
+      #[serde(default)] reason: Option<String>, /// Day.
+      #[serde(default)] on: Option<NaiveDate> }
+
+    WithdrawCommitment => Program, "Record that a supervisor withdrew a commitment.",
+    {"learner": "ann", "reason": "summer rush"},
+    { /// Learner.
+      learner: String, /// Why.
+      #[serde(default)] reason: Option<String>, /// Day.
+      #[serde(default)] on: Option<NaiveDate> }
+
+    PairMentee => Program, "Pair an accepted mentor with a mentee (enrolling the mentee if needed).",
+    {"pair": "p-1", "mentor": "bob", "mentee": "ann"},
+    { /// Pair id.
+      pair: String, /// Mentor.
+      mentor: String, /// Mentee.
+      mentee: String, /// Day.
+      #[serde(default)] on: Option<NaiveDate> }
+
+    AssessNeeds => Program, "Record a mentee's needs: goals and desired outcomes.",
+    {"pair": "p-1", "goals": ["run reports alone"], "desired_outcomes": ["monthly report without help"]},
+    { /// Pair.
+      pair: String, /// Goals.
+      goals: Vec<String>, /// Desired outcomes.
+      desired_outcomes: Vec<String>, /// Day.
+      #[serde(default)] on: Option<NaiveDate> }
+
+    RecordBaseline => Program, "Record what the mentee already knows and what already works.",
+    {"pair": "p-1", "already_knows": ["basic search"], "already_works": ["patron queries"]},
+    { /// Pair.
+      pair: String, /// Known.
+      already_knows: Vec<String>, /// Working.
+      already_works: Vec<String>, /// Day.
+      #[serde(default)] on: Option<NaiveDate> }
+
+    SetPriorities => Program, "Set the pair's priorities, most important first.",
+    {"pair": "p-1", "priorities": ["reports", "batch edits"]},
+    { /// Pair.
+      pair: String, /// In order.
+      priorities: Vec<String>, /// Day.
+      #[serde(default)] on: Option<NaiveDate> }
+
+    HoldCoachingSession => Program, "Record a personalized coaching session of a pair (local start time).",
+    {"pair": "p-1", "session": "c-1", "start": "2026-03-11T14:00", "duration_minutes": 60, "topics": ["reports"]},
+    { /// Pair.
+      pair: String, /// Coaching session id.
+      session: String, /// Local start.
+      start: String, /// Length.
+      duration_minutes: u32, /// Topics.
+      #[serde(default)] topics: Vec<String> }
+
+    GiveAssignment => Program, "Give a mentee a personalized assignment.",
+    {"pair": "p-1", "assignment": "a-1", "description": "build the monthly report", "due": "2026-03-25"},
+    { /// Pair.
+      pair: String, /// Id.
+      assignment: String, /// What to do.
+      description: String, /// Due.
+      due: NaiveDate }
+
+    CompleteAssignment => Program, "Record that a mentee completed an assignment.",
+    {"pair": "p-1", "assignment": "a-1"},
+    { /// Pair.
+      pair: String, /// Assignment.
+      assignment: String, /// Day.
+      #[serde(default)] on: Option<NaiveDate> }
+
+    VoidEvent => Either, "Void a mistaken event by its id, with a reason (the event stays in the log).",
+    {"event_id": "8c1f0a52-51c1-4b8e-9f5e-0d2b7a1c3e44", "reason": "recorded for the wrong person"},
+    { /// The event's id.
+      event_id: Uuid, /// Why.
+      reason: String }
+
+    CorrectEvent => Either, "Correct a mistaken event: void it and apply a replacement command in its place.",
+    {"event_id": "8c1f0a52-51c1-4b8e-9f5e-0d2b7a1c3e44", "reason": "wrong minutes", "replacement": {"type": "LogPractice", "person": "ann", "skill": "copy-cataloguing", "kind": "sandbox", "minutes": 45, "on": "2026-03-12"}},
+    { /// The event's id.
+      event_id: Uuid, /// Why.
+      reason: String, /// The command to decide in its place.
+      replacement: Box<Command> }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_example_deserializes_both_ways_and_every_command_has_one() {
+        let examples = command_examples();
+        let names: Vec<_> = examples.iter().map(|(t, _, _)| *t).collect();
+        assert_eq!(names, all_type_names());
+        for (t, desc, ex) in &examples {
+            assert!(!desc.is_empty());
+            let a: Command =
+                serde_json::from_value(ex.clone()).unwrap_or_else(|e| panic!("{t}: {e}"));
+            let b = Command::from_json(ex).unwrap_or_else(|e| panic!("{t}: {e}"));
+            assert_eq!(a, b);
+            assert_eq!(a.type_name(), *t);
+        }
+    }
+
+    #[test]
+    fn parse_errors_name_the_field() {
+        let e = Command::from_json(&json!({"type": "HoldSession", "session": "s", "attendance": [{"person": "a", "present": 1}]}))
+            .unwrap_err();
+        assert_eq!(e.command_type.as_deref(), Some("HoldSession"));
+        assert_eq!(e.field, "attendance[0].present");
+        let e = Command::from_json(&json!({"type": "AddSkill", "skill": "s"})).unwrap_err();
+        assert_eq!(e.field, "name");
+        let e = Command::from_json(
+            &json!({"type": "AddSkill", "skill": "s", "name": "n", "colour": 1}),
+        )
+        .unwrap_err();
+        assert!(e.message.contains("colour"), "{e}");
+        let e = Command::from_json(&json!({"type": "Frobnicate"})).unwrap_err();
+        assert_eq!(e.field, "type");
+        let e = Command::from_json(&json!({"skill": "s"})).unwrap_err();
+        assert_eq!(e.field, "type");
+    }
+}
