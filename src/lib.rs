@@ -5,6 +5,7 @@
 //! - [`domain`] (core): commands, events, rules and time. No IO.
 //! - [`store`] (shell): the append-only event log, on sled or in memory.
 
-pub mod domain;
+pub mod app;
 pub mod cli;
+pub mod domain;
 pub mod store;

@@ -331,7 +331,13 @@ pub(crate) fn plan(
             }
             let stored = view.event(entry.seq)?;
             if ev.occurred_at.is_some_and(|t| t != stored.occurred_at()) {
-                return Err(StoreError::IdReused { id: ev.id, reason: format!("it is stored at seq {} with a different occurred_at", entry.seq) });
+                return Err(StoreError::IdReused {
+                    id: ev.id,
+                    reason: format!(
+                        "it is stored at seq {} with a different occurred_at",
+                        entry.seq
+                    ),
+                });
             }
             events.push(AppendedEvent {
                 seq: stored.seq(),

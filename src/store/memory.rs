@@ -175,12 +175,18 @@ impl EventStore for MemoryStore {
         }
     }
 
-    fn redact(&self, seq: u64, by: &str, reason: &str) -> Result<(), StoreError> {
+    fn redact_keeping(
+        &self,
+        seq: u64,
+        by: &str,
+        reason: &str,
+        kept: Option<&serde_json::Value>,
+    ) -> Result<(), StoreError> {
         let now = self.clock.now();
         let mut state = self.lock();
         let record = state.event(seq)?;
         if !record.is_redacted() {
-            state.events[(seq - 1) as usize] = record.redacted(now, by, reason);
+            state.events[(seq - 1) as usize] = record.redacted(now, by, reason, kept);
         }
         Ok(())
     }
@@ -203,6 +209,10 @@ impl EventStore for MemoryStore {
         drop(state);
         let _ = self.notify.send(last);
         Ok(())
+    }
+
+    fn find_id(&self, id: &Uuid) -> Result<Option<u64>, StoreError> {
+        Ok(self.lock().ids.get(id).map(|e| e.seq))
     }
 
     fn notifier(&self) -> broadcast::Receiver<u64> {

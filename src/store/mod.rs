@@ -314,10 +314,26 @@ pub trait EventStore: Send + Sync {
 
     /// Replaces an event's data with a redaction marker (erasure of personal data).
     /// The chain stays valid because it covers `data_hash`, not `data`.
-    fn redact(&self, seq: u64, by: &str, reason: &str) -> Result<(), StoreError>;
+    fn redact(&self, seq: u64, by: &str, reason: &str) -> Result<(), StoreError> {
+        self.redact_keeping(seq, by, reason, None)
+    }
+
+    /// Like [`EventStore::redact`], keeping a scrubbed copy of the data inside the marker
+    /// (`{"$redacted": {..., "kept": {...}}}`) so the application can still fold the event's
+    /// non-personal facts. `kept` must not contain floats.
+    fn redact_keeping(
+        &self,
+        seq: u64,
+        by: &str,
+        reason: &str,
+        kept: Option<&Value>,
+    ) -> Result<(), StoreError>;
 
     /// Stores verified records as they are (seq, times, hashes), into an empty store.
     fn restore(&self, records: Vec<RecordedEvent>) -> Result<(), StoreError>;
+
+    /// The seq of the acknowledged event with this id, if any.
+    fn find_id(&self, id: &Uuid) -> Result<Option<u64>, StoreError>;
 
     /// A receiver that is told the last acknowledged seq after every commit.
     fn notifier(&self) -> tokio::sync::broadcast::Receiver<u64>;

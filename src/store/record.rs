@@ -400,8 +400,14 @@ impl RecordedEvent {
     }
 
     /// Returns a copy whose data is replaced by the redaction marker.
-    pub fn redacted(&self, at: Timestamp, by: &str, reason: &str) -> RecordedEvent {
-        let marker = redaction_marker(at, by, reason);
+    pub fn redacted(
+        &self,
+        at: Timestamp,
+        by: &str,
+        reason: &str,
+        kept: Option<&Value>,
+    ) -> RecordedEvent {
+        let marker = redaction_marker(at, by, reason, kept);
         let mut env = self.envelope();
         env.data = &marker;
         env.redacted = true;
@@ -411,10 +417,22 @@ impl RecordedEvent {
 }
 
 /// The canonical bytes that replace erased data.
-pub fn redaction_marker(at: Timestamp, by: &str, reason: &str) -> Vec<u8> {
-    let value =
-        serde_json::json!({"$redacted": {"at": at.to_string(), "by": by, "reason": reason}});
-    canonical::to_vec(&value).expect("marker has no floats")
+pub fn redaction_marker(at: Timestamp, by: &str, reason: &str, kept: Option<&Value>) -> Vec<u8> {
+    let mut inner = serde_json::json!({"at": at.to_string(), "by": by, "reason": reason});
+    if let (Some(kept), Some(map)) = (kept, inner.as_object_mut()) {
+        map.insert("kept".into(), kept.clone());
+    }
+    let value = serde_json::json!({ "$redacted": inner });
+    match canonical::to_vec(&value) {
+        Ok(bytes) => bytes,
+        // A float in `kept` has no canonical form: drop `kept` rather than fail the erasure.
+        Err(_) => redaction_marker(at, by, reason, None),
+    }
+}
+
+/// The scrubbed copy of the data a redaction marker kept, if any.
+pub fn redaction_kept(value: &Value) -> Option<&Value> {
+    value.get("$redacted")?.get("kept")
 }
 
 /// Whether a data value is a redaction marker.
@@ -574,7 +592,7 @@ mod tests {
     #[test]
     fn redaction_keeps_hash_valid() {
         let ev = sample(br#"{"name":"Ana"}"#);
-        let red = ev.redacted(Timestamp::from_micros(0), "admin", "erasure request");
+        let red = ev.redacted(Timestamp::from_micros(0), "admin", "erasure request", None);
         assert!(red.is_redacted());
         assert_eq!(red.hash(), ev.hash());
         assert_eq!(red.envelope().compute_hash(), ev.hash());

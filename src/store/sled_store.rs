@@ -130,6 +130,7 @@ enum Request {
         seq: u64,
         by: String,
         reason: String,
+        kept: Option<serde_json::Value>,
         reply: oneshot::Sender<Result<(), StoreError>>,
     },
     Restore(Vec<RecordedEvent>, oneshot::Sender<Result<(), StoreError>>),
@@ -514,9 +515,16 @@ impl Writer {
                     seq,
                     by,
                     reason,
+                    kept,
                     reply,
                 } => {
-                    let result = self.plan_redact(&mut batch, &mut events, seq, &by, &reason, now);
+                    let result = self.plan_redact(
+                        &mut batch,
+                        &mut events,
+                        seq,
+                        (&by, &reason, kept.as_ref()),
+                        now,
+                    );
                     wrote |= result.is_ok();
                     replies.push(Reply::Unit(reply, result, true));
                 }
@@ -609,8 +617,7 @@ impl Writer {
         batch: &mut sled::Batch,
         events: &mut HashMap<u64, RecordedEvent>,
         seq: u64,
-        by: &str,
-        reason: &str,
+        (by, reason, kept): (&str, &str, Option<&serde_json::Value>),
         now: crate::domain::Timestamp,
     ) -> Result<(), StoreError> {
         let view = GroupView {
@@ -622,7 +629,7 @@ impl Writer {
         if record.is_redacted() {
             return Ok(());
         }
-        let redacted = record.redacted(now, by, reason);
+        let redacted = record.redacted(now, by, reason, kept);
         batch.insert(&e_key(seq), redacted.as_bytes());
         events.insert(seq, redacted);
         Ok(())
@@ -736,12 +743,19 @@ impl EventStore for SledStore {
         self.committed().head
     }
 
-    fn redact(&self, seq: u64, by: &str, reason: &str) -> Result<(), StoreError> {
+    fn redact_keeping(
+        &self,
+        seq: u64,
+        by: &str,
+        reason: &str,
+        kept: Option<&serde_json::Value>,
+    ) -> Result<(), StoreError> {
         let (reply, rx) = oneshot::channel();
         self.send(Request::Redact {
             seq,
             by: by.to_string(),
             reason: reason.to_string(),
+            kept: kept.cloned(),
             reply,
         })?;
         rx.blocking_recv()
@@ -753,6 +767,20 @@ impl EventStore for SledStore {
         self.send(Request::Restore(records, reply))?;
         rx.blocking_recv()
             .map_err(|_| StoreError::Closed("the writer stopped before answering".into()))?
+    }
+
+    fn find_id(&self, id: &Uuid) -> Result<Option<u64>, StoreError> {
+        let durable = self.shared.durable_seq.load(Ordering::Acquire);
+        match self.shared.db.get(i_key(id)) {
+            Ok(Some(v)) => Ok(IdEntry::decode(&v)
+                .map(|e| e.seq)
+                .filter(|&seq| seq <= durable)),
+            Ok(None) => Ok(None),
+            Err(e) => Err(StoreError::io(
+                "reading the id index",
+                std::io::Error::other(e),
+            )),
+        }
     }
 
     fn notifier(&self) -> broadcast::Receiver<u64> {

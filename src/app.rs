@@ -1,0 +1,454 @@
+//! The application service: load → decide → append → notify. The one path for writes.
+//!
+//! It reads the organization and program streams from the store, decodes (and upcasts) their
+//! events into the domain, asks [`domain::decide`] for events, and appends them with the
+//! versions it read as expected versions, so a concurrent change to either stream is a
+//! conflict rather than a lost update (`DESIGN.md` §4.2). It is part of the shell: it knows the
+//! store and JSON; the domain does not.
+
+use std::sync::Arc;
+
+use chrono::{NaiveDate, NaiveTime, TimeZone};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::domain::{
+    self, Command, DomainError, Event, EventMeta, Organization, Program, StreamId, Timestamp,
+};
+use crate::store::record::{is_redaction_marker, redaction_kept};
+use crate::store::{
+    AppendRequest, Clock, EventStore, NewEvent, RecordedEvent, StoreError, ORGANIZATION_STREAM,
+};
+
+/// Which fields of which events hold personal data, scrubbed by `ErasePerson`.
+const PERSONAL_FIELDS: &[(&str, &[&str])] = &[("PersonJoined", &["name"])];
+
+/// What can go wrong running a command.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// A business rule refused the command.
+    #[error(transparent)]
+    Rule(#[from] DomainError),
+    /// The store refused or failed (conflicts included).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A stored event could not be read into the domain.
+    #[error("seq {seq}: {message}")]
+    Decode {
+        /// The event.
+        seq: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// No such program.
+    #[error("no program {0:?}")]
+    UnknownProgram(String),
+    /// The request itself is malformed (bad slug, empty batch, wrong stream).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// A decoded event with its envelope facts.
+#[derive(Clone, Debug)]
+pub struct Fact {
+    /// Envelope facts.
+    pub meta: EventMeta,
+    /// The domain event (upcast to the current schema).
+    pub event: Event,
+}
+
+/// Options of one command run.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Who acts.
+    pub actor: String,
+    /// The client's command id: event ids derive from it, so a retry is recognised and
+    /// returns the original result instead of applying the command twice.
+    pub command_id: Option<Uuid>,
+    /// The program version the client saw; a different current version is a conflict.
+    pub expect_version: Option<u64>,
+}
+
+/// What a command run wrote.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct RunResult {
+    /// Seqs written (or found, for a retry).
+    pub seqs: Vec<u64>,
+    /// Event types written.
+    pub event_types: Vec<String>,
+    /// The program's version afterwards (0 for organization commands).
+    pub program_version: u64,
+    /// True when this was a retry of an already applied command: nothing new was written.
+    pub duplicate: bool,
+}
+
+/// The application service. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    /// Why: every read and write goes through the one log.
+    store: Arc<dyn EventStore>,
+    /// Why: "now" for decisions comes from the shell, never from the core.
+    clock: Arc<dyn Clock>,
+}
+
+/// Decodes a stored event into the domain; a redacted event decodes from the scrubbed copy it
+/// kept, and is skipped (`None`) when it kept none.
+pub fn decode(ev: &RecordedEvent) -> Result<Option<Fact>, AppError> {
+    let seq = ev.seq();
+    let data = ev
+        .data_value()
+        .map_err(|e| AppError::Decode { seq, message: e.0 })?;
+    let data = if is_redaction_marker(&data) {
+        match redaction_kept(&data) {
+            Some(kept) => kept.clone(),
+            None => return Ok(None),
+        }
+    } else {
+        data
+    };
+    let event =
+        domain::decode(ev.event_type(), ev.schema(), &data).map_err(|e| AppError::Decode {
+            seq,
+            message: e.to_string(),
+        })?;
+    Ok(Some(Fact {
+        meta: meta_of(ev),
+        event,
+    }))
+}
+
+/// The envelope facts of a stored event.
+pub fn meta_of(ev: &RecordedEvent) -> EventMeta {
+    EventMeta {
+        seq: ev.seq(),
+        stream: ev.stream().to_string(),
+        version: ev.version(),
+        id: ev.id(),
+        recorded_at: ev.recorded_at(),
+        occurred_at: ev.occurred_at(),
+        actor: ev.actor().to_string(),
+    }
+}
+
+impl App {
+    /// A service over a store and a clock.
+    pub fn new(store: Arc<dyn EventStore>, clock: Arc<dyn Clock>) -> App {
+        App { store, clock }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn EventStore> {
+        &self.store
+    }
+
+    /// The clock's "now".
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// Every decoded event of one stream, in order.
+    pub fn stream_facts(&self, stream: &str) -> Result<Vec<Fact>, AppError> {
+        let mut out = Vec::new();
+        for ev in self.store.read_stream(stream, 1)? {
+            if let Some(fact) = decode(&ev)? {
+                out.push(fact);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every decoded event of the log, in seq order.
+    pub fn all_facts(&self) -> Result<Vec<Fact>, AppError> {
+        let mut out = Vec::new();
+        for ev in self.store.iter_from(1) {
+            if let Some(fact) = decode(&ev?)? {
+                out.push(fact);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The organization's current state and its stream version.
+    pub fn organization(&self) -> Result<(Organization, u64), AppError> {
+        let facts = self.stream_facts(ORGANIZATION_STREAM)?;
+        let mut org = Organization::default();
+        for f in &facts {
+            org.apply(&f.meta, &f.event);
+        }
+        Ok((org, self.store.stream_version(ORGANIZATION_STREAM)))
+    }
+
+    /// A program's current state and its stream version (`None` when it does not exist).
+    pub fn program(&self, slug: &str) -> Result<Option<(Program, u64)>, AppError> {
+        let stream = program_stream(slug)?;
+        let facts = self.stream_facts(stream.as_str())?;
+        let version = self.store.stream_version(stream.as_str());
+        Ok(Program::fold(facts.iter().map(|f| (&f.meta, &f.event))).map(|p| (p, version)))
+    }
+
+    /// Slugs of every program, sorted.
+    pub fn program_slugs(&self) -> Vec<String> {
+        self.store
+            .streams()
+            .into_iter()
+            .filter_map(|(s, _)| s.strip_prefix("program-").map(str::to_string))
+            .collect()
+    }
+
+    /// Runs commands atomically: each is decided against the state the previous ones left, and
+    /// all resulting events are appended in one append guarded by the versions read.
+    /// `program` names the program for program commands (and `CreateProgram` carries its own).
+    pub fn run(
+        &self,
+        program: Option<&str>,
+        commands: &[Command],
+        options: &RunOptions,
+    ) -> Result<RunResult, AppError> {
+        if commands.is_empty() {
+            return Err(AppError::Invalid("no command given".into()));
+        }
+        if let Some(command_id) = options.command_id {
+            if let Some(result) = self.find_retry(command_id)? {
+                return Ok(result);
+            }
+        }
+        let now = self.clock.now();
+        let slug = program.map(str::to_string).or_else(|| {
+            commands.iter().find_map(|c| match c {
+                Command::CreateProgram(c) => Some(c.program.clone()),
+                _ => None,
+            })
+        });
+        let (mut org, org_version) = self.organization()?;
+        let (mut prog, prog_version) = match &slug {
+            Some(slug) => match self.program(slug)? {
+                Some((p, v)) => (Some(p), v),
+                None => (
+                    None,
+                    self.store.stream_version(program_stream(slug)?.as_str()),
+                ),
+            },
+            None => (None, 0),
+        };
+        if let Some(expected) = options.expect_version {
+            if expected != prog_version {
+                let stream = slug
+                    .as_deref()
+                    .map(|s| format!("program-{s}"))
+                    .unwrap_or_else(|| ORGANIZATION_STREAM.into());
+                return Err(StoreError::Conflict {
+                    expected: vec![(stream.clone(), expected)],
+                    actual: vec![(stream, prog_version)],
+                }
+                .into());
+            }
+        }
+        let mut events = Vec::new();
+        let mut reads_org = false;
+        let mut erased = Vec::new();
+        for (i, cmd) in commands.iter().enumerate() {
+            if let (Command::CreateProgram(c), Some(slug)) = (cmd, &slug) {
+                if &c.program != slug {
+                    return Err(AppError::Invalid(format!("command {}: CreateProgram names program {:?} but the batch is for {slug:?}", i + 1, c.program)));
+                }
+            }
+            let decision = domain::decide(&org, prog.as_ref(), cmd, now)?;
+            reads_org |= decision.reads_organization;
+            if let Command::ErasePerson(c) = cmd {
+                erased.push(c.person.clone());
+            }
+            for decided in decision.events {
+                let index = events.len() as u64;
+                let id = match options.command_id {
+                    Some(cid) => Uuid::new_v5(&cid, &index.to_be_bytes()),
+                    None => Uuid::new_v4(),
+                };
+                let stream = decided.stream.as_str().to_string();
+                let version = if stream == ORGANIZATION_STREAM {
+                    org.version + 1
+                } else {
+                    prog.as_ref().map_or(1, |p| p.version + 1)
+                };
+                let meta = EventMeta {
+                    seq: 0,
+                    stream: stream.clone(),
+                    version,
+                    id,
+                    recorded_at: now,
+                    occurred_at: now,
+                    actor: options.actor.clone(),
+                };
+                // Fold into the working state so later commands of the batch see it.
+                if stream == ORGANIZATION_STREAM {
+                    org.apply(&meta, &decided.event);
+                } else {
+                    match (&mut prog, &decided.event) {
+                        (None, Event::ProgramCreated(e)) => {
+                            prog = Some(Program::from_created(&meta, e))
+                        }
+                        (Some(p), ev) => p.apply(&meta, ev),
+                        (None, _) => {
+                            return Err(AppError::Invalid(
+                                "a program event was decided before the program exists".into(),
+                            ))
+                        }
+                    }
+                }
+                let encoded = domain::encode(&decided.event);
+                let occurred_at = occurred_at(&encoded.data, &org, now);
+                let mut ev =
+                    NewEvent::new(stream, encoded.event_type, encoded.schema, encoded.data)
+                        .with_id(id);
+                ev.occurred_at = occurred_at;
+                ev.correlation_id = options.command_id;
+                events.push(ev);
+            }
+        }
+        if events.is_empty() {
+            return Ok(RunResult {
+                seqs: vec![],
+                event_types: vec![],
+                program_version: prog_version,
+                duplicate: false,
+            });
+        }
+        let mut request = AppendRequest::new(&options.actor, events);
+        if let Some(slug) = &slug {
+            if request
+                .events
+                .iter()
+                .any(|e| e.stream != ORGANIZATION_STREAM)
+            {
+                request = request.expect(program_stream(slug)?.as_str(), prog_version);
+            }
+        }
+        if reads_org
+            || request
+                .events
+                .iter()
+                .any(|e| e.stream == ORGANIZATION_STREAM)
+        {
+            request = request.expect(ORGANIZATION_STREAM, org_version);
+        }
+        let event_types = request
+            .events
+            .iter()
+            .map(|e| e.event_type.clone())
+            .collect();
+        let appended = self.store.append(request)?;
+        for person in erased {
+            self.scrub_person(&person, &options.actor)?;
+        }
+        let program_version = slug
+            .as_deref()
+            .map_or(0, |s| self.store.stream_version(&format!("program-{s}")));
+        Ok(RunResult {
+            seqs: appended.events.iter().map(|e| e.seq).collect(),
+            event_types,
+            program_version,
+            duplicate: appended.duplicate,
+        })
+    }
+
+    fn find_retry(&self, command_id: Uuid) -> Result<Option<RunResult>, AppError> {
+        let first = Uuid::new_v5(&command_id, &0u64.to_be_bytes());
+        if self.store.find_id(&first)?.is_none() {
+            return Ok(None);
+        }
+        let mut seqs = Vec::new();
+        let mut event_types = Vec::new();
+        let mut stream = None;
+        for index in 0u64.. {
+            let id = Uuid::new_v5(&command_id, &index.to_be_bytes());
+            let Some(seq) = self.store.find_id(&id)? else {
+                break;
+            };
+            let ev = self.store.get(seq)?;
+            if ev.stream() != ORGANIZATION_STREAM {
+                stream = Some(ev.stream().to_string());
+            }
+            seqs.push(seq);
+            event_types.push(ev.event_type().to_string());
+        }
+        let program_version = stream.map_or(0, |s| self.store.stream_version(&s));
+        Ok(Some(RunResult {
+            seqs,
+            event_types,
+            program_version,
+            duplicate: true,
+        }))
+    }
+
+    /// Redacts the personal fields of every event about `person`, keeping the rest.
+    fn scrub_person(&self, person: &str, actor: &str) -> Result<(), AppError> {
+        let targets: Vec<RecordedEvent> = self
+            .store
+            .read_stream(ORGANIZATION_STREAM, 1)?
+            .into_iter()
+            .filter(|ev| {
+                !ev.is_redacted() && PERSONAL_FIELDS.iter().any(|(t, _)| *t == ev.event_type())
+            })
+            .collect();
+        for ev in targets {
+            let mut data = ev.data_value().map_err(|e| AppError::Decode {
+                seq: ev.seq(),
+                message: e.0,
+            })?;
+            if data.get("person").and_then(Value::as_str) != Some(person) {
+                continue;
+            }
+            let fields = PERSONAL_FIELDS
+                .iter()
+                .find(|(t, _)| *t == ev.event_type())
+                .map(|(_, f)| *f)
+                .unwrap_or(&[]);
+            if let Some(map) = data.as_object_mut() {
+                for field in fields {
+                    if map.contains_key(*field) {
+                        map.insert(
+                            (*field).to_string(),
+                            Value::String(domain::organization::ERASED_NAME.into()),
+                        );
+                    }
+                }
+            }
+            self.store.redact_keeping(
+                ev.seq(),
+                actor,
+                &format!("erasure of person {person}"),
+                Some(&data),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// The stream of a program slug, or a clear error.
+pub fn program_stream(slug: &str) -> Result<StreamId, AppError> {
+    let slug = slug.strip_prefix("program-").unwrap_or(slug);
+    StreamId::program(slug).ok_or_else(|| {
+        AppError::Invalid(format!(
+            "{slug:?} is not a program slug: expected 1 to 64 of a-z, 0-9 and -"
+        ))
+    })
+}
+
+/// Business time of an event: its `on` day (noon in the organization's zone) when that day is
+/// not today; otherwise none (the store's `recorded_at`).
+fn occurred_at(data: &Value, org: &Organization, now: Timestamp) -> Option<Timestamp> {
+    let day = data
+        .get("on")
+        .and_then(Value::as_str)
+        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())?;
+    if day == domain::today(org, now) {
+        return None;
+    }
+    let noon = day.and_time(NaiveTime::from_hms_opt(12, 0, 0)?);
+    let tz: chrono_tz::Tz = org
+        .time_zone
+        .as_deref()
+        .and_then(|z| z.parse().ok())
+        .unwrap_or(chrono_tz::UTC);
+    let local = tz.from_local_datetime(&noon).earliest()?;
+    Some(Timestamp::from_datetime(local.with_timezone(&chrono::Utc)))
+}
