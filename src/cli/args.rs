@@ -9,7 +9,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[command(name = "baton", version, about, long_about = None)]
 pub struct Cli {
     /// The data directory (an embedded event store).
-    #[arg(long, global = true, env = "BATON_DATA", default_value = "./baton-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "BATON_DATA",
+        default_value = "./baton-data"
+    )]
     pub data: PathBuf,
 
     /// Who is acting; recorded on every event written. Defaults to the operating-system user.
@@ -66,6 +71,40 @@ pub enum Command {
         /// Append to a non-empty store instead of restoring into an empty one.
         #[arg(long)]
         append: bool,
+    },
+    /// Apply a command (JSON) or several (JSON Lines, atomically) to a program, or to the
+    /// organization with PROGRAM = `organization`. `baton commands` lists every command.
+    Do {
+        /// Program slug, or `organization`.
+        program: String,
+        /// The command file (`-` for standard input).
+        file: PathBuf,
+        /// Fail with a conflict unless the program is at this version.
+        #[arg(long)]
+        expect_version: Option<u64>,
+        /// A client command id (UUID): retrying with the same id applies the command only once.
+        #[arg(long)]
+        command_id: Option<uuid::Uuid>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// List every command `baton do` accepts, with a description and an example.
+    Commands {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// List the programs.
+    Programs {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Erase a person's personal data: their name is redacted from the log, the chain stays valid.
+    Erase {
+        /// The person's id.
+        person: String,
     },
     /// Tools for tests and diagnostics.
     #[command(subcommand, hide = true)]

@@ -25,15 +25,25 @@ pub(super) fn verify(data: &Path, format: Format) -> anyhow::Result<ExitCode> {
                 println!("redactions  none");
             } else {
                 let seqs: Vec<String> = report.redactions.iter().map(u64::to_string).collect();
-                println!("redactions  {} (seq {})", report.redactions.len(), seqs.join(", "));
+                println!(
+                    "redactions  {} (seq {})",
+                    report.redactions.len(),
+                    seqs.join(", ")
+                );
             }
             match &report.problem {
-                None => println!("status      ok: chain, data hashes, sequence and indexes verified"),
+                None => {
+                    println!("status      ok: chain, data hashes, sequence and indexes verified")
+                }
                 Some(p) => println!("status      FAILED at seq {}: {}", p.seq, p.detail),
             }
         }
     }
-    Ok(if report.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if report.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 pub(super) fn program_stream(program: &str) -> String {
@@ -44,7 +54,12 @@ pub(super) fn program_stream(program: &str) -> String {
     }
 }
 
-pub(super) fn export(data: &Path, program: Option<&str>, format: ExportFormat, output: Option<&Path>) -> anyhow::Result<ExitCode> {
+pub(super) fn export(
+    data: &Path,
+    program: Option<&str>,
+    format: ExportFormat,
+    output: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
     let store = open_store(data, false)?;
     let stream = program.map(program_stream);
     if let Some(stream) = &stream {
@@ -57,10 +72,14 @@ pub(super) fn export(data: &Path, program: Option<&str>, format: ExportFormat, o
     }
     let n = match output {
         Some(path) => {
-            let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
+            let file =
+                File::create(path).with_context(|| format!("creating {}", path.display()))?;
             let mut out = BufWriter::new(file);
             let n = jsonl::export(&store, stream.as_deref(), &mut out)?;
-            out.into_inner().map_err(|e| e.into_error()).and_then(|f| f.sync_all()).with_context(|| format!("writing {}", path.display()))?;
+            out.into_inner()
+                .map_err(|e| e.into_error())
+                .and_then(|f| f.sync_all())
+                .with_context(|| format!("writing {}", path.display()))?;
             eprintln!("exported {n} events to {}", path.display());
             n
         }
@@ -76,14 +95,23 @@ pub(super) fn export(data: &Path, program: Option<&str>, format: ExportFormat, o
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn import(data: &Path, file: &Path, append: bool, actor: &str) -> anyhow::Result<ExitCode> {
+pub(super) fn import(
+    data: &Path,
+    file: &Path,
+    append: bool,
+    actor: &str,
+) -> anyhow::Result<ExitCode> {
     let input = File::open(file).with_context(|| format!("opening {}", file.display()))?;
     let store = open_store(data, true)?;
-    let summary = jsonl::import(&store, &mut BufReader::new(input), append, actor).with_context(|| format!("importing {}", file.display()))?;
+    let summary = jsonl::import(&store, &mut BufReader::new(input), append, actor)
+        .with_context(|| format!("importing {}", file.display()))?;
     if summary.restored {
         println!("restored {} events into {}", summary.events, data.display());
     } else if summary.stored == 0 && summary.events > 0 {
-        println!("all {} events were already stored; nothing changed", summary.events);
+        println!(
+            "all {} events were already stored; nothing changed",
+            summary.events
+        );
     } else {
         println!("appended {} events into {}", summary.stored, data.display());
     }

@@ -4,6 +4,7 @@
 
 mod args;
 mod log_cmds;
+mod program_cmds;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -32,8 +33,32 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let data = cli.data.clone();
     match cli.command {
         Command::Verify { format } => log_cmds::verify(&data, format),
-        Command::Export { program, format, output } => log_cmds::export(&data, program.as_deref(), format, output.as_deref()),
+        Command::Export {
+            program,
+            format,
+            output,
+        } => log_cmds::export(&data, program.as_deref(), format, output.as_deref()),
         Command::Import { file, append } => log_cmds::import(&data, &file, append, &actor),
+        Command::Do {
+            program,
+            file,
+            expect_version,
+            command_id,
+            format,
+        } => program_cmds::run_do(
+            &data,
+            program_cmds::DoArgs {
+                program: &program,
+                file: &file,
+                expect_version,
+                command_id,
+                format,
+            },
+            &actor,
+        ),
+        Command::Commands { format } => program_cmds::commands(format),
+        Command::Programs { format } => program_cmds::programs(&data, format),
+        Command::Erase { person } => program_cmds::erase(&data, &person, &actor),
         Command::Internal(internal) => log_cmds::internal(&data, internal, &actor),
     }
 }
@@ -51,5 +76,11 @@ fn open_store(data: &Path, create: bool) -> anyhow::Result<SledStore> {
     if !create && !data.exists() {
         anyhow::bail!("no baton store at {} (set --data or BATON_DATA, or create one with `baton import` or `baton demo`)", data.display());
     }
-    Ok(SledStore::open_with(data, StoreConfig { create, ..StoreConfig::default() })?)
+    Ok(SledStore::open_with(
+        data,
+        StoreConfig {
+            create,
+            ..StoreConfig::default()
+        },
+    )?)
 }

@@ -1,0 +1,190 @@
+//! `do`, `commands`, `programs`, `erase`: writing through the application service.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use super::args::Format;
+use super::open_store;
+use crate::app::{App, RunOptions};
+use crate::domain::{command_examples, Command};
+use crate::store::{EventStore, SystemClock};
+
+/// Opens the store and wraps it in the application service.
+pub(super) fn open_app(data: &Path, create: bool) -> anyhow::Result<App> {
+    let store: Arc<dyn EventStore> = Arc::new(open_store(data, create)?);
+    Ok(App::new(store, Arc::new(SystemClock)))
+}
+
+/// Reads one command (a JSON object) or several (JSON Lines) from a file, `-` for stdin.
+pub(super) fn read_commands(file: &Path) -> anyhow::Result<Vec<Command>> {
+    let mut text = String::new();
+    if file == Path::new("-") {
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("reading commands from standard input")?;
+    } else {
+        text =
+            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    }
+    if let Ok(value) = serde_json::from_str::<Value>(&text) {
+        if value.is_array() {
+            anyhow::bail!("{}: expected one command object or JSON Lines (one command per line), not a JSON array", file.display());
+        }
+        return Ok(vec![
+            Command::from_json(&value).with_context(|| format!("{}", file.display()))?
+        ]);
+    }
+    let mut commands = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value: Value = serde_json::from_str(line)
+            .with_context(|| format!("{} line {}: not valid JSON", file.display(), i + 1))?;
+        commands.push(
+            Command::from_json(&value)
+                .with_context(|| format!("{} line {}", file.display(), i + 1))?,
+        );
+    }
+    if commands.is_empty() {
+        anyhow::bail!("{}: no command found", file.display());
+    }
+    Ok(commands)
+}
+
+pub(super) struct DoArgs<'a> {
+    pub program: &'a str,
+    pub file: &'a Path,
+    pub expect_version: Option<u64>,
+    pub command_id: Option<Uuid>,
+    pub format: Format,
+}
+
+pub(super) fn run_do(data: &Path, args: DoArgs<'_>, actor: &str) -> anyhow::Result<ExitCode> {
+    let commands = read_commands(args.file)?;
+    let creates = commands
+        .iter()
+        .any(|c| matches!(c, Command::CreateProgram(_)));
+    let app = open_app(data, true)?;
+    let program = match args.program {
+        "organization" | "org" => None,
+        slug => Some(slug.strip_prefix("program-").unwrap_or(slug)),
+    };
+    if let Some(slug) = program {
+        if !creates && app.program(slug)?.is_none() {
+            anyhow::bail!("no program {slug:?}: create it first with a CreateProgram command (see `baton commands`)");
+        }
+    }
+    let options = RunOptions {
+        actor: actor.to_string(),
+        command_id: args.command_id,
+        expect_version: args.expect_version,
+    };
+    let result = app.run(program, &commands, &options)?;
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&result)?),
+        Format::Table => {
+            if result.duplicate {
+                println!("already applied (same command id): nothing new was written");
+            }
+            for (seq, ty) in result.seqs.iter().zip(&result.event_types) {
+                println!("seq {seq:>6}  {ty}");
+            }
+            if program.is_some() {
+                println!("program version {}", result.program_version);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn commands(format: Format) -> anyhow::Result<ExitCode> {
+    let examples = command_examples();
+    match format {
+        Format::Json => {
+            let list: Vec<Value> = examples
+                .iter()
+                .map(|(t, d, ex)| json!({"type": t, "description": d, "example": ex}))
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&list)?);
+        }
+        Format::Table => {
+            println!("Commands for `baton do PROGRAM FILE` (use `organization` as PROGRAM for organization commands).");
+            println!(
+                "FILE holds one command as JSON, or several as JSON Lines applied atomically.\n"
+            );
+            for (t, d, ex) in examples {
+                println!("{t}\n    {d}\n    {}\n", serde_json::to_string(&ex)?);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn programs(data: &Path, format: Format) -> anyhow::Result<ExitCode> {
+    let app = open_app(data, false)?;
+    let mut rows = Vec::new();
+    for slug in app.program_slugs() {
+        if let Some((p, version)) = app.program(&slug)? {
+            rows.push(json!({
+                "program": slug,
+                "kind": p.kind,
+                "title": p.title,
+                "deadline": p.deadline,
+                "learners": p.learners.len(),
+                "sessions": p.sessions.len(),
+                "archived": p.archived.is_some(),
+                "version": version,
+            }));
+        }
+    }
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+        Format::Table => {
+            if rows.is_empty() {
+                println!("no programs yet (create one with `baton do SLUG create.json`, or load the demo with `baton demo`)");
+            } else {
+                println!(
+                    "{:<24} {:<10} {:<11} {:>8} {:>8} {:>7}  title",
+                    "program", "kind", "deadline", "learners", "sessions", "version"
+                );
+                for r in &rows {
+                    println!(
+                        "{:<24} {:<10} {:<11} {:>8} {:>8} {:>7}  {}{}",
+                        r["program"].as_str().unwrap_or_default(),
+                        r["kind"].as_str().unwrap_or_default(),
+                        r["deadline"].as_str().unwrap_or("-"),
+                        r["learners"].as_u64().unwrap_or_default(),
+                        r["sessions"].as_u64().unwrap_or_default(),
+                        r["version"].as_u64().unwrap_or_default(),
+                        r["title"].as_str().unwrap_or_default(),
+                        if r["archived"] == json!(true) {
+                            " (archived)"
+                        } else {
+                            ""
+                        }
+                    );
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn erase(data: &Path, person: &str, actor: &str) -> anyhow::Result<ExitCode> {
+    let app = open_app(data, false)?;
+    let command = Command::from_json(&json!({"type": "ErasePerson", "person": person}))?;
+    let options = RunOptions {
+        actor: actor.to_string(),
+        ..RunOptions::default()
+    };
+    app.run(None, &[command], &options)?;
+    println!("erased the personal data of {person}; the hash chain still verifies (`baton verify` lists the redactions)");
+    Ok(ExitCode::SUCCESS)
+}
