@@ -1,0 +1,283 @@
+//! The `baton` binary end to end, on a real store in a temporary directory.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn baton(data: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env("BATON_ACTOR", "tester")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    } else {
+        drop(child.stdin.take());
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn fails(out: &Output) -> String {
+    assert!(
+        !out.status.success(),
+        "expected a failure, got: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+fn setup(data: &Path) {
+    ok(&baton(
+        data,
+        &["do", "organization", "-"],
+        Some(r#"{"type":"ConfigureOrganization","name":"Riverside","time_zone":"Europe/Paris"}"#),
+    ));
+    let people = [
+        r#"{"type":"AddPerson","person":"ann","name":"Ann Lee","department":"cataloguing","branch":"central","on":"2026-01-05"}"#,
+        r#"{"type":"AddPerson","person":"bob","name":"Bob Stone","department":"cataloguing","branch":"north","on":"2026-01-05"}"#,
+        r#"{"type":"AddSkill","skill":"copy-cataloguing","name":"Copy cataloguing"}"#,
+    ]
+    .join("\n");
+    ok(&baton(data, &["do", "organization", "-"], Some(&people)));
+    ok(&baton(
+        data,
+        &["do", "pilot", "-"],
+        Some(
+            r#"{"type":"CreateProgram","program":"pilot","kind":"training","title":"Catalogue pilot"}"#,
+        ),
+    ));
+}
+
+#[test]
+fn do_applies_commands_and_programs_lists_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("store");
+    setup(&data);
+    let out = ok(&baton(
+        &data,
+        &["do", "pilot", "-", "--format", "json"],
+        Some(r#"{"type":"EnrolLearner","person":"ann","on":"2026-02-01"}"#),
+    ));
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["event_types"], serde_json::json!(["LearnerEnrolled"]));
+    assert_eq!(json["program_version"], 2);
+    let list = ok(&baton(&data, &["programs"], None));
+    assert!(
+        list.contains("pilot") && list.contains("Catalogue pilot"),
+        "{list}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&baton(&data, &["programs", "--format", "json"], None))).unwrap();
+    assert_eq!(json[0]["learners"], 1);
+}
+
+#[test]
+fn bad_commands_name_the_field_or_rule_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("store");
+    setup(&data);
+    let before = ok(&baton(&data, &["export"], None));
+    let err = fails(&baton(
+        &data,
+        &["do", "pilot", "-"],
+        Some(r#"{"type":"EnrolLearner","persn":"ann"}"#),
+    ));
+    assert!(err.contains("persn"), "{err}");
+    let err = fails(&baton(
+        &data,
+        &["do", "pilot", "-"],
+        Some(r#"{"type":"EnrolLearner","person":"zed"}"#),
+    ));
+    assert!(err.contains("zed"), "{err}");
+    let err = fails(&baton(
+        &data,
+        &["do", "pilot", "-"],
+        Some(r#"{"type":"NoSuchThing"}"#),
+    ));
+    assert!(err.contains("NoSuchThing"), "{err}");
+    let err = fails(&baton(
+        &data,
+        &["do", "pilot", "-"],
+        Some("{\"type\":\"EnrolLearner\",\"person\":\"ann\"}\nnot json\n"),
+    ));
+    assert!(err.contains("line 2"), "{err}");
+    let err = fails(&baton(
+        &data,
+        &["do", "pilot", "-", "--expect-version", "9"],
+        Some(r#"{"type":"EnrolLearner","person":"ann"}"#),
+    ));
+    assert!(
+        err.contains("conflict") && err.contains("program-pilot@1"),
+        "{err}"
+    );
+    // A batch is atomic: the second command fails, so the first is not stored either.
+    let batch = "{\"type\":\"EnrolLearner\",\"person\":\"ann\"}\n{\"type\":\"EnrolLearner\",\"person\":\"zed\"}\n";
+    fails(&baton(&data, &["do", "pilot", "-"], Some(batch)));
+    assert_eq!(ok(&baton(&data, &["export"], None)), before);
+}
+
+#[test]
+fn a_command_id_makes_a_retry_safe() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("store");
+    setup(&data);
+    let id = "0b7f7a1e-6d1c-4a8e-9a51-2f0c2d7e9b10";
+    let cmd = r#"{"type":"EnrolLearner","person":"ann"}"#;
+    ok(&baton(
+        &data,
+        &["do", "pilot", "-", "--command-id", id],
+        Some(cmd),
+    ));
+    let again = ok(&baton(
+        &data,
+        &["do", "pilot", "-", "--command-id", id],
+        Some(cmd),
+    ));
+    assert!(again.contains("already applied"), "{again}");
+    let log = ok(&baton(&data, &["export", "pilot"], None));
+    assert_eq!(
+        log.lines()
+            .filter(|l| l.contains("LearnerEnrolled"))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn verify_export_import_round_trip_and_erase() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("store");
+    setup(&data);
+    let report = ok(&baton(&data, &["verify"], None));
+    assert!(
+        report.contains("events      5") && report.contains("status      ok"),
+        "{report}"
+    );
+    let backup = dir.path().join("backup.jsonl");
+    ok(&baton(
+        &data,
+        &["export", "-o", backup.to_str().unwrap()],
+        None,
+    ));
+    let restored = dir.path().join("restored");
+    ok(&baton(
+        &restored,
+        &["import", backup.to_str().unwrap()],
+        None,
+    ));
+    assert_eq!(
+        ok(&baton(&restored, &["export"], None)),
+        std::fs::read_to_string(&backup).unwrap()
+    );
+    // Restoring into a non-empty store is refused.
+    let err = fails(&baton(
+        &restored,
+        &["import", backup.to_str().unwrap()],
+        None,
+    ));
+    assert!(err.contains("--append"), "{err}");
+
+    ok(&baton(&data, &["erase", "ann"], None));
+    let log = ok(&baton(&data, &["export"], None));
+    assert!(!log.contains("Ann Lee"), "the name must be gone");
+    let report = ok(&baton(&data, &["verify", "--format", "json"], None));
+    let json: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(json["redactions"], serde_json::json!([2]));
+    assert!(json["problem"].is_null());
+}
+
+#[test]
+fn verify_names_the_first_bad_seq_and_exits_non_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("store");
+    setup(&data);
+    let backup = dir.path().join("backup.jsonl");
+    ok(&baton(
+        &data,
+        &["export", "-o", backup.to_str().unwrap()],
+        None,
+    ));
+    let text = std::fs::read_to_string(&backup).unwrap();
+    let tampered = text.replacen("Bob Stone", "Rob Stone", 1);
+    std::fs::write(&backup, tampered).unwrap();
+    let err = fails(&baton(
+        &dir.path().join("other"),
+        &["import", backup.to_str().unwrap()],
+        None,
+    ));
+    assert!(err.contains("line 3") && err.contains("data_hash"), "{err}");
+    let err = fails(&baton(&dir.path().join("missing"), &["verify"], None));
+    assert!(err.contains("no baton store"), "{err}");
+}
+
+#[test]
+fn commands_lists_every_command_with_an_example() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ok(&baton(dir.path(), &["commands", "--format", "json"], None));
+    let list: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(list.len(), baton::domain::command_examples().len());
+    for item in list {
+        baton::domain::Command::from_json(&item["example"]).unwrap();
+    }
+}
+
+#[test]
+fn verify_on_a_damaged_store_exits_one_naming_the_seq() {
+    use baton::store::record::{Envelope, RecordedEvent};
+    use baton::store::{AppendRequest, EventStore, MemoryStore, NewEvent, SledStore};
+
+    // Build a log, then store a copy whose third event's data was altered after hashing.
+    let memory = MemoryStore::new();
+    for i in 0..4 {
+        let ev = NewEvent::new(
+            "program-pilot",
+            "NoteTaken",
+            1,
+            serde_json::json!({ "n": i }),
+        );
+        memory
+            .append(AppendRequest::new("tester", vec![ev]))
+            .unwrap();
+    }
+    let mut records: Vec<RecordedEvent> = memory.read_all(1, 10).unwrap();
+    let third = records[2].clone();
+    let mut env: Envelope<'_> = third.envelope();
+    let altered = br#"{"n":99}"#.to_vec();
+    env.data = &altered;
+    records[2] = RecordedEvent::from_bytes(env.encode(&third.hash())).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("store");
+    {
+        let store = SledStore::open(&data).unwrap();
+        store.restore(records).unwrap();
+    }
+    let out = baton(&data, &["verify"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("FAILED at seq 3") && text.contains("data_hash"),
+        "{text}"
+    );
+}
