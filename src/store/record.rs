@@ -100,9 +100,11 @@ pub struct Envelope<'a> {
 
 impl Envelope<'_> {
     /// Canonical bytes of the envelope without `data` and `hash`: what the chain hashes.
+    /// A closed JSON object, `{"seq":…,"data_hash":"…","prev_hash":"…"}`, as documented above.
     pub fn hashed_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(400);
         self.write_json(&mut out, false);
+        out.push(b'}');
         out
     }
 
