@@ -452,3 +452,95 @@ fn occurred_at(data: &Value, org: &Organization, now: Timestamp) -> Option<Times
     let local = tz.from_local_datetime(&noon).earliest()?;
     Some(Timestamp::from_datetime(local.with_timezone(&chrono::Utc)))
 }
+
+/// Reads an as-of time: RFC 3339 (any offset), or `YYYY-MM-DD` meaning the end of that day
+/// (its last microsecond) in the organization's time zone (UTC when none is set).
+pub fn parse_as_of(text: &str, org: &Organization) -> Result<Timestamp, AppError> {
+    if let Ok(ts) = Timestamp::parse_lenient(text) {
+        return Ok(ts);
+    }
+    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| AppError::Invalid(format!("as-of {text:?}: expected an RFC 3339 time (2026-03-01T09:30:00Z) or a day (2026-03-01)")))?;
+    let tz: chrono_tz::Tz = org
+        .time_zone
+        .as_deref()
+        .and_then(|z| z.parse().ok())
+        .unwrap_or(chrono_tz::UTC);
+    let next = day
+        .succ_opt()
+        .ok_or_else(|| AppError::Invalid(format!("as-of {text:?}: day out of range")))?;
+    let midnight = next.and_time(NaiveTime::MIN);
+    let start_of_next = tz
+        .from_local_datetime(&midnight)
+        .earliest()
+        .or_else(|| {
+            tz.from_local_datetime(&(midnight + chrono::Duration::hours(1)))
+                .earliest()
+        })
+        .ok_or_else(|| AppError::Invalid(format!("as-of {text:?}: no such local time")))?;
+    Ok(Timestamp::from_micros(
+        Timestamp::from_datetime(start_of_next.with_timezone(&chrono::Utc)).as_micros() - 1,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn org_in(zone: Option<&str>) -> Organization {
+        Organization {
+            time_zone: zone.map(str::to_string),
+            ..Organization::default()
+        }
+    }
+
+    #[test]
+    fn as_of_day_is_the_end_of_that_day_in_the_organization_zone() {
+        let paris = org_in(Some("Europe/Paris"));
+        assert_eq!(
+            parse_as_of("2026-03-01", &paris).unwrap().to_string(),
+            "2026-03-01T22:59:59.999999Z"
+        );
+        // Summer time: Paris is UTC+2.
+        assert_eq!(
+            parse_as_of("2026-07-01", &paris).unwrap().to_string(),
+            "2026-07-01T21:59:59.999999Z"
+        );
+        assert_eq!(
+            parse_as_of("2026-07-01", &org_in(None))
+                .unwrap()
+                .to_string(),
+            "2026-07-01T23:59:59.999999Z"
+        );
+    }
+
+    #[test]
+    fn as_of_accepts_rfc3339_and_names_what_it_expects() {
+        let org = org_in(None);
+        assert_eq!(
+            parse_as_of("2026-03-01T10:30:00+01:00", &org)
+                .unwrap()
+                .to_string(),
+            "2026-03-01T09:30:00.000000Z"
+        );
+        let err = parse_as_of("yesterday", &org).unwrap_err().to_string();
+        assert!(
+            err.contains("RFC 3339") && err.contains("yesterday"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn occurred_at_is_noon_of_a_past_day_in_the_zone() {
+        let paris = org_in(Some("Europe/Paris"));
+        let now = Timestamp::parse_strict("2026-03-10T08:00:00.000000Z").unwrap();
+        let data = serde_json::json!({"on": "2026-03-02"});
+        assert_eq!(
+            occurred_at(&data, &paris, now).unwrap().to_string(),
+            "2026-03-02T11:00:00.000000Z"
+        );
+        let today = serde_json::json!({"on": "2026-03-10"});
+        assert_eq!(occurred_at(&today, &paris, now), None);
+        assert_eq!(occurred_at(&serde_json::json!({}), &paris, now), None);
+    }
+}
