@@ -114,11 +114,24 @@ impl StoreDir {
             }
         }
         lock.set_len(0)
-            .and_then(|_| (&lock).write_all_at(std::process::id().to_string().as_bytes(), 0))
+            .and_then(|_| lock.write_all_at(std::process::id().to_string().as_bytes(), 0))
             .map_err(|e| StoreError::io(format!("writing the lock file in {shown}"), e))?;
 
         let hwm_path = path.join(HWM_FILE);
-        let fresh = !hwm_path.exists();
+        // The mark is written before sled's directory is first created, so a store with a
+        // sled directory must have one. Only a store that never got that far starts afresh
+        // (a crash while creating the mark leaves it empty).
+        let hwm_len = fs::metadata(&hwm_path).map(|m| m.len()).ok();
+        let sled_exists = path.join(SLED_DIR).exists();
+        if sled_exists && hwm_len.is_none() {
+            return Err(StoreError::Damaged {
+                path: shown,
+                detail: format!(
+                    "the high-water mark file {HWM_FILE} is missing, so a truncated log could not be detected"
+                ),
+            });
+        }
+        let fresh = !sled_exists && hwm_len.unwrap_or(0) == 0;
         let hwm = OpenOptions::new()
             .read(true)
             .write(true)
