@@ -7,7 +7,7 @@ use std::path::PathBuf;
 fn reference() -> String {
     let mut out = String::new();
     out.push_str("# Command reference\n\n");
-    out.push_str("<!-- Generated from `baton::domain::command_examples()` by `tests/docs.rs`; do not edit by hand. -->\n\n");
+    out.push_str("<!-- Generated from `baton::cli::command_reference()` by `tests/docs.rs`; do not edit by hand. -->\n\n");
     out.push_str(
         "Apply a command with `baton do PROGRAM FILE` (one JSON object, or JSON Lines applied\n",
     );
@@ -18,10 +18,10 @@ fn reference() -> String {
     );
     out.push_str("Dates are `YYYY-MM-DD`; an omitted `on` means today in the organization's time zone. Session\n");
     out.push_str("starts are local wall-clock times (`2026-03-10T09:30`) in the organization's IANA zone.\n\n");
-    for (name, description, example) in baton::domain::command_examples() {
+    for (name, description, example) in baton::cli::command_reference() {
+        let example = serde_json::to_string(&example).unwrap();
         out.push_str(&format!(
-            "## {name}\n\n{description}\n\n```json\n{}\n```\n\n",
-            serde_json::to_string(&example).unwrap()
+            "## {name}\n\n{description}\n\n```json\n{example}\n```\n\n"
         ));
     }
     out

@@ -5,6 +5,7 @@
 mod args;
 mod log_cmds;
 mod program_cmds;
+mod render;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -12,6 +13,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 pub use args::{Cli, Command, Format};
+pub use program_cmds::command_reference;
 
 use crate::store::{SledStore, StoreConfig};
 

@@ -104,8 +104,23 @@ pub(super) fn run_do(data: &Path, args: DoArgs<'_>, actor: &str) -> anyhow::Resu
     Ok(ExitCode::SUCCESS)
 }
 
+/// Every command with its description and an example whose `type` comes first.
+pub fn command_reference() -> Vec<(&'static str, &'static str, Value)> {
+    command_examples()
+        .into_iter()
+        .map(|(t, d, ex)| {
+            let mut ordered = serde_json::Map::new();
+            ordered.insert("type".into(), Value::String(t.into()));
+            if let Value::Object(map) = ex {
+                ordered.extend(map.into_iter().filter(|(k, _)| k != "type"));
+            }
+            (t, d, Value::Object(ordered))
+        })
+        .collect()
+}
+
 pub(super) fn commands(format: Format) -> anyhow::Result<ExitCode> {
-    let examples = command_examples();
+    let examples = command_reference();
     match format {
         Format::Json => {
             let list: Vec<Value> = examples
