@@ -281,3 +281,25 @@ fn verify_on_a_damaged_store_exits_one_naming_the_seq() {
         "{text}"
     );
 }
+
+#[test]
+fn demo_loads_once_and_running_it_again_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("store");
+    let first = ok(&baton(&data, &["demo"], None));
+    assert!(first.contains("Loaded the demo"), "{first}");
+    let log = ok(&baton(&data, &["export"], None));
+    assert_eq!(
+        log.as_bytes(),
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo.jsonl")).unwrap()
+    );
+    let again = ok(&baton(&data, &["demo"], None));
+    assert!(again.contains("already loaded"), "{again}");
+    assert_eq!(ok(&baton(&data, &["export"], None)), log);
+    assert!(ok(&baton(&data, &["verify"], None)).contains("status      ok"));
+
+    let other = dir.path().join("other");
+    setup(&other);
+    let err = fails(&baton(&other, &["demo"], None));
+    assert!(err.contains("already holds other events"), "{err}");
+}

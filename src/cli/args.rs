@@ -95,6 +95,9 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Load the demo library roll-out (and a mentoring cohort) into the data directory.
+    /// Running it again changes nothing.
+    Demo,
     /// List the programs.
     Programs {
         /// Output format.

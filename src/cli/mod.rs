@@ -3,6 +3,7 @@
 //! Parsing only validates; each subcommand opens what it needs and calls the library.
 
 mod args;
+mod demo_cmd;
 mod log_cmds;
 mod program_cmds;
 mod render;
@@ -58,6 +59,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             },
             &actor,
         ),
+        Command::Demo => demo_cmd::demo(&data),
         Command::Commands { format } => program_cmds::commands(format),
         Command::Programs { format } => program_cmds::programs(&data, format),
         Command::Erase { person } => program_cmds::erase(&data, &person, &actor),

@@ -1,0 +1,141 @@
+//! `dashboard`, `history`, `risk`, `journey`: folds of the log, printed as tables or JSON.
+//!
+//! Business-time reads (`dashboard`, `risk`, `journey`) take `--as-of T`: only events that
+//! occurred by T count, and T is "now" for every time-dependent figure. The audit (`history`)
+//! reads by recorded time: `--as-of T` shows the plan as the log knew it at T.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::args::Format;
+use super::program_cmds::open_app;
+use super::render;
+use crate::app::{parse_as_of, App, Fact};
+use crate::domain::Timestamp;
+use crate::projections::audit::AuditHistory;
+use crate::projections::dashboard::Dashboard;
+use crate::projections::journey::LearnerJourney;
+use crate::projections::risk::SkillsRisk;
+use crate::projections::Projection;
+
+/// Resolves `--as-of` (default: now) against the organization's time zone.
+fn as_of(app: &App, text: Option<&str>) -> anyhow::Result<Timestamp> {
+    match text {
+        None => Ok(app.now()),
+        Some(text) => {
+            let (org, _) = app.organization()?;
+            Ok(parse_as_of(text, &org)?)
+        }
+    }
+}
+
+/// Folds every fact that occurred by `t` into `projection`.
+fn fold_occurred<P: Projection>(facts: &[Fact], t: Timestamp, mut projection: P) -> P {
+    for f in facts.iter().filter(|f| f.meta.occurred_at <= t) {
+        projection.update(&f.meta, &f.event);
+    }
+    projection
+}
+
+fn print<T: Serialize>(format: Format, title: &str, view: &T) -> anyhow::Result<()> {
+    let value = serde_json::to_value(view)?;
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&value)?),
+        Format::Table => print!("{}", render::table(title, &value)),
+    }
+    Ok(())
+}
+
+fn slug_of(program: &str) -> &str {
+    program.strip_prefix("program-").unwrap_or(program)
+}
+
+pub(super) fn dashboard(data: &Path, program: &str, as_of_text: Option<&str>, format: Format) -> anyhow::Result<ExitCode> {
+    let app = open_app(data, false)?;
+    let slug = slug_of(program);
+    if app.program(slug)?.is_none() {
+        anyhow::bail!("no program {slug:?} (see `baton programs`)");
+    }
+    let t = as_of(&app, as_of_text)?;
+    let facts = app.all_facts()?;
+    let view = fold_occurred(&facts, t, Dashboard::new(slug))
+        .result(t)
+        .ok_or_else(|| anyhow::anyhow!("program {slug:?} did not exist yet on {t}"))?;
+    print(format, &format!("Dashboard: {slug} (as of {t})"), &view)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn risk(data: &Path, as_of_text: Option<&str>, format: Format) -> anyhow::Result<ExitCode> {
+    let app = open_app(data, false)?;
+    let t = as_of(&app, as_of_text)?;
+    let facts = app.all_facts()?;
+    let view = fold_occurred(&facts, t, SkillsRisk::default()).result(t);
+    print(format, &format!("Skills and knowledge risk (as of {t})"), &view)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn journey(data: &Path, person: &str, as_of_text: Option<&str>, format: Format) -> anyhow::Result<ExitCode> {
+    let app = open_app(data, false)?;
+    let t = as_of(&app, as_of_text)?;
+    let facts = app.all_facts()?;
+    let view = fold_occurred(&facts, t, LearnerJourney::default())
+        .result(person, t)
+        .ok_or_else(|| anyhow::anyhow!("no person {person:?} in the organization"))?;
+    print(format, &format!("Journey: {person} (as of {t})"), &view)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--diff V1..V2`.
+fn parse_range(text: &str) -> anyhow::Result<(u64, u64)> {
+    let err = || anyhow::anyhow!("--diff {text:?}: expected two versions like 3..7");
+    let (a, b) = text.split_once("..").ok_or_else(err)?;
+    Ok((a.trim().parse().map_err(|_| err())?, b.trim().parse().map_err(|_| err())?))
+}
+
+pub(super) fn history(data: &Path, program: &str, as_of_text: Option<&str>, diff: Option<&str>, format: Format) -> anyhow::Result<ExitCode> {
+    let app = open_app(data, false)?;
+    let slug = slug_of(program);
+    let stream = crate::app::program_stream(slug)?;
+    let facts = app.stream_facts(stream.as_str())?;
+    if facts.is_empty() {
+        anyhow::bail!("no program {slug:?} (see `baton programs`)");
+    }
+    let mut audit = AuditHistory::new(slug);
+    for f in &facts {
+        audit.update(&f.meta, &f.event);
+    }
+    if let Some(range) = diff {
+        let (v1, v2) = parse_range(range)?;
+        let changes = audit.diff(v1, v2)?;
+        print(format, &format!("Changes to {slug} from version {v1} to {v2}"), &json!({ "from": v1, "to": v2, "changes": changes }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    match as_of_text {
+        Some(text) => {
+            let t = as_of(&app, Some(text))?;
+            let entries = audit.entries_as_of(t);
+            let state = audit.state_as_of(t)?;
+            print(format, &format!("History of {slug} as recorded by {t}"), &json!({ "entries": entries, "plan": state }))?;
+        }
+        None => {
+            let entries = audit.entries();
+            print(format, &format!("History of {slug}"), &json!({ "entries": entries }))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_range;
+
+    #[test]
+    fn diff_ranges_are_two_versions() {
+        assert_eq!(parse_range("3..7").unwrap(), (3, 7));
+        assert!(parse_range("3-7").unwrap_err().to_string().contains("3..7"));
+        assert!(parse_range("a..7").is_err());
+    }
+}
