@@ -57,6 +57,14 @@ pub fn encode(ev: &Event) -> EncodedEvent {
     }
 }
 
+/// The current schema number of an event type, if the type exists.
+pub fn current_schema(event_type: &str) -> Option<u32> {
+    Event::catalogue()
+        .into_iter()
+        .find(|(name, _, _)| *name == event_type)
+        .map(|(_, schema, _)| schema)
+}
+
 /// Decodes stored data, upcasting old schemas to the current one.
 pub fn decode(event_type: &str, schema: u32, data: &Value) -> Result<Event, DecodeError> {
     let err = |field: &str, message: String| DecodeError {
@@ -65,10 +73,7 @@ pub fn decode(event_type: &str, schema: u32, data: &Value) -> Result<Event, Deco
         field: field.to_string(),
         message,
     };
-    let current = Event::catalogue()
-        .into_iter()
-        .find(|(name, _, _)| *name == event_type)
-        .map(|(_, schema, _)| schema)
+    let current = current_schema(event_type)
         .ok_or_else(|| err("type", format!("unknown event type {event_type:?}")))?;
     if schema == 0 || schema > current {
         return Err(err(

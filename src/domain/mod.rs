@@ -18,6 +18,9 @@ pub mod organization;
 pub mod program;
 pub mod time;
 
+#[cfg(test)]
+mod rules_tests;
+
 pub use codec::{decode, encode, DecodeError, EncodedEvent};
 pub use commands::{command_examples, Command, CommandParseError};
 pub use decide::{decide, resolve_local_time, today, Decided, Decision};
