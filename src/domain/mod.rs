@@ -16,6 +16,7 @@ pub mod ids;
 pub mod meta;
 pub mod organization;
 pub mod program;
+pub mod retention;
 pub mod time;
 
 #[cfg(test)]
