@@ -959,7 +959,7 @@ pub fn compute(org: &Organization, p: &Program, now: Timestamp) -> DashboardView
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use serde_json::json;
 
     use super::*;
