@@ -24,7 +24,7 @@ mod rules_tests;
 
 pub use codec::{decode, encode, DecodeError, EncodedEvent};
 pub use commands::{command_examples, Command, CommandParseError};
-pub use decide::{decide, resolve_local_time, today, Decided, Decision};
+pub use decide::{decide, end_of_day, resolve_local_time, today, Decided, Decision};
 pub use error::{DomainError, Rule};
 pub use events::Event;
 pub use fold::StreamLog;

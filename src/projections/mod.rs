@@ -28,4 +28,6 @@ pub(crate) fn round3(x: f64) -> f64 {
 }
 
 #[cfg(test)]
+mod purity_tests;
+#[cfg(test)]
 pub(crate) mod testlog;
