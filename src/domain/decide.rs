@@ -69,16 +69,25 @@ pub fn today(org: &Organization, now: Timestamp) -> NaiveDate {
 /// The last microsecond of `day` in the organization's zone (UTC when none is configured): what
 /// an `--as-of YYYY-MM-DD` means.
 pub fn end_of_day(org: &Organization, day: NaiveDate) -> Timestamp {
-    let next = day.succ_opt().unwrap_or(day).and_hms_opt(0, 0, 0).unwrap_or_default();
+    let next = day
+        .succ_opt()
+        .unwrap_or(day)
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default();
     let start_of_next = match org.time_zone.as_deref().and_then(|z| Tz::from_str(z).ok()) {
         // A zone whose midnight is skipped by a daylight-saving change starts the day at the
         // first instant that exists; `earliest` also picks the first of a repeated midnight.
         Some(tz) => (0..=3)
-            .find_map(|h| tz.from_local_datetime(&(next + chrono::Duration::hours(h))).earliest())
+            .find_map(|h| {
+                tz.from_local_datetime(&(next + chrono::Duration::hours(h)))
+                    .earliest()
+            })
             .map(|t| t.with_timezone(&chrono::Utc)),
         None => Some(next.and_utc()),
     };
-    start_of_next.map(|t| Timestamp::from_datetime(t).plus_micros(-1)).unwrap_or(Timestamp::EPOCH)
+    start_of_next
+        .map(|t| Timestamp::from_datetime(t).plus_micros(-1))
+        .unwrap_or(Timestamp::EPOCH)
 }
 
 /// Resolves a local wall-clock time (`YYYY-MM-DDTHH:MM`) in an IANA zone to a [`SessionTime`].

@@ -921,11 +921,25 @@ fn every_rule_has_a_failing_case() {
 #[test]
 fn end_of_day_is_in_the_organization_zone() {
     let mut org = Organization::default();
-    let ev = codec::decode("OrganizationConfigured", 1, &json!({"name": "L", "time_zone": "Europe/Paris"})).unwrap();
+    let ev = codec::decode(
+        "OrganizationConfigured",
+        1,
+        &json!({"name": "L", "time_zone": "Europe/Paris"}),
+    )
+    .unwrap();
     org.apply(&meta(0, 1, "organization"), &ev);
     let day = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
     // Winter: UTC+1; the day after the spring change: UTC+2.
-    assert_eq!(end_of_day(&org, day("2026-03-10")).to_string(), "2026-03-10T22:59:59.999999Z");
-    assert_eq!(end_of_day(&org, day("2026-03-29")).to_string(), "2026-03-29T21:59:59.999999Z");
-    assert_eq!(end_of_day(&Organization::default(), day("2026-03-10")).to_string(), "2026-03-10T23:59:59.999999Z");
+    assert_eq!(
+        end_of_day(&org, day("2026-03-10")).to_string(),
+        "2026-03-10T22:59:59.999999Z"
+    );
+    assert_eq!(
+        end_of_day(&org, day("2026-03-29")).to_string(),
+        "2026-03-29T21:59:59.999999Z"
+    );
+    assert_eq!(
+        end_of_day(&Organization::default(), day("2026-03-10")).to_string(),
+        "2026-03-10T23:59:59.999999Z"
+    );
 }

@@ -40,8 +40,8 @@
 //!   **due soon** = open and due today or within [`DUE_SOON_DAYS`] days. Leavers' follow-ups are
 //!   left out.
 //! - **Practice recency**: an audience member's *exposures* are the days they attended a held
-//!   session of this program (the session's local date) and the days they logged practice in
-//!   it. **Estimated retention** is the retention sub-model's [`MemoryTrace`] for a skill with
+//!   session of this program (the session's local date), the days they logged practice in it
+//!   and, in a mentoring program, the days of their pair's coaching sessions. **Estimated retention** is the retention sub-model's [`MemoryTrace`] for a skill with
 //!   *mixed* measures (half-life 11 months), trained on the first exposure and practised on each
 //!   later exposure day, read today. Learners with no exposure have none and are left out of the
 //!   mean.
@@ -753,6 +753,14 @@ pub fn compute(org: &Organization, p: &Program, now: Timestamp) -> DashboardView
             .filter_map(session_day)
             .collect();
         let mut minutes = 0;
+        for pair in p.pairs.values().filter(|x| &x.mentee == id) {
+            days.extend(pair.coaching.values().filter_map(|c| {
+                c.time
+                    .start_local
+                    .get(..10)
+                    .and_then(|d| d.parse::<NaiveDate>().ok())
+            }));
+        }
         for x in p.practice.iter().filter(|x| &x.person == id) {
             days.insert(x.on);
             minutes += x.minutes;
@@ -1300,6 +1308,86 @@ pub(crate) mod tests {
             (3, DeadlineStatus::Achieved)
         );
         assert!(done.proficiency.unwrap().met);
+    }
+
+    #[test]
+    fn hand_computed_mentoring_dashboard() {
+        let mut log = TestLog::new();
+        log.at("2026-01-05T09:00:00Z")
+            .org(json!({"type": "ConfigureOrganization", "name": "L", "time_zone": "UTC"}));
+        for p in ["bob", "mia", "ann", "carl", "dan"] {
+            log.org(json!({"type": "AddPerson", "person": p, "name": p, "department": "d", "branch": "b"}));
+        }
+        log.org(json!({"type": "AddSkill", "skill": "reports", "name": "Reports"}))
+            .prog("men", json!({"type": "CreateProgram", "program": "men", "kind": "mentoring", "title": "Reports"}))
+            .prog("men", json!({"type": "SetDesiredOutcome", "skill": "reports", "level": 3, "share_per_mille": 500, "by": "2026-06-30"}));
+        for m in ["bob", "mia"] {
+            log.prog("men", json!({"type": "InviteTrainer", "person": m}))
+                .prog("men", json!({"type": "AcceptInvitation", "person": m}));
+        }
+        log.at("2026-02-01T09:00:00Z")
+            .prog("men", json!({"type": "PairMentee", "pair": "p-1", "mentor": "bob", "mentee": "ann"}))
+            .prog("men", json!({"type": "PairMentee", "pair": "p-2", "mentor": "mia", "mentee": "carl"}))
+            .prog("men", json!({"type": "PairMentee", "pair": "p-3", "mentor": "bob", "mentee": "dan"}))
+            .prog("men", json!({"type": "AssessNeeds", "pair": "p-1", "goals": ["monthly report"], "desired_outcomes": ["alone by May"]}))
+            .prog("men", json!({"type": "RecordBaseline", "pair": "p-1", "already_knows": ["search"], "already_works": []}))
+            .prog("men", json!({"type": "SetPriorities", "pair": "p-1", "priorities": ["report"]}))
+            .prog("men", json!({"type": "GiveAssignment", "pair": "p-1", "assignment": "a-1", "description": "draft", "due": "2026-02-20"}))
+            .prog("men", json!({"type": "GiveAssignment", "pair": "p-2", "assignment": "a-1", "description": "draft", "due": "2026-03-01"}));
+        log.at("2026-03-01T09:00:00Z")
+            .prog("men", json!({"type": "HoldCoachingSession", "pair": "p-1", "session": "c-1", "start": "2026-02-10T10:00", "duration_minutes": 60}))
+            .prog("men", json!({"type": "HoldCoachingSession", "pair": "p-1", "session": "c-2", "start": "2026-02-24T10:00", "duration_minutes": 60}))
+            .prog("men", json!({"type": "HoldCoachingSession", "pair": "p-2", "session": "c-1", "start": "2026-02-12T10:00", "duration_minutes": 45}))
+            .prog("men", json!({"type": "CompleteAssignment", "pair": "p-1", "assignment": "a-1", "on": "2026-02-19"}));
+        for (p, l) in [("ann", 3), ("carl", 3), ("dan", 2)] {
+            log.prog("men", json!({"type": "RecordEvaluation", "person": p, "result": {"level": "learning", "skill": "reports", "skill_level": l}}));
+        }
+        log.org(json!({"type": "RecordDeparture", "person": "dan", "on": "2026-03-15"}));
+        let d = log.replay(Dashboard::new("men")).result(now()).unwrap();
+        // Audience: ann and carl (dan left). ann: assignment done and level 3 ≥ 3 → completed;
+        // carl's assignment is still open → not completed. 1 of 2.
+        assert_eq!(
+            (
+                d.enrolment.enrolled,
+                d.enrolment.leavers,
+                d.enrolment.audience
+            ),
+            (3, 1, 2)
+        );
+        assert_eq!((d.completion.completed, d.completion.rate), (1, Some(0.5)));
+        // Both are at level 3; the target is ceil(0.5 × 2) = 1: achieved.
+        let pr = d.proficiency.as_ref().unwrap();
+        assert_eq!((pr.proficient, pr.share, pr.met), (2, Some(1.0), true));
+        assert_eq!(d.deadline.status, DeadlineStatus::Achieved);
+        let m = d.mentoring.as_ref().unwrap();
+        assert_eq!(
+            (
+                m.pairs,
+                m.coaching_sessions,
+                m.coaching_minutes,
+                m.assignments,
+                m.assignments_done,
+                m.assignments_overdue
+            ),
+            (3, 3, 165, 2, 1, 1)
+        );
+        let load: Vec<_> = d
+            .trainers
+            .iter()
+            .map(|t| (t.person.as_str(), t.pairs, t.coaching_sessions))
+            .collect();
+        assert_eq!(load, [("bob", 2, 2), ("mia", 1, 1)]);
+        // Coaching days are exposures: ann 10 and 24 Feb → 36 days at 0.8·h0: 0.892; carl
+        // 12 Feb → 48 days at h0: 0.836. Mean 0.864.
+        let r: Vec<_> = d
+            .practice
+            .learners
+            .iter()
+            .map(|x| (x.person.as_str(), x.retention))
+            .collect();
+        assert_eq!(r, [("ann", Some(0.892)), ("carl", Some(0.836))]);
+        assert_eq!(d.practice.mean_retention, Some(0.864));
+        assert_eq!(d.phases.len(), 6);
     }
 
     #[test]

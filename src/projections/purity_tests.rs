@@ -54,5 +54,9 @@ fn core_has_no_io_clock_or_global_rng() {
             }
         }
     }
-    assert!(violations.is_empty(), "the core must stay pure:\n{}", violations.join("\n"));
+    assert!(
+        violations.is_empty(),
+        "the core must stay pure:\n{}",
+        violations.join("\n")
+    );
 }
