@@ -943,3 +943,30 @@ fn end_of_day_is_in_the_organization_zone() {
         "2026-03-10T23:59:59.999999Z"
     );
 }
+
+#[test]
+fn program_commands_say_they_read_the_organization() {
+    let org = Organization::default();
+    let now = Timestamp::parse_strict("2026-03-15T12:00:00.000000Z").unwrap();
+    let cmd = Command::from_json(
+        &json!({"type": "ConfigureOrganization", "name": "L", "time_zone": "UTC"}),
+    )
+    .unwrap();
+    assert!(!decide(&org, None, &cmd, now).unwrap().reads_organization);
+    let cmd = Command::from_json(
+        &json!({"type": "CreateProgram", "program": "p", "kind": "training", "title": "P"}),
+    )
+    .unwrap();
+    assert!(decide(&org, None, &cmd, now).unwrap().reads_organization);
+}
+
+#[test]
+fn every_command_has_a_case() {
+    let src = include_str!("rules_tests.rs").replace(' ', "");
+    for (name, _, _) in command_examples() {
+        assert!(
+            src.contains(&format!("\"type\":\"{name}\"")),
+            "no given/when/then case for {name}"
+        );
+    }
+}
