@@ -55,7 +55,7 @@ pub mod time;
 #[cfg(test)]
 mod rules_tests;
 
-pub use codec::{decode, encode, DecodeError, EncodedEvent};
+pub use codec::{decode, encode, redact, DecodeError, EncodedEvent};
 pub use commands::{command_examples, Command, CommandParseError};
 pub use decide::{decide, end_of_day, resolve_local_time, today, Decided, Decision};
 pub use error::{DomainError, Rule};
