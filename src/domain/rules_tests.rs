@@ -1026,10 +1026,15 @@ mod fuzz {
     /// them invalid, and every integer with `n`.
     fn mutate(v: &mut Value, pick: usize, n: u64) {
         match v {
-            Value::String(s) if s != "training" && s != "mentoring" => {
-                if pick % 3 == 0 && !s.contains('T') && !s.contains('-') || s.is_empty() {
-                    *s = IDS[pick % IDS.len()].to_string();
-                }
+            Value::String(s)
+                if s.is_empty()
+                    || (pick.is_multiple_of(3)
+                        && !s.contains('T')
+                        && !s.contains('-')
+                        && s != "training"
+                        && s != "mentoring") =>
+            {
+                *s = IDS[pick % IDS.len()].to_string();
             }
             Value::Number(_) => *v = json!(n),
             Value::Array(a) => a.iter_mut().for_each(|x| mutate(x, pick, n)),
