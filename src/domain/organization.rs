@@ -197,3 +197,64 @@ impl Organization {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::domain::codec::decode;
+    use crate::domain::time::Timestamp;
+
+    fn fold(events: &[(&str, serde_json::Value)]) -> Organization {
+        let mut org = Organization::default();
+        let t = Timestamp::EPOCH;
+        for (i, (ty, data)) in events.iter().enumerate() {
+            let meta = EventMeta {
+                seq: i as u64 + 1,
+                stream: "organization".into(),
+                version: i as u64 + 1,
+                id: uuid::Uuid::from_u128(i as u128 + 1),
+                recorded_at: t,
+                occurred_at: t,
+                actor: "t".into(),
+            };
+            org.apply(&meta, &decode(ty, 1, data).unwrap());
+        }
+        org
+    }
+
+    #[test]
+    fn the_latest_assessment_by_date_counts() {
+        let joined = (
+            "PersonJoined",
+            json!({"person": "ann", "name": "Ann", "department": "d", "branch": "b", "on": "2026-01-01"}),
+        );
+        let a = |level: u8, on: &str| {
+            (
+                "SkillAssessed",
+                json!({"person": "ann", "skill": "s", "level": level, "source": "self", "on": on}),
+            )
+        };
+        // A back-dated assessment recorded later does not replace a newer one; same day: log order.
+        let org = fold(&[joined.clone(), a(3, "2026-03-01"), a(1, "2026-02-01")]);
+        assert_eq!(org.assessments["ann"]["s"].level, 3);
+        let org = fold(&[joined, a(3, "2026-03-01"), a(2, "2026-03-01")]);
+        assert_eq!(org.assessments["ann"]["s"].level, 2);
+    }
+
+    #[test]
+    fn erasure_forgets_the_name() {
+        let org = fold(&[
+            (
+                "PersonJoined",
+                json!({"person": "ann", "name": "Ann", "department": "d", "branch": "b", "on": "2026-01-01"}),
+            ),
+            ("PersonErased", json!({"person": "ann"})),
+        ]);
+        assert_eq!(
+            (org.name_of("ann").as_str(), org.people["ann"].erased),
+            (ERASED_NAME, true)
+        );
+    }
+}

@@ -1,5 +1,8 @@
 //! The program dashboard.
 //!
+//! "Now" is an argument. For `dashboard --as-of T` (what had happened by business time T), fold
+//! the events with `occurred_at ≤ T` and pass T as now.
+//!
 //! # Definitions
 //!
 //! These definitions are the contract of every figure on the dashboard; the docs quote them.
@@ -341,6 +344,8 @@ pub struct PracticeView {
 pub struct PracticeRow {
     /// Id.
     pub person: String,
+    /// Name.
+    pub name: String,
     /// Last exposure.
     pub last_exposure: Option<NaiveDate>,
     /// Days since.
@@ -783,6 +788,7 @@ pub fn compute(org: &Organization, p: &Program, now: Timestamp) -> DashboardView
         let last = days.last().copied();
         practice.learners.push(PracticeRow {
             person: id.clone(),
+            name: name(id),
             last_exposure: last,
             days_since: last.map(|d| (today - d).num_days()),
             minutes,

@@ -22,6 +22,20 @@ pub trait Projection {
     fn update(&mut self, meta: &EventMeta, ev: &Event);
 }
 
+/// Folds events into a projection, e.g. `replay(Dashboard::new("cat"), log.iter())`.
+///
+/// For a bitemporal read, filter first: "as the log knew it at T" keeps `recorded_at ≤ T`;
+/// "what had happened by T" keeps `occurred_at ≤ T` and passes T as "now" to the result.
+pub fn replay<'a, P: Projection>(
+    mut projection: P,
+    events: impl IntoIterator<Item = (&'a EventMeta, &'a Event)>,
+) -> P {
+    for (meta, ev) in events {
+        projection.update(meta, ev);
+    }
+    projection
+}
+
 /// Rounds to three decimals, so that computed figures print and snapshot stably.
 pub(crate) fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0

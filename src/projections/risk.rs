@@ -147,6 +147,8 @@ pub struct Removed {
     pub name: String,
     /// Skills held.
     pub skills_held: u32,
+    /// Skills still with a holder after this removal.
+    pub covered_after: u32,
 }
 
 /// Coverage on one day.
@@ -228,12 +230,13 @@ pub fn truck_factor(
             });
         let Some((p, n, name)) = next else { break };
         removed_set.insert(p);
+        now_covered = covered(&removed_set);
         removed.push(Removed {
             person: p.to_string(),
             name,
             skills_held: n,
+            covered_after: now_covered,
         });
-        now_covered = covered(&removed_set);
     }
     TruckFactor {
         value: removed.len() as u32,
