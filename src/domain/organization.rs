@@ -3,14 +3,14 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::events::{AssessmentSource, Event};
 use super::fold::StreamLog;
 use super::meta::EventMeta;
 
 /// People, skills, latest assessments and the time zone.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Organization {
     /// Display name, once configured.
     pub name: Option<String>,
@@ -29,7 +29,7 @@ pub struct Organization {
 }
 
 /// A person in the organization.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {
     /// Display name (`[erased]` after erasure).
     pub name: String,
@@ -60,14 +60,14 @@ impl Person {
 }
 
 /// A skill of the catalogue.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Skill {
     /// Display name.
     pub name: String,
 }
 
 /// A person's latest level in a skill.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Assessment {
     /// Level 0–4.
     pub level: u8,

@@ -209,16 +209,22 @@ impl AuditHistory {
     }
 }
 
-/// The field-level changes between two program states (the version counter is left out).
-pub fn diff_states(a: &Program, b: &Program) -> Vec<FieldChange> {
-    let strip = |p: &Program| {
-        let mut v = serde_json::to_value(p).unwrap_or(Value::Null);
-        if let Some(o) = v.as_object_mut() {
-            o.remove("version");
+/// A program's state as people read it: the JSON of [`Program`] without the version counter
+/// and without `log.entries` (the raw events, kept in the state for voids and checkpoints).
+pub fn state_json(p: &Program) -> Value {
+    let mut v = serde_json::to_value(p).unwrap_or(Value::Null);
+    if let Some(o) = v.as_object_mut() {
+        o.remove("version");
+        if let Some(log) = o.get_mut("log").and_then(Value::as_object_mut) {
+            log.remove("entries");
         }
-        v
-    };
-    diff_json(&strip(a), &strip(b))
+    }
+    v
+}
+
+/// The field-level changes between two program states (see [`state_json`]).
+pub fn diff_states(a: &Program, b: &Program) -> Vec<FieldChange> {
+    diff_json(&state_json(a), &state_json(b))
 }
 
 /// The differences between two JSON trees, by path, in path order.
@@ -545,6 +551,36 @@ mod tests {
             })
         );
         assert_eq!(a.diff(0, 1).unwrap_err(), AuditError::NotYetCreated);
+    }
+
+    #[test]
+    fn a_state_survives_a_checkpoint_and_voids_still_work_after_it() {
+        let log = log();
+        let a = log.replay(AuditHistory::new("cat"));
+        let before = a.state_at_version(8).unwrap();
+        let text = serde_json::to_string(&before).unwrap();
+        let mut restored: Program = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            serde_json::to_value(&restored).unwrap(),
+            serde_json::to_value(&before).unwrap()
+        );
+        // Continue the fold from the restored state with v9 and v10 (the correction).
+        for (m, e) in log
+            .events
+            .iter()
+            .filter(|(m, _)| m.stream == "program-cat" && m.version > 8)
+        {
+            restored.apply(m, e);
+        }
+        assert_eq!(
+            state_json(&restored),
+            state_json(&a.state_at_version(10).unwrap())
+        );
+        assert_eq!(restored.practice[0].minutes, 45);
+        assert!(state_json(&restored)["log"].get("entries").is_none());
+        let mut org = log.world.org.clone();
+        org = serde_json::from_str(&serde_json::to_string(&org).unwrap()).unwrap();
+        assert_eq!(org.people.len(), 2);
     }
 
     #[test]
