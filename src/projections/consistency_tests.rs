@@ -1,6 +1,6 @@
 //! Cross-cutting checks on real logs built from commands: every event survives the codec, and
-//! folding a log in two halves (a checkpoint, then the rest) gives the same results as folding
-//! it at once.
+//! folding a log in two halves (a checkpoint written as JSON and read back, then the rest) gives
+//! the same results as folding it at once.
 
 use proptest::prelude::*;
 use serde_json::json;
@@ -72,32 +72,40 @@ fn now() -> Timestamp {
     Timestamp::parse_lenient("2026-04-01T10:00:00Z").unwrap()
 }
 
-fn results(
-    events: &[(crate::domain::EventMeta, crate::domain::Event)],
-    split: usize,
-) -> [String; 4] {
-    fn fold<P: Projection + Clone>(
-        p: P,
-        events: &[(crate::domain::EventMeta, crate::domain::Event)],
-        split: usize,
-    ) -> P {
-        let mut first = p;
-        for (m, e) in &events[..split] {
-            first.update(m, e);
-        }
-        // A "checkpoint": the state is cloned and the fold continues from it.
-        let mut resumed = first.clone();
-        for (m, e) in &events[split..] {
-            resumed.update(m, e);
-        }
-        resumed
+type Log = [(crate::domain::EventMeta, crate::domain::Event)];
+
+/// Folds `events[..split]`, takes a checkpoint with `checkpoint`, folds the rest from it.
+fn fold<P: Projection>(p: P, events: &Log, split: usize, checkpoint: impl Fn(&P) -> P) -> P {
+    let mut first = p;
+    for (m, e) in &events[..split] {
+        first.update(m, e);
     }
+    let mut resumed = checkpoint(&first);
+    for (m, e) in &events[split..] {
+        resumed.update(m, e);
+    }
+    resumed
+}
+
+/// A checkpoint written as JSON and read back, as a checkpoint store would.
+fn via_json<P: serde::Serialize + serde::de::DeserializeOwned>(p: &P) -> P {
+    serde_json::from_str(&serde_json::to_string(p).unwrap()).unwrap()
+}
+
+fn results(events: &Log, split: usize) -> [String; 4] {
     [
-        serde_json::to_string(&fold(Dashboard::new("cat"), events, split).result(now())).unwrap(),
-        serde_json::to_string(&fold(SkillsRisk::default(), events, split).result(now())).unwrap(),
-        serde_json::to_string(&fold(AuditHistory::new("cat"), events, split).entries()).unwrap(),
-        serde_json::to_string(&fold(LearnerJourney::default(), events, split).result("ann", now()))
+        serde_json::to_string(&fold(Dashboard::new("cat"), events, split, via_json).result(now()))
             .unwrap(),
+        serde_json::to_string(&fold(SkillsRisk::default(), events, split, via_json).result(now()))
+            .unwrap(),
+        serde_json::to_string(
+            &fold(AuditHistory::new("cat"), events, split, Clone::clone).entries(),
+        )
+        .unwrap(),
+        serde_json::to_string(
+            &fold(LearnerJourney::default(), events, split, via_json).result("ann", now()),
+        )
+        .unwrap(),
     ]
 }
 

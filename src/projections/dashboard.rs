@@ -66,7 +66,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::events::{AbsenceReason, EvaluationResult, PhaseStep, ProgramKind};
 use crate::domain::program::{CommitmentStatus, SessionStatus, TrainerStatus};
@@ -83,7 +83,7 @@ pub const AT_RISK_GRACE_DAYS: i64 = 30;
 pub const DUE_SOON_DAYS: i64 = 14;
 
 /// The dashboard fold for one program: the organization and that program's stream.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Dashboard {
     stream: String,
     world: World,

@@ -4,7 +4,7 @@
 //! ([`dashboard`](super::dashboard)).
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::events::{AbsenceReason, AssessmentSource, ProgramKind};
 use crate::domain::program::{CommitmentStatus, SessionStatus, TrainerStatus};
@@ -16,7 +16,7 @@ use super::world::World;
 use super::Projection;
 
 /// The journey fold: everything, filtered at read time.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct LearnerJourney {
     world: World,
 }

@@ -24,7 +24,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, NaiveDate};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::retention::{self, MemoryTrace, SkillMeasure};
 use crate::domain::{today, Event, EventMeta, Organization, Timestamp};
@@ -36,7 +36,7 @@ use super::{round3, Projection};
 pub const TRUCK_FACTOR_THRESHOLD: f64 = 0.5;
 
 /// The skills-risk fold: the organization and every program (for practice).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct SkillsRisk {
     world: World,
 }

@@ -2,12 +2,15 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
 use crate::domain::{Event, EventMeta, Organization, Program, StreamId, StreamKind};
 
 use super::Projection;
 
-/// The organization and all programs, by slug.
-#[derive(Clone, Debug, Default)]
+/// The organization and all programs, by slug. It serializes, so folds built on it can be
+/// checkpointed.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct World {
     /// The organization.
     pub org: Organization,
