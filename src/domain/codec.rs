@@ -312,6 +312,11 @@ mod tests {
         }
         let enc = encode(&samples_self());
         assert_eq!(enc.data["source"], json!("self"));
+        assert_eq!(samples_self().business_date(), Some(day("2026-01-01")));
+        assert_eq!(
+            Event::GoalSet(GoalSet { goal: "g".into() }).business_date(),
+            None
+        );
     }
 
     fn samples_self() -> Event {

@@ -43,7 +43,7 @@ pub struct Decision {
 ///
 /// Organization commands ignore `program`. Program commands need it, except `CreateProgram`,
 /// which needs it to be `None` (the application passes the state of the stream named by the
-/// command's `program` slug).
+/// command's `program` slug, and appends expecting that stream to be empty).
 pub fn decide(
     org: &Organization,
     program: Option<&Program>,
