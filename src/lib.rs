@@ -3,10 +3,12 @@
 //! # Layout
 //!
 //! - [`domain`] (core): commands, events, rules and time. No IO.
+//! - [`projections`] (core): read models folded from the log (dashboard, risk, audit, journey).
 //! - [`store`] (shell): the append-only event log, on sled or in memory.
 
 pub mod app;
 pub mod cli;
 pub mod demo;
 pub mod domain;
+pub mod projections;
 pub mod store;

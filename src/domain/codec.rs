@@ -57,6 +57,14 @@ pub fn encode(ev: &Event) -> EncodedEvent {
     }
 }
 
+/// The current schema number of an event type, if the type exists.
+pub fn current_schema(event_type: &str) -> Option<u32> {
+    Event::catalogue()
+        .into_iter()
+        .find(|(name, _, _)| *name == event_type)
+        .map(|(_, schema, _)| schema)
+}
+
 /// Decodes stored data, upcasting old schemas to the current one.
 pub fn decode(event_type: &str, schema: u32, data: &Value) -> Result<Event, DecodeError> {
     let err = |field: &str, message: String| DecodeError {
@@ -65,10 +73,7 @@ pub fn decode(event_type: &str, schema: u32, data: &Value) -> Result<Event, Deco
         field: field.to_string(),
         message,
     };
-    let current = Event::catalogue()
-        .into_iter()
-        .find(|(name, _, _)| *name == event_type)
-        .map(|(_, schema, _)| schema)
+    let current = current_schema(event_type)
         .ok_or_else(|| err("type", format!("unknown event type {event_type:?}")))?;
     if schema == 0 || schema > current {
         return Err(err(
@@ -96,6 +101,64 @@ pub fn decode(event_type: &str, schema: u32, data: &Value) -> Result<Event, Deco
         }
         None => Err(err("type", format!("unknown event type {event_type:?}"))),
     }
+}
+
+/// The marker that replaces erased text.
+pub const REDACTED: &str = "[erased]";
+
+/// The fields of an event type that may hold personal data: names and free text about a
+/// person. Ids are pseudonyms and are kept, so that the log still folds after an erasure.
+pub fn personal_fields(event_type: &str) -> &'static [&'static str] {
+    match event_type {
+        "PersonJoined" => &["name"],
+        "TrainerDeclined"
+        | "TrainerWithdrew"
+        | "LearnerWithdrew"
+        | "CommitmentDeclined"
+        | "CommitmentWithdrawn" => &["reason"],
+        "EventVoided" => &["reason"],
+        "FollowUpScheduled" => &["purpose"],
+        "FollowUpCompleted" => &["notes"],
+        "Congratulated" => &["milestone"],
+        "NeedsAssessed" => &["goals", "desired_outcomes"],
+        "BaselineRecorded" => &["already_knows", "already_works"],
+        "PrioritiesSet" => &["priorities"],
+        "CoachingSessionHeld" => &["topics"],
+        "AssignmentGiven" => &["description"],
+        _ => &[],
+    }
+}
+
+/// Whether stored data mentions `person` (any string value equal to the id, at any depth).
+pub fn mentions(data: &Value, person: &str) -> bool {
+    match data {
+        Value::String(s) => s == person,
+        Value::Array(a) => a.iter().any(|v| mentions(v, person)),
+        Value::Object(o) => o.values().any(|v| mentions(v, person)),
+        _ => false,
+    }
+}
+
+/// The data with its personal fields replaced by [`REDACTED`], keeping the JSON shape so that
+/// [`decode`] still reads it (strings become the marker; lists of strings keep their length).
+/// The store decides which events to redact (e.g. those that [`mentions`] the erased person)
+/// and keeps the original `data_hash`.
+pub fn redact(event_type: &str, data: &Value) -> Value {
+    let mut out = data.clone();
+    if let Some(map) = out.as_object_mut() {
+        for field in personal_fields(event_type) {
+            match map.get_mut(*field) {
+                Some(Value::String(s)) => *s = REDACTED.to_string(),
+                Some(Value::Array(items)) => {
+                    for item in items.iter_mut().filter(|i| i.is_string()) {
+                        *item = Value::String(REDACTED.to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
 }
 
 /// Applies every upcaster from `schema` to the current schema, one step at a time.
@@ -249,6 +312,11 @@ mod tests {
         }
         let enc = encode(&samples_self());
         assert_eq!(enc.data["source"], json!("self"));
+        assert_eq!(samples_self().business_date(), Some(day("2026-01-01")));
+        assert_eq!(
+            Event::GoalSet(GoalSet { goal: "g".into() }).business_date(),
+            None
+        );
     }
 
     fn samples_self() -> Event {
@@ -260,6 +328,25 @@ mod tests {
             on: day("2026-01-01"),
         }
         .into()
+    }
+
+    #[test]
+    fn redaction_keeps_events_decodable() {
+        let data = json!({"person": "ann", "name": "Ann Lee", "department": "d", "branch": "b", "supervisor": null, "on": "2026-01-01"});
+        assert!(mentions(&data, "ann") && !mentions(&data, "bob"));
+        let red = redact("PersonJoined", &data);
+        assert_eq!(red["name"], json!(REDACTED));
+        assert_eq!(red["person"], json!("ann"));
+        assert!(decode("PersonJoined", 1, &red).is_ok());
+        let needs = json!({"pair": "p", "goals": ["ann's burnout"], "desired_outcomes": [], "on": "2026-01-01"});
+        let red = redact("NeedsAssessed", &needs);
+        assert_eq!(red["goals"], json!([REDACTED]));
+        assert!(decode("NeedsAssessed", 1, &red).is_ok());
+        for (name, _, _) in Event::catalogue() {
+            for f in personal_fields(name) {
+                assert!(!f.is_empty());
+            }
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! with a one-line description and an example.
 
 use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -39,7 +39,7 @@ macro_rules! commands {
             $(#[$doc])*
             #[doc = ""]
             #[doc = $desc]
-            #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
             #[serde(deny_unknown_fields)]
             pub struct $name {
                 $( $(#[$fattr])* pub $field: $ty, )*
@@ -47,7 +47,7 @@ macro_rules! commands {
         )*
 
         /// Every command, tagged by `"type"` in JSON.
-        #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
         #[serde(tag = "type")]
         pub enum Command {
             $( #[doc = $desc] $name($name), )*

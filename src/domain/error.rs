@@ -131,3 +131,30 @@ rules! {
     WrongStream => "wrong_stream", "this command belongs to another stream";
     NoProgram => "no_program", "this command needs a program";
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_match_the_serialized_names() {
+        let mut seen = std::collections::BTreeSet::new();
+        for rule in Rule::all() {
+            assert!(seen.insert(rule.code()), "{rule:?}");
+            assert_eq!(
+                serde_json::to_value(rule).unwrap(),
+                serde_json::Value::String(rule.code().into())
+            );
+            assert!(rule.describe().len() > 10);
+        }
+        let e = DomainError::new(Rule::UnknownPerson, "bob");
+        assert_eq!(
+            e.to_string(),
+            "unknown_person: no person with this id in the organization (value: \"bob\")"
+        );
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            serde_json::json!({"rule": "unknown_person", "value": "bob"})
+        );
+    }
+}

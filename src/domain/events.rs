@@ -791,6 +791,46 @@ pub struct EventVoided {
     pub corrected: bool,
 }
 
+impl Event {
+    /// The business day the event states (its `on` field; a coaching session's local date), if
+    /// any. The application may use it to back-date `occurred_at` (start of that day in the
+    /// organization's zone) so that "what had happened by T" reads see it at the right time.
+    pub fn business_date(&self) -> Option<NaiveDate> {
+        use Event::*;
+        match self {
+            PersonJoined(e) => Some(e.on),
+            PersonMoved(e) => Some(e.on),
+            SupervisorChanged(e) => Some(e.on),
+            PersonLeft(e) => Some(e.on),
+            SkillAssessed(e) => Some(e.on),
+            PhaseStepMarked(e) => Some(e.on),
+            TrainerInvited(e) => Some(e.on),
+            TrainerAccepted(e) => Some(e.on),
+            TrainerDeclined(e) => Some(e.on),
+            TrainerWithdrew(e) => Some(e.on),
+            PlanPrepared(e) => Some(e.on),
+            PlanTestRun(e) => Some(e.on),
+            LearnerEnrolled(e) => Some(e.on),
+            LearnerWithdrew(e) => Some(e.on),
+            PracticeLogged(e) => Some(e.on),
+            EvaluationRecorded(e) => Some(e.on),
+            FollowUpCompleted(e) => Some(e.on),
+            Congratulated(e) => Some(e.on),
+            CommitmentAsked(e) => Some(e.on),
+            CommitmentMade(e) => Some(e.on),
+            CommitmentDeclined(e) => Some(e.on),
+            CommitmentWithdrawn(e) => Some(e.on),
+            MentoringPaired(e) => Some(e.on),
+            NeedsAssessed(e) => Some(e.on),
+            BaselineRecorded(e) => Some(e.on),
+            PrioritiesSet(e) => Some(e.on),
+            AssignmentDone(e) => Some(e.on),
+            CoachingSessionHeld(e) => e.time.start_local.get(..10).and_then(|d| d.parse().ok()),
+            _ => None,
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The sum type.
 // ---------------------------------------------------------------------------------------------

@@ -3,19 +3,69 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::events::Event;
 
 /// The events of one stream, in order, and which of them were voided.
-#[derive(Clone, Debug, Default, Serialize)]
+///
+/// It serializes (so that a state can be checkpointed and restored) with the events in their
+/// wire form (`type`, `schema`, `data`, through the [codec](super::codec)); views of a state
+/// for people leave `log.entries` out (see `projections::audit::state_json`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct StreamLog {
     /// Voided event ids (as text) and the reasons.
     pub voided: BTreeMap<String, String>,
-    /// Every event applied, with its id, in stream order (not serialized: it is the log itself).
-    #[serde(skip)]
+    /// Every event applied, with its id, in stream order.
+    #[serde(with = "wire_entries", default)]
     entries: Vec<(Uuid, Event)>,
+}
+
+mod wire_entries {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde_json::Value;
+    use uuid::Uuid;
+
+    use crate::domain::codec;
+    use crate::domain::events::Event;
+
+    #[derive(Serialize, Deserialize)]
+    struct Entry {
+        id: Uuid,
+        #[serde(rename = "type")]
+        event_type: String,
+        schema: u32,
+        data: Value,
+    }
+
+    pub fn serialize<S: Serializer>(entries: &[(Uuid, Event)], s: S) -> Result<S::Ok, S::Error> {
+        let wire: Vec<Entry> = entries
+            .iter()
+            .map(|(id, e)| {
+                let enc = codec::encode(e);
+                Entry {
+                    id: *id,
+                    event_type: enc.event_type.to_string(),
+                    schema: enc.schema,
+                    data: enc.data,
+                }
+            })
+            .collect();
+        wire.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(Uuid, Event)>, D::Error> {
+        let wire = Vec::<Entry>::deserialize(d)?;
+        wire.into_iter()
+            .map(|w| {
+                codec::decode(&w.event_type, w.schema, &w.data)
+                    .map(|e| (w.id, e))
+                    .map_err(D::Error::custom)
+            })
+            .collect()
+    }
 }
 
 impl StreamLog {

@@ -3,14 +3,14 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::events::{AssessmentSource, Event};
 use super::fold::StreamLog;
 use super::meta::EventMeta;
 
 /// People, skills, latest assessments and the time zone.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Organization {
     /// Display name, once configured.
     pub name: Option<String>,
@@ -29,7 +29,7 @@ pub struct Organization {
 }
 
 /// A person in the organization.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {
     /// Display name (`[erased]` after erasure).
     pub name: String,
@@ -60,14 +60,14 @@ impl Person {
 }
 
 /// A skill of the catalogue.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Skill {
     /// Display name.
     pub name: String,
 }
 
 /// A person's latest level in a skill.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Assessment {
     /// Level 0–4.
     pub level: u8,
@@ -195,5 +195,66 @@ impl Organization {
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::domain::codec::decode;
+    use crate::domain::time::Timestamp;
+
+    fn fold(events: &[(&str, serde_json::Value)]) -> Organization {
+        let mut org = Organization::default();
+        let t = Timestamp::EPOCH;
+        for (i, (ty, data)) in events.iter().enumerate() {
+            let meta = EventMeta {
+                seq: i as u64 + 1,
+                stream: "organization".into(),
+                version: i as u64 + 1,
+                id: uuid::Uuid::from_u128(i as u128 + 1),
+                recorded_at: t,
+                occurred_at: t,
+                actor: "t".into(),
+            };
+            org.apply(&meta, &decode(ty, 1, data).unwrap());
+        }
+        org
+    }
+
+    #[test]
+    fn the_latest_assessment_by_date_counts() {
+        let joined = (
+            "PersonJoined",
+            json!({"person": "ann", "name": "Ann", "department": "d", "branch": "b", "on": "2026-01-01"}),
+        );
+        let a = |level: u8, on: &str| {
+            (
+                "SkillAssessed",
+                json!({"person": "ann", "skill": "s", "level": level, "source": "self", "on": on}),
+            )
+        };
+        // A back-dated assessment recorded later does not replace a newer one; same day: log order.
+        let org = fold(&[joined.clone(), a(3, "2026-03-01"), a(1, "2026-02-01")]);
+        assert_eq!(org.assessments["ann"]["s"].level, 3);
+        let org = fold(&[joined, a(3, "2026-03-01"), a(2, "2026-03-01")]);
+        assert_eq!(org.assessments["ann"]["s"].level, 2);
+    }
+
+    #[test]
+    fn erasure_forgets_the_name() {
+        let org = fold(&[
+            (
+                "PersonJoined",
+                json!({"person": "ann", "name": "Ann", "department": "d", "branch": "b", "on": "2026-01-01"}),
+            ),
+            ("PersonErased", json!({"person": "ann"})),
+        ]);
+        assert_eq!(
+            (org.name_of("ann").as_str(), org.people["ann"].erased),
+            (ERASED_NAME, true)
+        );
     }
 }

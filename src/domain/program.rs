@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::events::*;
@@ -14,7 +14,7 @@ use super::fold::StreamLog;
 use super::meta::EventMeta;
 
 /// Everything known about one program.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Program {
     /// The slug.
     pub slug: String,
@@ -63,7 +63,7 @@ pub struct Program {
 }
 
 /// One checklist step.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhaseState {
     /// Done or not.
     pub done: bool,
@@ -72,7 +72,7 @@ pub struct PhaseState {
 }
 
 /// A trainer's answer to the invitation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TrainerStatus {
     /// Invited, no answer yet.
@@ -86,7 +86,7 @@ pub enum TrainerStatus {
 }
 
 /// A trainer (or mentor) of the program.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrainerState {
     /// Where the invitation stands.
     pub status: TrainerStatus,
@@ -97,7 +97,7 @@ pub struct TrainerState {
 }
 
 /// A preparation or test run of the plan.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "activity", rename_all = "snake_case")]
 pub enum PlanActivity {
     /// The plan was prepared.
@@ -107,7 +107,7 @@ pub enum PlanActivity {
 }
 
 /// Where a session stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SessionStatus {
     /// Scheduled (possibly rescheduled), not held yet.
@@ -119,7 +119,7 @@ pub enum SessionStatus {
 }
 
 /// A session of a module.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
     /// The module taught.
     pub module: String,
@@ -144,7 +144,7 @@ pub struct Session {
 }
 
 /// A learner's place in the program.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Learner {
     /// Enrolled on.
     pub enrolled_on: NaiveDate,
@@ -153,7 +153,7 @@ pub struct Learner {
 }
 
 /// A follow-up.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FollowUp {
     /// With whom.
     pub person: String,
@@ -166,7 +166,7 @@ pub struct FollowUp {
 }
 
 /// Where a release-time commitment stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CommitmentStatus {
     /// Asked, no answer.
@@ -180,7 +180,7 @@ pub enum CommitmentStatus {
 }
 
 /// A supervisor's release-time commitment for one learner.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Commitment {
     /// The supervisor.
     pub supervisor: String,
@@ -195,7 +195,7 @@ pub struct Commitment {
 }
 
 /// A mentoring pair and its personalized plan.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pair {
     /// The mentor.
     pub mentor: String,
@@ -220,7 +220,7 @@ pub struct Pair {
 }
 
 /// A personalized assignment.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Assignment {
     /// What to do.
     pub description: String,

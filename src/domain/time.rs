@@ -82,6 +82,11 @@ impl Timestamp {
             })
     }
 
+    /// Adds microseconds (negative to go back).
+    pub fn plus_micros(self, micros: i64) -> Timestamp {
+        Timestamp::from_micros(self.as_micros().saturating_add(micros))
+    }
+
     /// Adds whole seconds (negative to go back).
     pub fn plus_seconds(self, secs: i64) -> Timestamp {
         Timestamp::from_micros(

@@ -1,0 +1,363 @@
+//! A learner's journey: one person across every program, with their skill assessments.
+//!
+//! Completion and leaver status use the dashboard's definitions
+//! ([`dashboard`](super::dashboard)).
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::events::{AbsenceReason, AssessmentSource, ProgramKind};
+use crate::domain::program::{CommitmentStatus, SessionStatus, TrainerStatus};
+use crate::domain::{today, Event, EventMeta, Timestamp};
+
+use super::audit::summary;
+use super::dashboard;
+use super::world::World;
+use super::Projection;
+
+/// The journey fold: everything, filtered at read time.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct LearnerJourney {
+    world: World,
+}
+
+impl Projection for LearnerJourney {
+    fn update(&mut self, meta: &EventMeta, ev: &Event) {
+        self.world.update(meta, ev);
+    }
+}
+
+/// One person's journey.
+#[derive(Clone, Debug, Serialize)]
+pub struct JourneyView {
+    /// Id.
+    pub person: String,
+    /// Name.
+    pub name: String,
+    /// Department.
+    pub department: String,
+    /// Branch.
+    pub branch: String,
+    /// Supervisor.
+    pub supervisor: Option<String>,
+    /// Joined.
+    pub joined_on: NaiveDate,
+    /// Last day.
+    pub left_on: Option<NaiveDate>,
+    /// Every assessment, oldest first.
+    pub assessments: Vec<AssessmentRow>,
+    /// Every program the person has a part in, by slug.
+    pub programs: Vec<ProgramPart>,
+}
+
+/// One assessment.
+#[derive(Clone, Debug, Serialize)]
+pub struct AssessmentRow {
+    /// Skill.
+    pub skill: String,
+    /// Level.
+    pub level: u8,
+    /// Source.
+    pub source: AssessmentSource,
+    /// Day.
+    pub on: NaiveDate,
+}
+
+/// The person's part in one program.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProgramPart {
+    /// Slug.
+    pub program: String,
+    /// Title.
+    pub title: String,
+    /// Kind.
+    pub kind: ProgramKind,
+    /// Roles: `learner`, `mentee`, `trainer`, `mentor`.
+    pub roles: Vec<&'static str>,
+    /// Trainer invitation status, if invited.
+    pub trainer_status: Option<TrainerStatus>,
+    /// Enrolled on.
+    pub enrolled_on: Option<NaiveDate>,
+    /// Withdrew on.
+    pub withdrew_on: Option<NaiveDate>,
+    /// Completed, by the dashboard's definition.
+    pub completed: bool,
+    /// Sessions invited to.
+    pub sessions: Vec<SessionPart>,
+    /// Sessions taught (held).
+    pub sessions_taught: u32,
+    /// Practice minutes.
+    pub practice_minutes: u32,
+    /// Last practice.
+    pub last_practice: Option<NaiveDate>,
+    /// Evaluations, in words.
+    pub evaluations: Vec<String>,
+    /// Follow-ups.
+    pub follow_ups: Vec<FollowUpPart>,
+    /// Milestones congratulated.
+    pub congratulations: Vec<String>,
+    /// Release-time commitment for the person.
+    pub commitment: Option<CommitmentPart>,
+}
+
+/// A session the person was invited to.
+#[derive(Clone, Debug, Serialize)]
+pub struct SessionPart {
+    /// Session.
+    pub session: String,
+    /// Module.
+    pub module: String,
+    /// Local start.
+    pub start_local: String,
+    /// `upcoming`, `unrecorded`, `present`, `absent` or `cancelled`.
+    pub outcome: &'static str,
+    /// Absence reason.
+    pub absence_reason: Option<AbsenceReason>,
+}
+
+/// A follow-up with the person.
+#[derive(Clone, Debug, Serialize)]
+pub struct FollowUpPart {
+    /// Id.
+    pub follow_up: String,
+    /// Due.
+    pub due: NaiveDate,
+    /// Completed on.
+    pub completed_on: Option<NaiveDate>,
+    /// Open and past due.
+    pub overdue: bool,
+}
+
+/// The person's release-time commitment.
+#[derive(Clone, Debug, Serialize)]
+pub struct CommitmentPart {
+    /// Supervisor.
+    pub supervisor: String,
+    /// Status.
+    pub status: CommitmentStatus,
+    /// Minutes asked.
+    pub minutes_asked: u32,
+    /// Minutes committed.
+    pub minutes_committed: u32,
+}
+
+impl LearnerJourney {
+    /// The journey of `person` as of `now`; `None` for an unknown person.
+    pub fn result(&self, person: &str, now: Timestamp) -> Option<JourneyView> {
+        let org = &self.world.org;
+        let p = org.person(person)?;
+        let day = today(org, now);
+        let assessments = org
+            .log
+            .live()
+            .filter_map(|e| match e {
+                Event::SkillAssessed(a) if a.person == person => Some(AssessmentRow {
+                    skill: a.skill.clone(),
+                    level: a.level,
+                    source: a.source,
+                    on: a.on,
+                }),
+                _ => None,
+            })
+            .collect();
+        let mut programs = Vec::new();
+        for prog in self.world.programs.values() {
+            let learner = prog.learners.get(person);
+            let trainer = prog.trainers.get(person);
+            let mentor = prog.pairs.values().any(|x| x.mentor == person);
+            let mentee = prog.pairs.values().any(|x| x.mentee == person);
+            let congratulations: Vec<String> = prog
+                .congratulations
+                .iter()
+                .filter(|c| c.people.iter().any(|x| x == person))
+                .map(|c| c.milestone.clone())
+                .collect();
+            let follow_ups: Vec<FollowUpPart> = prog
+                .follow_ups
+                .iter()
+                .filter(|(_, f)| f.person == person)
+                .map(|(id, f)| FollowUpPart {
+                    follow_up: id.clone(),
+                    due: f.due,
+                    completed_on: f.completed.as_ref().map(|(d, _)| *d),
+                    overdue: f.completed.is_none() && f.due < day,
+                })
+                .collect();
+            if learner.is_none()
+                && trainer.is_none()
+                && !mentor
+                && follow_ups.is_empty()
+                && congratulations.is_empty()
+            {
+                continue;
+            }
+            let mut roles = Vec::new();
+            match prog.kind {
+                ProgramKind::Training => {
+                    if learner.is_some() {
+                        roles.push("learner");
+                    }
+                    if trainer.is_some() {
+                        roles.push("trainer");
+                    }
+                }
+                ProgramKind::Mentoring => {
+                    if learner.is_some() || mentee {
+                        roles.push("mentee");
+                    }
+                    if trainer.is_some() || mentor {
+                        roles.push("mentor");
+                    }
+                }
+            }
+            let sessions = prog
+                .sessions
+                .iter()
+                .filter(|(_, s)| s.invitees.iter().any(|i| i == person))
+                .map(|(id, s)| {
+                    let att = s.attendance.get(person);
+                    let outcome = match s.status {
+                        SessionStatus::Cancelled => "cancelled",
+                        SessionStatus::Scheduled if s.time.start > now => "upcoming",
+                        SessionStatus::Scheduled => "unrecorded",
+                        SessionStatus::Held if att.is_some_and(|a| a.present) => "present",
+                        SessionStatus::Held => "absent",
+                    };
+                    SessionPart {
+                        session: id.clone(),
+                        module: s.module.clone(),
+                        start_local: s.time.start_local.clone(),
+                        outcome,
+                        absence_reason: att.and_then(|a| a.absence_reason),
+                    }
+                })
+                .collect();
+            let practice: Vec<_> = prog
+                .practice
+                .iter()
+                .filter(|x| x.person == person)
+                .collect();
+            let completed = learner.is_some()
+                && dashboard::compute(org, prog, now)
+                    .learners
+                    .iter()
+                    .any(|l| l.person == person && l.completed);
+            programs.push(ProgramPart {
+                program: prog.slug.clone(),
+                title: prog.title.clone(),
+                kind: prog.kind,
+                roles,
+                trainer_status: trainer.map(|t| t.status),
+                enrolled_on: learner.map(|l| l.enrolled_on),
+                withdrew_on: learner.and_then(|l| l.withdrew_on),
+                completed,
+                sessions,
+                sessions_taught: prog
+                    .sessions
+                    .values()
+                    .filter(|s| {
+                        s.status == SessionStatus::Held && s.trainers.iter().any(|t| t == person)
+                    })
+                    .count() as u32,
+                practice_minutes: practice.iter().map(|x| x.minutes).sum(),
+                last_practice: practice.iter().map(|x| x.on).max(),
+                evaluations: prog
+                    .evaluations
+                    .iter()
+                    .filter(|e| e.person.as_deref() == Some(person))
+                    .map(|e| {
+                        format!(
+                            "{}: {}",
+                            e.on,
+                            summary(&Event::EvaluationRecorded(e.clone()))
+                        )
+                    })
+                    .collect(),
+                follow_ups,
+                congratulations,
+                commitment: prog.commitments.get(person).map(|c| CommitmentPart {
+                    supervisor: c.supervisor.clone(),
+                    status: c.status,
+                    minutes_asked: c.minutes_asked,
+                    minutes_committed: c.minutes_committed,
+                }),
+            });
+        }
+        Some(JourneyView {
+            person: person.to_string(),
+            name: p.name.clone(),
+            department: p.department.clone(),
+            branch: p.branch.clone(),
+            supervisor: p.supervisor.clone(),
+            joined_on: p.joined_on,
+            left_on: p.left_on,
+            assessments,
+            programs,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn one_person_across_programs() {
+        let mut log = crate::projections::dashboard::tests::rollout();
+        log.at("2026-03-20T09:00:00Z")
+            .prog("men", json!({"type": "CreateProgram", "program": "men", "kind": "mentoring", "title": "Mentoring"}))
+            .prog("men", json!({"type": "InviteTrainer", "person": "ann"}))
+            .prog("men", json!({"type": "AcceptInvitation", "person": "ann"}))
+            .prog("men", json!({"type": "PairMentee", "pair": "p-1", "mentor": "ann", "mentee": "carl"}))
+            .prog("men", json!({"type": "Congratulate", "people": ["ann"], "milestone": "first mentor"}));
+        let j = log.replay(LearnerJourney::default());
+        let now = Timestamp::parse_lenient("2026-04-01T10:00:00Z").unwrap();
+        let ann = j.result("ann", now).unwrap();
+        assert_eq!(ann.name, "ANN");
+        assert_eq!(ann.assessments.len(), 1);
+        assert_eq!(
+            ann.programs
+                .iter()
+                .map(|p| (p.program.as_str(), p.roles.clone()))
+                .collect::<Vec<_>>(),
+            [("cat", vec!["learner"]), ("men", vec!["mentor"])]
+        );
+        let cat = &ann.programs[0];
+        assert!(cat.completed);
+        // s-1 present; s-3 cancelled.
+        let s: Vec<_> = cat
+            .sessions
+            .iter()
+            .map(|s| (s.session.as_str(), s.outcome))
+            .collect();
+        assert_eq!(s, [("s-1", "present"), ("s-3", "cancelled")]);
+        assert_eq!((cat.practice_minutes, cat.follow_ups.len()), (30, 2));
+        assert!(cat
+            .follow_ups
+            .iter()
+            .any(|f| f.follow_up == "f-1" && f.overdue));
+        assert_eq!(
+            cat.commitment
+                .as_ref()
+                .map(|c| (c.status, c.minutes_committed)),
+            Some((CommitmentStatus::Committed, 240))
+        );
+        assert_eq!(
+            cat.evaluations[0],
+            "2026-03-05: ann: learning, level 2 in search"
+        );
+        assert_eq!(ann.programs[1].congratulations, ["first mentor"]);
+        // carl is a learner in cat (not completed: level 1) and a mentee in men.
+        let carl = j.result("carl", now).unwrap();
+        assert_eq!(
+            carl.programs
+                .iter()
+                .map(|p| (p.roles.clone(), p.completed))
+                .collect::<Vec<_>>(),
+            [(vec!["learner"], false), (vec!["mentee"], false)]
+        );
+        assert!(j.result("nobody", now).is_none());
+    }
+}

@@ -1,0 +1,562 @@
+//! Skills and knowledge risk: the skill × person matrix (with decay), holders per skill,
+//! single-holder skills, the truck factor and coverage over time.
+//!
+//! # Definitions
+//!
+//! - A person's **level** in a skill is their latest assessment (by date, then log order; any
+//!   source). **Leavers** (last day before the day considered) hold nothing and are left out.
+//! - The **estimated** level is the level times the retention sub-model's [`MemoryTrace`]
+//!   (mixed measures, half-life 11 months) trained on the assessment day and practised on each
+//!   later day the person logged practice of that skill in any program.
+//! - A person **holds** a skill when their level is at least 2 and at least 0.75 × the highest
+//!   level any (non-leaving) person has in that skill. Holding uses assessed levels, not
+//!   estimated ones, so that it matches what people were last seen to do.
+//! - **Truck factor** (adapted from Avelino et al. 2016): holders are computed once; then the
+//!   person who holds the most skills is removed, ties broken by name ascending (then id), again
+//!   and again until fewer than 50 % of the catalogue's skills keep at least one holder. The
+//!   truck factor is the number of people removed (0 for an empty catalogue, or when fewer than
+//!   50 % are covered to begin with).
+//! - **Coverage over time**: on the first day of each month from the month of the first
+//!   assessment to today's, and on today, the share of the catalogue (as it is today: skills carry
+//!   no date) with at least one holder, using the assessments made by that day and the people
+//!   who had not left by then.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::retention::{self, MemoryTrace, SkillMeasure};
+use crate::domain::{today, Event, EventMeta, Organization, Timestamp};
+
+use super::world::World;
+use super::{round3, Projection};
+
+/// The share of the catalogue that must lose its holders to stop the truck-factor removal.
+pub const TRUCK_FACTOR_THRESHOLD: f64 = 0.5;
+
+/// The skills-risk fold: the organization and every program (for practice).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct SkillsRisk {
+    world: World,
+}
+
+impl Projection for SkillsRisk {
+    fn update(&mut self, meta: &EventMeta, ev: &Event) {
+        self.world.update(meta, ev);
+    }
+}
+
+impl SkillsRisk {
+    /// The risk view as of `now`.
+    pub fn result(&self, now: Timestamp) -> RiskView {
+        compute(&self.world, now)
+    }
+}
+
+/// Everything the risk view shows.
+#[derive(Clone, Debug, Serialize)]
+pub struct RiskView {
+    /// The day considered.
+    pub today: NaiveDate,
+    /// Per skill: holders and best level.
+    pub skills: Vec<SkillRow>,
+    /// Per (non-leaving) person: level and estimated level per assessed skill.
+    pub matrix: Vec<MatrixRow>,
+    /// Skills held by exactly one person.
+    pub single_holder: Vec<SingleHolder>,
+    /// Skills nobody holds.
+    pub uncovered: Vec<String>,
+    /// The truck factor and who was removed.
+    pub truck_factor: TruckFactor,
+    /// Coverage over time.
+    pub coverage: Vec<CoveragePoint>,
+}
+
+/// One skill's holders.
+#[derive(Clone, Debug, Serialize)]
+pub struct SkillRow {
+    /// Id.
+    pub skill: String,
+    /// Name.
+    pub name: String,
+    /// Highest level.
+    pub max_level: u8,
+    /// Holders, by id.
+    pub holders: Vec<String>,
+}
+
+/// One person's row of the matrix.
+#[derive(Clone, Debug, Serialize)]
+pub struct MatrixRow {
+    /// Id.
+    pub person: String,
+    /// Name.
+    pub name: String,
+    /// Cells by skill id.
+    pub skills: BTreeMap<String, MatrixCell>,
+}
+
+/// One cell of the matrix.
+#[derive(Clone, Debug, Serialize)]
+pub struct MatrixCell {
+    /// Latest assessed level.
+    pub level: u8,
+    /// Assessed on.
+    pub assessed_on: NaiveDate,
+    /// Level × estimated retention today.
+    pub estimated: f64,
+    /// Whether the person holds the skill.
+    pub holds: bool,
+}
+
+/// A skill with a single holder.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SingleHolder {
+    /// Skill id.
+    pub skill: String,
+    /// Skill name.
+    pub skill_name: String,
+    /// Holder id.
+    pub person: String,
+    /// Holder name.
+    pub person_name: String,
+}
+
+/// The truck factor.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TruckFactor {
+    /// People removed.
+    pub value: u32,
+    /// Catalogue size.
+    pub catalogue: u32,
+    /// Skills with a holder before any removal.
+    pub covered_before: u32,
+    /// Skills with a holder after the removals.
+    pub covered_after: u32,
+    /// Who was removed, in order, with how many skills they held.
+    pub removed: Vec<Removed>,
+}
+
+/// One removal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Removed {
+    /// Id.
+    pub person: String,
+    /// Name.
+    pub name: String,
+    /// Skills held.
+    pub skills_held: u32,
+    /// Skills still with a holder after this removal.
+    pub covered_after: u32,
+}
+
+/// Coverage on one day.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CoveragePoint {
+    /// The day.
+    pub date: NaiveDate,
+    /// Skills with a holder.
+    pub covered: u32,
+    /// Catalogue size.
+    pub catalogue: u32,
+    /// covered ÷ catalogue.
+    pub share: Option<f64>,
+}
+
+/// Holders per skill from levels per person and skill (the rule in the module docs).
+pub fn holders(
+    levels: &BTreeMap<String, BTreeMap<String, u8>>,
+) -> BTreeMap<String, BTreeSet<String>> {
+    let mut max: BTreeMap<&str, u8> = BTreeMap::new();
+    for skills in levels.values() {
+        for (s, l) in skills {
+            let m = max.entry(s).or_insert(0);
+            *m = (*m).max(*l);
+        }
+    }
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (person, skills) in levels {
+        for (s, &l) in skills {
+            // l ≥ 0.75 × max, in integers: 4·l ≥ 3·max.
+            if l >= 2 && 4 * l as u32 >= 3 * max[s.as_str()] as u32 {
+                out.entry(s.clone()).or_default().insert(person.clone());
+            }
+        }
+    }
+    out
+}
+
+/// The truck factor of a catalogue of `catalogue` skill ids, given holders per skill and each
+/// person's name (for ties).
+pub fn truck_factor(
+    catalogue: &BTreeSet<String>,
+    holders: &BTreeMap<String, BTreeSet<String>>,
+    name_of: impl Fn(&str) -> String,
+) -> TruckFactor {
+    let total = catalogue.len() as u32;
+    let mut held: BTreeMap<&str, u32> = BTreeMap::new();
+    for (s, hs) in holders {
+        if catalogue.contains(s) {
+            for h in hs {
+                *held.entry(h).or_insert(0) += 1;
+            }
+        }
+    }
+    let covered = |removed: &BTreeSet<&str>| {
+        catalogue
+            .iter()
+            .filter(|s| {
+                holders
+                    .get(*s)
+                    .is_some_and(|hs| hs.iter().any(|h| !removed.contains(h.as_str())))
+            })
+            .count() as u32
+    };
+    let below = |c: u32| (c as f64) < TRUCK_FACTOR_THRESHOLD * total as f64;
+    let covered_before = covered(&BTreeSet::new());
+    let mut removed_set: BTreeSet<&str> = BTreeSet::new();
+    let mut removed = Vec::new();
+    let mut now_covered = covered_before;
+    while total > 0 && !below(now_covered) {
+        let next = held
+            .iter()
+            .filter(|(p, _)| !removed_set.contains(*p))
+            .map(|(p, n)| (*p, *n, name_of(p)))
+            .min_by(|a, b| {
+                b.1.cmp(&a.1)
+                    .then_with(|| a.2.cmp(&b.2))
+                    .then_with(|| a.0.cmp(b.0))
+            });
+        let Some((p, n, name)) = next else { break };
+        removed_set.insert(p);
+        now_covered = covered(&removed_set);
+        removed.push(Removed {
+            person: p.to_string(),
+            name,
+            skills_held: n,
+            covered_after: now_covered,
+        });
+    }
+    TruckFactor {
+        value: removed.len() as u32,
+        catalogue: total,
+        covered_before,
+        covered_after: now_covered,
+        removed,
+    }
+}
+
+/// Latest levels per person and skill by the end of `day`, without people who left before it.
+fn levels_on(
+    org: &Organization,
+    day: NaiveDate,
+) -> BTreeMap<String, BTreeMap<String, (u8, NaiveDate)>> {
+    let mut out: BTreeMap<String, BTreeMap<String, (u8, NaiveDate)>> = BTreeMap::new();
+    for ev in org.log.live() {
+        if let Event::SkillAssessed(a) = ev {
+            if a.on > day || org.person(&a.person).is_none_or(|p| p.left_before(day)) {
+                continue;
+            }
+            let cell = out.entry(a.person.clone()).or_default();
+            if cell.get(&a.skill).is_none_or(|(_, d)| a.on >= *d) {
+                cell.insert(a.skill.clone(), (a.level, a.on));
+            }
+        }
+    }
+    out
+}
+
+fn plain(
+    levels: &BTreeMap<String, BTreeMap<String, (u8, NaiveDate)>>,
+) -> BTreeMap<String, BTreeMap<String, u8>> {
+    levels
+        .iter()
+        .map(|(p, m)| {
+            (
+                p.clone(),
+                m.iter().map(|(s, (l, _))| (s.clone(), *l)).collect(),
+            )
+        })
+        .collect()
+}
+
+fn compute(world: &World, now: Timestamp) -> RiskView {
+    let org = &world.org;
+    let today = today(org, now);
+    let catalogue: BTreeSet<String> = org.skills.keys().cloned().collect();
+    let dated = levels_on(org, today);
+    let levels = plain(&dated);
+    let hold = holders(&levels);
+
+    // Practice days per (person, skill), across programs.
+    let mut practice: BTreeMap<(&str, &str), BTreeSet<NaiveDate>> = BTreeMap::new();
+    for p in world.programs.values() {
+        for x in &p.practice {
+            practice
+                .entry((x.person.as_str(), x.skill.as_str()))
+                .or_default()
+                .insert(x.on);
+        }
+    }
+    let day_num = |d: NaiveDate| (d - NaiveDate::MIN).num_days() as f64;
+
+    let matrix = dated
+        .iter()
+        .map(|(person, skills)| MatrixRow {
+            person: person.clone(),
+            name: org.name_of(person),
+            skills: skills
+                .iter()
+                .map(|(s, &(level, on))| {
+                    let mut trace =
+                        MemoryTrace::trained(retention::skill(SkillMeasure::Mixed), day_num(on));
+                    if let Some(days) = practice.get(&(person.as_str(), s.as_str())) {
+                        for d in days.iter().filter(|d| **d > on && **d <= today) {
+                            trace.practise(day_num(*d));
+                        }
+                    }
+                    let cell = MatrixCell {
+                        level,
+                        assessed_on: on,
+                        estimated: round3(level as f64 * trace.retention(day_num(today))),
+                        holds: hold.get(s).is_some_and(|h| h.contains(person)),
+                    };
+                    (s.clone(), cell)
+                })
+                .collect(),
+        })
+        .collect();
+
+    let skills = org
+        .skills
+        .iter()
+        .map(|(id, sk)| SkillRow {
+            skill: id.clone(),
+            name: sk.name.clone(),
+            max_level: levels
+                .values()
+                .filter_map(|m| m.get(id))
+                .copied()
+                .max()
+                .unwrap_or(0),
+            holders: hold
+                .get(id)
+                .map(|h| h.iter().cloned().collect())
+                .unwrap_or_default(),
+        })
+        .collect::<Vec<_>>();
+    let single_holder = skills
+        .iter()
+        .filter(|s| s.holders.len() == 1)
+        .map(|s| SingleHolder {
+            skill: s.skill.clone(),
+            skill_name: s.name.clone(),
+            person: s.holders[0].clone(),
+            person_name: org.name_of(&s.holders[0]),
+        })
+        .collect();
+    let uncovered = skills
+        .iter()
+        .filter(|s| s.holders.is_empty())
+        .map(|s| s.skill.clone())
+        .collect();
+    let truck = truck_factor(&catalogue, &hold, |p| org.name_of(p));
+
+    // Coverage over time.
+    let first = org
+        .log
+        .live()
+        .filter_map(|e| match e {
+            Event::SkillAssessed(a) => Some(a.on),
+            _ => None,
+        })
+        .min();
+    let mut dates = Vec::new();
+    if let Some(first) = first {
+        let mut d = NaiveDate::from_ymd_opt(first.year(), first.month(), 1).unwrap_or(first);
+        while d <= today {
+            dates.push(d);
+            d = d
+                .checked_add_months(chrono::Months::new(1))
+                .unwrap_or(NaiveDate::MAX);
+        }
+        if dates.last() != Some(&today) {
+            dates.push(today);
+        }
+    }
+    let coverage = dates
+        .into_iter()
+        .map(|d| {
+            let h = holders(&plain(&levels_on(org, d)));
+            let covered = catalogue.iter().filter(|s| h.contains_key(*s)).count() as u32;
+            let n = catalogue.len() as u32;
+            CoveragePoint {
+                date: d,
+                covered,
+                catalogue: n,
+                share: (n > 0).then(|| round3(covered as f64 / n as f64)),
+            }
+        })
+        .collect();
+
+    RiskView {
+        today,
+        skills,
+        matrix,
+        single_holder,
+        uncovered,
+        truck_factor: truck,
+        coverage,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::projections::testlog::TestLog;
+
+    /// Five skills; ann holds a and b; Bob (id p-9) holds b; Cat (id p-1) holds d; eve holds c;
+    /// dan is below level 2; fay held e but left.
+    fn org() -> TestLog {
+        let mut log = TestLog::new();
+        log.at("2026-01-05T09:00:00Z")
+            .org(json!({"type": "ConfigureOrganization", "name": "L", "time_zone": "UTC"}));
+        for (id, name) in [
+            ("ann", "Ann"),
+            ("p-9", "Bob"),
+            ("p-1", "Cat"),
+            ("dan", "Dan"),
+            ("eve", "Eve"),
+            ("fay", "Fay"),
+        ] {
+            log.org(json!({"type": "AddPerson", "person": id, "name": name, "department": "d", "branch": "b"}));
+        }
+        for s in ["a", "b", "c", "d", "e"] {
+            log.org(json!({"type": "AddSkill", "skill": s, "name": s.to_uppercase()}));
+        }
+        for (p, s, l, on) in [
+            ("ann", "a", 3, "2026-02-01"),
+            ("dan", "a", 1, "2026-02-01"),
+            ("ann", "b", 3, "2026-03-01"),
+            ("p-9", "b", 4, "2026-03-01"),
+            ("p-9", "c", 2, "2026-03-01"),
+            ("eve", "c", 4, "2026-03-01"),
+            ("p-1", "d", 2, "2026-03-01"),
+            ("fay", "e", 3, "2026-03-01"),
+        ] {
+            log.org(json!({"type": "AssessSkill", "person": p, "skill": s, "level": l, "source": "supervisor", "on": on}));
+        }
+        log.org(json!({"type": "RecordDeparture", "person": "fay", "on": "2026-03-20"}));
+        log
+    }
+
+    #[test]
+    fn hand_computed_truck_factor_and_holders() {
+        let log = org();
+        let r = log
+            .replay(SkillsRisk::default())
+            .result(Timestamp::parse_lenient("2026-03-31T12:00:00Z").unwrap());
+        // a: max 3 → threshold 2.25: ann (3) holds, dan (1) does not.
+        // b: max 4 → 3: ann (3) and Bob (4). c: max 4 → 3: eve (4); Bob (2) does not.
+        // d: Cat (2). e: fay left on 20 March: nobody.
+        let holders: Vec<_> = r
+            .skills
+            .iter()
+            .map(|s| (s.skill.as_str(), s.holders.clone()))
+            .collect();
+        assert_eq!(
+            holders,
+            [
+                ("a", vec!["ann".to_string()]),
+                ("b", vec!["ann".into(), "p-9".into()]),
+                ("c", vec!["eve".into()]),
+                ("d", vec!["p-1".into()]),
+                ("e", vec![]),
+            ]
+        );
+        assert_eq!(r.uncovered, ["e"]);
+        let single: Vec<_> = r
+            .single_holder
+            .iter()
+            .map(|s| (s.skill.as_str(), s.person_name.as_str()))
+            .collect();
+        assert_eq!(single, [("a", "Ann"), ("c", "Eve"), ("d", "Cat")]);
+        // 4 of 5 covered. Remove ann (2 skills): b, c, d remain = 3/5 ≥ 50 %. Then Bob, Cat and
+        // Eve hold one each: by name, Bob (id p-9) goes before Cat (id p-1): c, d = 2/5 < 50 %.
+        let tf = &r.truck_factor;
+        assert_eq!(
+            (tf.value, tf.catalogue, tf.covered_before, tf.covered_after),
+            (2, 5, 4, 2)
+        );
+        let removed: Vec<_> = tf
+            .removed
+            .iter()
+            .map(|x| (x.name.as_str(), x.skills_held))
+            .collect();
+        assert_eq!(removed, [("Ann", 2), ("Bob", 1)]);
+        // Leavers are not in the matrix.
+        assert!(r.matrix.iter().all(|m| m.person != "fay"));
+    }
+
+    #[test]
+    fn coverage_over_time_and_decay() {
+        let log = org();
+        let r = log
+            .replay(SkillsRisk::default())
+            .result(Timestamp::parse_lenient("2026-03-31T12:00:00Z").unwrap());
+        // 1 Feb: only ann's a (dan's 1 is no hold) → 1/5. 1 Mar: a, b, c, d, e (fay still
+        // there) → 5/5. 31 Mar: fay gone → 4/5.
+        let cov: Vec<_> = r
+            .coverage
+            .iter()
+            .map(|c| (c.date.to_string(), c.covered, c.share))
+            .collect();
+        assert_eq!(
+            cov,
+            [
+                ("2026-02-01".to_string(), 1, Some(0.2)),
+                ("2026-03-01".into(), 5, Some(1.0)),
+                ("2026-03-31".into(), 4, Some(0.8))
+            ]
+        );
+        // ann's a: level 3 assessed 1 Feb, 58 days before 31 Mar, no practice:
+        // 3 × (1 + 3/334.84 × 58)^(−1/2) = 3 × (1.5197)^(−1/2) = 3 × 0.8112 = 2.434.
+        let ann = r.matrix.iter().find(|m| m.person == "ann").unwrap();
+        assert_eq!(ann.skills["a"].estimated, 2.434);
+        assert!(ann.skills["a"].holds);
+    }
+
+    #[test]
+    fn truck_factor_edge_cases() {
+        let none = BTreeMap::new();
+        let cat: BTreeSet<String> = ["a", "b"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(
+            truck_factor(&BTreeSet::new(), &none, |p| p.to_string()).value,
+            0
+        );
+        assert_eq!(truck_factor(&cat, &none, |p| p.to_string()).value, 0);
+        // One person holding both: removing them leaves 0 of 2.
+        let h = BTreeMap::from([
+            ("a".to_string(), BTreeSet::from(["x".to_string()])),
+            ("b".to_string(), BTreeSet::from(["x".to_string()])),
+        ]);
+        assert_eq!(truck_factor(&cat, &h, |p| p.to_string()).value, 1);
+        // Levels: 4·l ≥ 3·max exactly at the boundary (3 vs 4) holds; 2 vs 3 does not (2 < 2.25).
+        let levels = BTreeMap::from([
+            (
+                "p".to_string(),
+                BTreeMap::from([("s".to_string(), 3u8), ("t".to_string(), 2u8)]),
+            ),
+            (
+                "q".to_string(),
+                BTreeMap::from([("s".to_string(), 4u8), ("t".to_string(), 3u8)]),
+            ),
+        ]);
+        let h = holders(&levels);
+        assert_eq!(h["s"].len(), 2);
+        assert_eq!(h["t"].iter().collect::<Vec<_>>(), ["q"]);
+    }
+}
