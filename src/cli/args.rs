@@ -95,6 +95,53 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// A program's dashboard: phases, enrolment, attendance, completion, proficiency, deadline
+    /// forecast, follow-ups, practice and retention, trainer load, commitments, evaluations.
+    Dashboard {
+        /// Program slug.
+        program: String,
+        /// Business time: only what happened by then counts, and it is "now" (RFC 3339, or a
+        /// day meaning its end in the organization's time zone). Default: now.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// A program's audit history: who changed what, when (recorded and occurred).
+    History {
+        /// Program slug.
+        program: String,
+        /// Recorded time: the history and plan as the log knew them then.
+        #[arg(long, conflicts_with = "diff")]
+        as_of: Option<String>,
+        /// Field-level changes between two versions, e.g. `--diff 3..7`.
+        #[arg(long)]
+        diff: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Skills and knowledge risk: holders per skill, single-holder skills, truck factor, coverage.
+    Risk {
+        /// Business time (see `dashboard`). Default: now.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// One person across every program: sessions, evaluations, follow-ups, assessments.
+    Journey {
+        /// The person's id.
+        person: String,
+        /// Business time (see `dashboard`). Default: now.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Load the demo library roll-out (and a mentoring cohort) into the data directory.
     /// Running it again changes nothing.
     Demo,

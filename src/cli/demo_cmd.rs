@@ -28,13 +28,13 @@ pub(super) fn demo(data: &Path) -> anyhow::Result<ExitCode> {
     let store = open_store(data, true)?;
     if store.head().last_seq == 0 {
         let summary = jsonl::import(&store, &mut BufReader::new(DEMO_LOG), false, "demo")?;
-        println!(
+        outln!(
             "Loaded the demo into {}: {} events.",
             data.display(),
             summary.events
-        );
+        )?;
     } else if holds_demo(&store)? {
-        println!(
+        outln!(
             "The demo is already loaded in {}; nothing changed.",
             data.display()
         );
@@ -45,23 +45,23 @@ pub(super) fn demo(data: &Path) -> anyhow::Result<ExitCode> {
             store.head().last_seq
         );
     }
-    println!();
-    println!(
+    outln!()?;
+    outln!(
         "Montclair Public Libraries roll out a new integrated library system to ~120 staff in 8"
-    );
-    println!("branches (program `{ROLLOUT}`), and run a mentoring cohort (`{MENTORING}`). The story ends on {DEMO_END}.");
-    println!();
-    println!("Try:");
+    )?;
+    outln!("branches (program `{ROLLOUT}`), and run a mentoring cohort (`{MENTORING}`). The story ends on {DEMO_END}.")?;
+    outln!()?;
+    outln!("Try:")?;
     let prefix = if data == Path::new("./baton-data") {
         String::new()
     } else {
         format!("--data {} ", data.display())
     };
-    println!("  baton {prefix}programs");
-    println!("  baton {prefix}dashboard {ROLLOUT} --as-of {DEMO_END}");
-    println!("  baton {prefix}dashboard {MENTORING} --as-of {DEMO_END}");
-    println!("  baton {prefix}risk --as-of {DEMO_END}");
-    println!("  baton {prefix}history {ROLLOUT}");
-    println!("  baton {prefix}verify");
+    outln!("  baton {prefix}programs")?;
+    outln!("  baton {prefix}dashboard {ROLLOUT} --as-of {DEMO_END}")?;
+    outln!("  baton {prefix}dashboard {MENTORING} --as-of {DEMO_END}")?;
+    outln!("  baton {prefix}risk --as-of {DEMO_END}")?;
+    outln!("  baton {prefix}history {ROLLOUT}")?;
+    outln!("  baton {prefix}verify")?;
     Ok(ExitCode::SUCCESS)
 }

@@ -15,27 +15,27 @@ pub(super) fn verify(data: &Path, format: Format) -> anyhow::Result<ExitCode> {
     let store = open_store(data, false)?;
     let report = verify::verify_sled(&store)?;
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&report)?)?,
         Format::Table => {
-            println!("events      {}", report.events);
-            println!("streams     {}", report.streams);
-            println!("last seq    {}", report.last_seq);
-            println!("head hash   {}", report.head_hash);
+            outln!("events      {}", report.events)?;
+            outln!("streams     {}", report.streams)?;
+            outln!("last seq    {}", report.last_seq)?;
+            outln!("head hash   {}", report.head_hash)?;
             if report.redactions.is_empty() {
-                println!("redactions  none");
+                outln!("redactions  none")?;
             } else {
                 let seqs: Vec<String> = report.redactions.iter().map(u64::to_string).collect();
-                println!(
+                outln!(
                     "redactions  {} (seq {})",
                     report.redactions.len(),
                     seqs.join(", ")
-                );
+                )?;
             }
             match &report.problem {
                 None => {
-                    println!("status      ok: chain, data hashes, sequence and indexes verified")
+                    outln!("status      ok: chain, data hashes, sequence and indexes verified")?
                 }
-                Some(p) => println!("status      FAILED at seq {}: {}", p.seq, p.detail),
+                Some(p) => outln!("status      FAILED at seq {}: {}", p.seq, p.detail)?,
             }
         }
     }
@@ -106,14 +106,14 @@ pub(super) fn import(
     let summary = jsonl::import(&store, &mut BufReader::new(input), append, actor)
         .with_context(|| format!("importing {}", file.display()))?;
     if summary.restored {
-        println!("restored {} events into {}", summary.events, data.display());
+        outln!("restored {} events into {}", summary.events, data.display())?;
     } else if summary.stored == 0 && summary.events > 0 {
-        println!(
+        outln!(
             "all {} events were already stored; nothing changed",
             summary.events
         );
     } else {
-        println!("appended {} events into {}", summary.stored, data.display());
+        outln!("appended {} events into {}", summary.stored, data.display())?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -2,10 +2,23 @@
 //!
 //! Parsing only validates; each subcommand opens what it needs and calls the library.
 
+/// Writes a line to standard output, returning an IO error instead of panicking (a closed
+/// pipe, as with `baton history x | head`, is not a crash).
+macro_rules! outln {
+    () => { { use std::io::Write; writeln!(std::io::stdout().lock()) } };
+    ($($arg:tt)*) => { { use std::io::Write; writeln!(std::io::stdout().lock(), $($arg)*) } };
+}
+
+/// Writes to standard output without a newline; see `outln!`.
+macro_rules! out {
+    ($($arg:tt)*) => { { use std::io::Write; write!(std::io::stdout().lock(), $($arg)*) } };
+}
+
 mod args;
 mod demo_cmd;
 mod log_cmds;
 mod program_cmds;
+mod read_cmds;
 mod render;
 
 use std::path::Path;
@@ -23,11 +36,20 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::from(1)
         }
     }
+}
+
+/// Whether the error is a closed output pipe: the reader has what it wanted.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Runs one parsed command.
@@ -59,6 +81,23 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             },
             &actor,
         ),
+        Command::Dashboard {
+            program,
+            as_of,
+            format,
+        } => read_cmds::dashboard(&data, &program, as_of.as_deref(), format),
+        Command::History {
+            program,
+            as_of,
+            diff,
+            format,
+        } => read_cmds::history(&data, &program, as_of.as_deref(), diff.as_deref(), format),
+        Command::Risk { as_of, format } => read_cmds::risk(&data, as_of.as_deref(), format),
+        Command::Journey {
+            person,
+            as_of,
+            format,
+        } => read_cmds::journey(&data, &person, as_of.as_deref(), format),
         Command::Demo => demo_cmd::demo(&data),
         Command::Commands { format } => program_cmds::commands(format),
         Command::Programs { format } => program_cmds::programs(&data, format),

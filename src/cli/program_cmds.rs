@@ -88,16 +88,16 @@ pub(super) fn run_do(data: &Path, args: DoArgs<'_>, actor: &str) -> anyhow::Resu
     };
     let result = app.run(program, &commands, &options)?;
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&result)?),
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&result)?)?,
         Format::Table => {
             if result.duplicate {
-                println!("already applied (same command id): nothing new was written");
+                outln!("already applied (same command id): nothing new was written")?;
             }
             for (seq, ty) in result.seqs.iter().zip(&result.event_types) {
-                println!("seq {seq:>6}  {ty}");
+                outln!("seq {seq:>6}  {ty}")?;
             }
             if program.is_some() {
-                println!("program version {}", result.program_version);
+                outln!("program version {}", result.program_version)?;
             }
         }
     }
@@ -127,15 +127,15 @@ pub(super) fn commands(format: Format) -> anyhow::Result<ExitCode> {
                 .iter()
                 .map(|(t, d, ex)| json!({"type": t, "description": d, "example": ex}))
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&list)?);
+            outln!("{}", serde_json::to_string_pretty(&list)?)?;
         }
         Format::Table => {
-            println!("Commands for `baton do PROGRAM FILE` (use `organization` as PROGRAM for organization commands).");
-            println!(
+            outln!("Commands for `baton do PROGRAM FILE` (use `organization` as PROGRAM for organization commands).")?;
+            outln!(
                 "FILE holds one command as JSON, or several as JSON Lines applied atomically.\n"
-            );
+            )?;
             for (t, d, ex) in examples {
-                println!("{t}\n    {d}\n    {}\n", serde_json::to_string(&ex)?);
+                outln!("{t}\n    {d}\n    {}\n", serde_json::to_string(&ex)?)?;
             }
         }
     }
@@ -160,17 +160,22 @@ pub(super) fn programs(data: &Path, format: Format) -> anyhow::Result<ExitCode> 
         }
     }
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&rows)?)?,
         Format::Table => {
             if rows.is_empty() {
-                println!("no programs yet (create one with `baton do SLUG create.json`, or load the demo with `baton demo`)");
+                outln!("no programs yet (create one with `baton do SLUG create.json`, or load the demo with `baton demo`)")?;
             } else {
-                println!(
+                outln!(
                     "{:<24} {:<10} {:<11} {:>8} {:>8} {:>7}  title",
-                    "program", "kind", "deadline", "learners", "sessions", "version"
-                );
+                    "program",
+                    "kind",
+                    "deadline",
+                    "learners",
+                    "sessions",
+                    "version"
+                )?;
                 for r in &rows {
-                    println!(
+                    outln!(
                         "{:<24} {:<10} {:<11} {:>8} {:>8} {:>7}  {}{}",
                         r["program"].as_str().unwrap_or_default(),
                         r["kind"].as_str().unwrap_or_default(),
@@ -184,7 +189,7 @@ pub(super) fn programs(data: &Path, format: Format) -> anyhow::Result<ExitCode> 
                         } else {
                             ""
                         }
-                    );
+                    )?;
                 }
             }
         }
@@ -200,6 +205,6 @@ pub(super) fn erase(data: &Path, person: &str, actor: &str) -> anyhow::Result<Ex
         ..RunOptions::default()
     };
     app.run(None, &[command], &options)?;
-    println!("erased the personal data of {person}; the hash chain still verifies (`baton verify` lists the redactions)");
+    outln!("erased the personal data of {person}; the hash chain still verifies (`baton verify` lists the redactions)");
     Ok(ExitCode::SUCCESS)
 }

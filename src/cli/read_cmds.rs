@@ -43,8 +43,8 @@ fn fold_occurred<P: Projection>(facts: &[Fact], t: Timestamp, mut projection: P)
 fn print<T: Serialize>(format: Format, title: &str, view: &T) -> anyhow::Result<()> {
     let value = serde_json::to_value(view)?;
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&value)?),
-        Format::Table => print!("{}", render::table(title, &value)),
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&value)?)?,
+        Format::Table => out!("{}", render::table(title, &value))?,
     }
     Ok(())
 }
@@ -53,7 +53,12 @@ fn slug_of(program: &str) -> &str {
     program.strip_prefix("program-").unwrap_or(program)
 }
 
-pub(super) fn dashboard(data: &Path, program: &str, as_of_text: Option<&str>, format: Format) -> anyhow::Result<ExitCode> {
+pub(super) fn dashboard(
+    data: &Path,
+    program: &str,
+    as_of_text: Option<&str>,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
     let app = open_app(data, false)?;
     let slug = slug_of(program);
     if app.program(slug)?.is_none() {
@@ -68,16 +73,29 @@ pub(super) fn dashboard(data: &Path, program: &str, as_of_text: Option<&str>, fo
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn risk(data: &Path, as_of_text: Option<&str>, format: Format) -> anyhow::Result<ExitCode> {
+pub(super) fn risk(
+    data: &Path,
+    as_of_text: Option<&str>,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
     let app = open_app(data, false)?;
     let t = as_of(&app, as_of_text)?;
     let facts = app.all_facts()?;
     let view = fold_occurred(&facts, t, SkillsRisk::default()).result(t);
-    print(format, &format!("Skills and knowledge risk (as of {t})"), &view)?;
+    print(
+        format,
+        &format!("Skills and knowledge risk (as of {t})"),
+        &view,
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn journey(data: &Path, person: &str, as_of_text: Option<&str>, format: Format) -> anyhow::Result<ExitCode> {
+pub(super) fn journey(
+    data: &Path,
+    person: &str,
+    as_of_text: Option<&str>,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
     let app = open_app(data, false)?;
     let t = as_of(&app, as_of_text)?;
     let facts = app.all_facts()?;
@@ -92,10 +110,19 @@ pub(super) fn journey(data: &Path, person: &str, as_of_text: Option<&str>, forma
 fn parse_range(text: &str) -> anyhow::Result<(u64, u64)> {
     let err = || anyhow::anyhow!("--diff {text:?}: expected two versions like 3..7");
     let (a, b) = text.split_once("..").ok_or_else(err)?;
-    Ok((a.trim().parse().map_err(|_| err())?, b.trim().parse().map_err(|_| err())?))
+    Ok((
+        a.trim().parse().map_err(|_| err())?,
+        b.trim().parse().map_err(|_| err())?,
+    ))
 }
 
-pub(super) fn history(data: &Path, program: &str, as_of_text: Option<&str>, diff: Option<&str>, format: Format) -> anyhow::Result<ExitCode> {
+pub(super) fn history(
+    data: &Path,
+    program: &str,
+    as_of_text: Option<&str>,
+    diff: Option<&str>,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
     let app = open_app(data, false)?;
     let slug = slug_of(program);
     let stream = crate::app::program_stream(slug)?;
@@ -110,7 +137,11 @@ pub(super) fn history(data: &Path, program: &str, as_of_text: Option<&str>, diff
     if let Some(range) = diff {
         let (v1, v2) = parse_range(range)?;
         let changes = audit.diff(v1, v2)?;
-        print(format, &format!("Changes to {slug} from version {v1} to {v2}"), &json!({ "from": v1, "to": v2, "changes": changes }))?;
+        print(
+            format,
+            &format!("Changes to {slug} from version {v1} to {v2}"),
+            &json!({ "from": v1, "to": v2, "changes": changes }),
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
     match as_of_text {
@@ -118,11 +149,19 @@ pub(super) fn history(data: &Path, program: &str, as_of_text: Option<&str>, diff
             let t = as_of(&app, Some(text))?;
             let entries = audit.entries_as_of(t);
             let state = audit.state_as_of(t)?;
-            print(format, &format!("History of {slug} as recorded by {t}"), &json!({ "entries": entries, "plan": state }))?;
+            print(
+                format,
+                &format!("History of {slug} as recorded by {t}"),
+                &json!({ "entries": entries, "plan": state }),
+            )?;
         }
         None => {
             let entries = audit.entries();
-            print(format, &format!("History of {slug}"), &json!({ "entries": entries }))?;
+            print(
+                format,
+                &format!("History of {slug}"),
+                &json!({ "entries": entries }),
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -95,6 +95,12 @@ fn object(out: &mut String, map: &Map<String, Value>, depth: usize) {
     }
 }
 
+/// The widest a table may get before its records are printed as blocks instead.
+const MAX_TABLE_WIDTH: usize = 160;
+
+/// The widest a wrapped list of values may get.
+const WRAP_WIDTH: usize = 100;
+
 fn list(out: &mut String, items: &[Value], depth: usize) {
     let indent = "  ".repeat(depth);
     if items.is_empty() {
@@ -118,6 +124,9 @@ fn list(out: &mut String, items: &[Value], depth: usize) {
             }
         }
     }
+    let flat = items
+        .iter()
+        .all(|i| i.as_object().is_some_and(|m| m.values().all(is_flat)));
     let rows: Vec<Vec<String>> = items
         .iter()
         .map(|item| {
@@ -137,6 +146,11 @@ fn list(out: &mut String, items: &[Value], depth: usize) {
                 .unwrap_or(0)
         })
         .collect();
+    let total = widths.iter().sum::<usize>() + 2 * widths.len() + indent.len();
+    if !flat || total > MAX_TABLE_WIDTH {
+        blocks(out, items, depth);
+        return;
+    }
     let line = |cells: &[String]| -> String {
         let parts: Vec<String> = cells
             .iter()
@@ -154,10 +168,100 @@ fn list(out: &mut String, items: &[Value], depth: usize) {
     }
 }
 
+/// Records too rich or too wide for a table: one block per record, headed by its first field.
+fn blocks(out: &mut String, items: &[Value], depth: usize) {
+    let indent = "  ".repeat(depth);
+    for item in items {
+        let Value::Object(map) = item else { continue };
+        let mut fields = map.iter();
+        let Some((_, first)) = fields.next() else {
+            continue;
+        };
+        out.push_str(&format!("{indent}* {}\n", scalar(first)));
+        let rest: Map<String, Value> = fields.map(|(k, v)| (k.clone(), v.clone())).collect();
+        let width = rest
+            .iter()
+            .filter(|(_, v)| is_flat(v))
+            .map(|(k, _)| label(k).chars().count())
+            .max()
+            .unwrap_or(0);
+        let inner = "  ".repeat(depth + 1);
+        for (key, value) in &rest {
+            if is_flat(value) {
+                let text = wrap(
+                    &scalar(value),
+                    WRAP_WIDTH,
+                    &format!("{inner}{:width$}  ", ""),
+                );
+                out.push_str(&format!("{inner}{:<width$}  {text}\n", label(key)));
+            }
+        }
+        for (key, value) in &rest {
+            if is_flat(value) {
+                continue;
+            }
+            out.push_str(&format!("{inner}{}:\n", label(key)));
+            match value {
+                Value::Object(m) => object(out, m, depth + 2),
+                Value::Array(a) => list(out, a, depth + 2),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Wraps a comma-separated list at `width` characters, continuing lines with `lead`.
+fn wrap(text: &str, width: usize, lead: &str) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut lines: Vec<String> = vec![String::new()];
+    for part in text.split(", ") {
+        let current = lines.last_mut().expect("one line at least");
+        if !current.is_empty() && current.chars().count() + part.chars().count() + 2 > width {
+            current.push(',');
+            lines.push(part.to_string());
+        } else {
+            if !current.is_empty() {
+                current.push_str(", ");
+            }
+            current.push_str(part);
+        }
+    }
+    lines.join(&format!("\n{lead}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn rich_or_wide_records_become_blocks() {
+        let v = json!({"skills": [
+            {"skill": "circulation", "holders": ["ann", "bob"], "detail": {"max": 4}},
+        ]});
+        let text = table("Risk", &v);
+        let expected = "\
+Risk
+====
+
+Skills
+------
+  * circulation
+    Holders  ann, bob
+    Detail:
+      Max  4
+";
+        assert_eq!(text, expected);
+        let long: Vec<String> = (0..40).map(|i| format!("person-{i:02}")).collect();
+        let wrapped = wrap(&long.join(", "), 30, "> ");
+        assert!(
+            wrapped.lines().all(|l| l.chars().count() <= 32),
+            "{wrapped}"
+        );
+        assert_eq!(wrapped.replace(",\n> ", ", "), long.join(", "));
+    }
 
     #[test]
     fn renders_scalars_sections_and_tables() {
