@@ -463,7 +463,7 @@ pub struct PlanPrepared {
 
 /// The training team test-ran the plan (a dry run).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PlanTested {
+pub struct PlanTestRun {
     /// The people who took part.
     pub team: Vec<String>,
     /// What was learned.
@@ -809,7 +809,7 @@ impl Event {
             TrainerDeclined(e) => Some(e.on),
             TrainerWithdrew(e) => Some(e.on),
             PlanPrepared(e) => Some(e.on),
-            PlanTested(e) => Some(e.on),
+            PlanTestRun(e) => Some(e.on),
             LearnerEnrolled(e) => Some(e.on),
             LearnerWithdrew(e) => Some(e.on),
             PracticeLogged(e) => Some(e.on),
@@ -939,7 +939,7 @@ define_events! {
     TrainerDeclined => Program, schema 1;
     TrainerWithdrew => Program, schema 1;
     PlanPrepared => Program, schema 1;
-    PlanTested => Program, schema 1;
+    PlanTestRun => Program, schema 1;
     ModuleDefined => Program, schema 1;
     SessionScheduled => Program, schema 1;
     SessionRescheduled => Program, schema 1;

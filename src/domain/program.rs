@@ -106,7 +106,7 @@ pub enum PlanActivity {
     /// The plan was prepared.
     Prepared(PlanPrepared),
     /// The plan was test-run.
-    TestRun(PlanTested),
+    TestRun(PlanTestRun),
 }
 
 /// Where a session stands.
@@ -372,7 +372,7 @@ impl Program {
             Event::TrainerDeclined(e) => self.set_trainer(&e.person, TrainerStatus::Declined, e.on),
             Event::TrainerWithdrew(e) => self.set_trainer(&e.person, TrainerStatus::Withdrew, e.on),
             Event::PlanPrepared(e) => self.plan.push(PlanActivity::Prepared(e.clone())),
-            Event::PlanTested(e) => self.plan.push(PlanActivity::TestRun(e.clone())),
+            Event::PlanTestRun(e) => self.plan.push(PlanActivity::TestRun(e.clone())),
             Event::ModuleDefined(e) => {
                 self.modules.insert(e.module.clone(), e.clone());
             }

@@ -436,7 +436,7 @@ fn trainer_rules() {
         .when(json!({"type": "TestRunPlan", "team": ["bob", "carl"], "findings": "too long"}))
         .then(vec![(
             CAT,
-            "PlanTested",
+            "PlanTestRun",
             json!({"team": ["bob", "carl"], "findings": "too long", "on": "2026-03-15"}),
         )]);
 }

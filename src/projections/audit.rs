@@ -336,7 +336,7 @@ pub fn summary(ev: &Event) -> String {
         Event::TrainerDeclined(e) => format!("{} declined", e.person),
         Event::TrainerWithdrew(e) => format!("{} withdrew", e.person),
         Event::PlanPrepared(e) => format!("plan prepared by {}", list(&e.team)),
-        Event::PlanTested(e) => format!("plan test-run by {}: {}", list(&e.team), e.findings),
+        Event::PlanTestRun(e) => format!("plan test-run by {}: {}", list(&e.team), e.findings),
         Event::ModuleDefined(e) => format!(
             "module {} defined ({})",
             e.module,

@@ -131,7 +131,7 @@ impl Ctx<'_> {
                 non_empty(&c.team, "team")?;
                 c.team.iter().try_for_each(|t| self.active_person(t))?;
                 text(&c.findings)?;
-                one(PlanTested {
+                one(PlanTestRun {
                     team: c.team.clone(),
                     findings: c.findings.clone(),
                     on: self.day(c.on),
