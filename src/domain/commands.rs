@@ -182,7 +182,7 @@ commands! {
 
     CreateProgram => Program, "Create a training or mentoring program, optionally with its goal.",
     {"program": "catalogue-2026", "kind": "training", "title": "New catalogue system", "goal": "Every branch catalogues in the new system"},
-    { /// Slug; the stream is program-<slug>.
+    { /// Slug; the stream is `program-<slug>`.
       program: String, /// training or mentoring.
       kind: ProgramKind, /// Title.
       title: String, /// Goal.

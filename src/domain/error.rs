@@ -8,8 +8,9 @@ use serde::Serialize;
 ///
 /// `rule` is a stable machine-readable code (see [`Rule::code`]); `value` is the offending value
 /// as the user gave it (an id, a level, a date…). The display form reads
-/// `unknown_person: no person with this id in the organization (value: "bob")`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+/// `unknown_person: no person with this id in the organization (value: "bob")`; the JSON form
+/// (for a 422 body) is `{"rule": "unknown_person", "value": "bob", "message": "no person…"}`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub struct DomainError {
     /// The rule broken.
     pub rule: Rule,
@@ -24,6 +25,17 @@ impl DomainError {
             rule,
             value: value.to_string(),
         }
+    }
+}
+
+impl Serialize for DomainError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("DomainError", 3)?;
+        st.serialize_field("rule", &self.rule)?;
+        st.serialize_field("value", &self.value)?;
+        st.serialize_field("message", self.rule.describe())?;
+        st.end()
     }
 }
 
@@ -154,7 +166,7 @@ mod tests {
         );
         assert_eq!(
             serde_json::to_value(&e).unwrap(),
-            serde_json::json!({"rule": "unknown_person", "value": "bob"})
+            serde_json::json!({"rule": "unknown_person", "value": "bob", "message": "no person with this id in the organization"})
         );
     }
 }

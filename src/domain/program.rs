@@ -1,7 +1,10 @@
 //! A program's state, folded from its `program-<slug>` stream.
 //!
-//! The state is `Serialize` so that the audit can diff two versions field by field; maps are
-//! keyed by the client's ids so that paths read like `sessions.s-3.time.start_local`.
+//! The state serializes, so that the audit can diff two versions field by field (maps are keyed
+//! by the client's ids, so paths read like `sessions.s-3.time.start_local`) and so that folds can
+//! be checkpointed. It carries the stream's events (`log.entries`, in wire form) so that a void
+//! can be applied by replaying the others; views for people leave them out
+//! (`projections::audit::state_json`).
 
 use std::collections::BTreeMap;
 

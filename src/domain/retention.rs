@@ -303,4 +303,18 @@ mod tests {
         }
         assert!((t.h - 0.2 * h0).abs() < 1e-12);
     }
+
+    proptest::proptest! {
+        /// Retention starts at 1, never rises without practice, and practice never lowers it.
+        #[test]
+        fn retention_is_monotone(t1 in 0.0f64..2000.0, dt in 0.0f64..2000.0, gap in 1.0f64..400.0) {
+            let c = skill(SkillMeasure::Accuracy);
+            proptest::prop_assert!(c.retention(t1) >= c.retention(t1 + dt));
+            proptest::prop_assert!(c.retention(t1) <= 1.0 && c.retention(t1) > 0.0);
+            let plain = MemoryTrace::trained(c, 0.0);
+            let mut practised = plain;
+            practised.practise(gap);
+            proptest::prop_assert!(practised.retention(gap + t1) >= plain.retention(gap + t1));
+        }
+    }
 }

@@ -1094,3 +1094,22 @@ mod fuzz {
         }
     }
 }
+
+#[test]
+fn an_ambiguous_local_time_resolves_to_the_earlier_instant() {
+    // Clocks go back from 03:00 CEST to 02:00 CET on 25 October 2026: 02:30 happens twice.
+    let t = resolve_local_time("2026-10-25T02:30", "Europe/Paris", 60).unwrap();
+    assert_eq!(t.start.to_string(), "2026-10-25T00:30:00.000000Z");
+    assert_eq!(
+        resolve_local_time("2026-10-25T02:30", "Europe/Pariss", 60)
+            .unwrap_err()
+            .rule,
+        Rule::InvalidTimeZone
+    );
+    assert_eq!(
+        resolve_local_time("2026-10-25T02:30", "Europe/Paris", 0)
+            .unwrap_err()
+            .rule,
+        Rule::InvalidDuration
+    );
+}

@@ -1,7 +1,7 @@
 //! A learner's journey: one person across every program, with their skill assessments.
 //!
 //! Completion and leaver status use the dashboard's definitions
-//! ([`dashboard`](super::dashboard)).
+//! (see the [`dashboard`] module).
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};

@@ -1,7 +1,10 @@
 //! The program dashboard.
 //!
-//! "Now" is an argument. For `dashboard --as-of T` (what had happened by business time T), fold
-//! the events with `occurred_at ≤ T` and pass T as now.
+//! "Now" is an argument. It decides what is *due*, *overdue*, *upcoming*, *late*, and the day
+//! retention is read on; it does not filter events: every event folded counts. For
+//! `dashboard --as-of T` (what had happened by business time T), fold the events with
+//! `occurred_at ≤ T` and pass T as now. Rates, shares, means and retentions are rounded to three
+//! decimals.
 //!
 //! # Definitions
 //!
@@ -44,7 +47,8 @@
 //!   left out.
 //! - **Practice recency**: an audience member's *exposures* are the days they attended a held
 //!   session of this program (the session's local date), the days they logged practice in it
-//!   and, in a mentoring program, the days of their pair's coaching sessions. **Estimated retention** is the retention sub-model's [`MemoryTrace`] for a skill with
+//!   and, in a mentoring program, the days of their pair's coaching sessions, up to today.
+//!   **Estimated retention** is the retention sub-model's [`MemoryTrace`] for a skill with
 //!   *mixed* measures (half-life 11 months), trained on the first exposure and practised on each
 //!   later exposure day, read today. Learners with no exposure have none and are left out of the
 //!   mean.
