@@ -9,7 +9,6 @@
 use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveTime, TimeZone};
-use serde_json::Value;
 use uuid::Uuid;
 
 use crate::domain::{
@@ -19,9 +18,6 @@ use crate::store::record::{is_redaction_marker, redaction_kept};
 use crate::store::{
     AppendRequest, Clock, EventStore, NewEvent, RecordedEvent, StoreError, ORGANIZATION_STREAM,
 };
-
-/// Which fields of which events hold personal data, scrubbed by `ErasePerson`.
-const PERSONAL_FIELDS: &[(&str, &[&str])] = &[("PersonJoined", &["name"])];
 
 /// What can go wrong running a command.
 #[derive(Debug, thiserror::Error)]
@@ -295,7 +291,7 @@ impl App {
                     }
                 }
                 let encoded = domain::encode(&decided.event);
-                let occurred_at = occurred_at(&encoded.data, &org, now);
+                let occurred_at = occurred_at(decided.event.business_date(), &org, now);
                 let mut ev =
                     NewEvent::new(stream, encoded.event_type, encoded.schema, encoded.data)
                         .with_id(id);
@@ -379,44 +375,29 @@ impl App {
         }))
     }
 
-    /// Redacts the personal fields of every event about `person`, keeping the rest.
+    /// Redacts the personal fields of every event that mentions `person`, in every stream,
+    /// keeping a scrubbed copy that still decodes (`domain::codec::redact`).
     fn scrub_person(&self, person: &str, actor: &str) -> Result<(), AppError> {
-        let targets: Vec<RecordedEvent> = self
-            .store
-            .read_stream(ORGANIZATION_STREAM, 1)?
-            .into_iter()
-            .filter(|ev| {
-                !ev.is_redacted() && PERSONAL_FIELDS.iter().any(|(t, _)| *t == ev.event_type())
-            })
-            .collect();
-        for ev in targets {
-            let mut data = ev.data_value().map_err(|e| AppError::Decode {
+        let mut targets = Vec::new();
+        for ev in self.store.iter_from(1) {
+            let ev = ev?;
+            if ev.is_redacted() || domain::codec::personal_fields(ev.event_type()).is_empty() {
+                continue;
+            }
+            let data = ev.data_value().map_err(|e| AppError::Decode {
                 seq: ev.seq(),
                 message: e.0,
             })?;
-            if data.get("person").and_then(Value::as_str) != Some(person) {
-                continue;
+            if domain::codec::mentions(&data, person) {
+                targets.push((ev.seq(), domain::codec::redact(ev.event_type(), &data)));
             }
-            let fields = PERSONAL_FIELDS
-                .iter()
-                .find(|(t, _)| *t == ev.event_type())
-                .map(|(_, f)| *f)
-                .unwrap_or(&[]);
-            if let Some(map) = data.as_object_mut() {
-                for field in fields {
-                    if map.contains_key(*field) {
-                        map.insert(
-                            (*field).to_string(),
-                            Value::String(domain::organization::ERASED_NAME.into()),
-                        );
-                    }
-                }
-            }
+        }
+        for (seq, kept) in targets {
             self.store.redact_keeping(
-                ev.seq(),
+                seq,
                 actor,
                 &format!("erasure of person {person}"),
-                Some(&data),
+                Some(&kept),
             )?;
         }
         Ok(())
@@ -433,13 +414,10 @@ pub fn program_stream(slug: &str) -> Result<StreamId, AppError> {
     })
 }
 
-/// Business time of an event: its `on` day (noon in the organization's zone) when that day is
-/// not today; otherwise none (the store's `recorded_at`).
-fn occurred_at(data: &Value, org: &Organization, now: Timestamp) -> Option<Timestamp> {
-    let day = data
-        .get("on")
-        .and_then(Value::as_str)
-        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())?;
+/// Business time of an event: its business day (noon in the organization's zone) when that
+/// day is not today; otherwise none (the store's `recorded_at`).
+fn occurred_at(day: Option<NaiveDate>, org: &Organization, now: Timestamp) -> Option<Timestamp> {
+    let day = day?;
     if day == domain::today(org, now) {
         return None;
     }
@@ -461,26 +439,7 @@ pub fn parse_as_of(text: &str, org: &Organization) -> Result<Timestamp, AppError
     }
     let day = NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map_err(|_| AppError::Invalid(format!("as-of {text:?}: expected an RFC 3339 time (2026-03-01T09:30:00Z) or a day (2026-03-01)")))?;
-    let tz: chrono_tz::Tz = org
-        .time_zone
-        .as_deref()
-        .and_then(|z| z.parse().ok())
-        .unwrap_or(chrono_tz::UTC);
-    let next = day
-        .succ_opt()
-        .ok_or_else(|| AppError::Invalid(format!("as-of {text:?}: day out of range")))?;
-    let midnight = next.and_time(NaiveTime::MIN);
-    let start_of_next = tz
-        .from_local_datetime(&midnight)
-        .earliest()
-        .or_else(|| {
-            tz.from_local_datetime(&(midnight + chrono::Duration::hours(1)))
-                .earliest()
-        })
-        .ok_or_else(|| AppError::Invalid(format!("as-of {text:?}: no such local time")))?;
-    Ok(Timestamp::from_micros(
-        Timestamp::from_datetime(start_of_next.with_timezone(&chrono::Utc)).as_micros() - 1,
-    ))
+    Ok(domain::end_of_day(org, day))
 }
 
 #[cfg(test)]

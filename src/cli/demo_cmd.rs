@@ -37,7 +37,7 @@ pub(super) fn demo(data: &Path) -> anyhow::Result<ExitCode> {
         outln!(
             "The demo is already loaded in {}; nothing changed.",
             data.display()
-        );
+        )?;
     } else {
         anyhow::bail!(
             "{} already holds other events ({}); load the demo into an empty directory, e.g. `baton --data ./demo-data demo`",

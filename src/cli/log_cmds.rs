@@ -111,7 +111,7 @@ pub(super) fn import(
         outln!(
             "all {} events were already stored; nothing changed",
             summary.events
-        );
+        )?;
     } else {
         outln!("appended {} events into {}", summary.stored, data.display())?;
     }

@@ -205,6 +205,6 @@ pub(super) fn erase(data: &Path, person: &str, actor: &str) -> anyhow::Result<Ex
         ..RunOptions::default()
     };
     app.run(None, &[command], &options)?;
-    outln!("erased the personal data of {person}; the hash chain still verifies (`baton verify` lists the redactions)");
+    outln!("erased the personal data of {person}; the hash chain still verifies (`baton verify` lists the redactions)")?;
     Ok(ExitCode::SUCCESS)
 }

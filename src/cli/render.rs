@@ -62,6 +62,10 @@ fn is_flat(v: &Value) -> bool {
 
 fn object(out: &mut String, map: &Map<String, Value>, depth: usize) {
     let indent = "  ".repeat(depth);
+    if map.is_empty() {
+        out.push_str(&format!("{indent}(none)\n"));
+        return;
+    }
     let width = map
         .iter()
         .filter(|(_, v)| is_flat(v))
