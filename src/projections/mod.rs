@@ -44,6 +44,4 @@ pub(crate) fn round3(x: f64) -> f64 {
 #[cfg(test)]
 mod consistency_tests;
 #[cfg(test)]
-mod purity_tests;
-#[cfg(test)]
 pub(crate) mod testlog;
