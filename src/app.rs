@@ -63,6 +63,10 @@ pub struct RunOptions {
     pub command_id: Option<Uuid>,
     /// The program version the client saw; a different current version is a conflict.
     pub expect_version: Option<u64>,
+    /// Business time of the commands when they are entered after the fact (back-dating,
+    /// `DESIGN.md` §4): the rules decide as of this time (an omitted `on` is its day), and
+    /// events that carry no day of their own occur at it. `None`: the clock's now.
+    pub business_time: Option<Timestamp>,
 }
 
 /// What a command run wrote.
@@ -208,7 +212,7 @@ impl App {
                 return Ok(result);
             }
         }
-        let now = self.clock.now();
+        let now = options.business_time.unwrap_or_else(|| self.clock.now());
         let slug = program.map(str::to_string).or_else(|| {
             commands.iter().find_map(|c| match c {
                 Command::CreateProgram(c) => Some(c.program.clone()),
@@ -291,7 +295,8 @@ impl App {
                     }
                 }
                 let encoded = domain::encode(&decided.event);
-                let occurred_at = occurred_at(decided.event.business_date(), &org, now);
+                let occurred_at = occurred_at(decided.event.business_date(), &org, now)
+                    .or(options.business_time);
                 let mut ev =
                     NewEvent::new(stream, encoded.event_type, encoded.schema, encoded.data)
                         .with_id(id);
@@ -493,13 +498,14 @@ mod tests {
     fn occurred_at_is_noon_of_a_past_day_in_the_zone() {
         let paris = org_in(Some("Europe/Paris"));
         let now = Timestamp::parse_strict("2026-03-10T08:00:00.000000Z").unwrap();
-        let data = serde_json::json!({"on": "2026-03-02"});
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
         assert_eq!(
-            occurred_at(&data, &paris, now).unwrap().to_string(),
+            occurred_at(day("2026-03-02"), &paris, now)
+                .unwrap()
+                .to_string(),
             "2026-03-02T11:00:00.000000Z"
         );
-        let today = serde_json::json!({"on": "2026-03-10"});
-        assert_eq!(occurred_at(&today, &paris, now), None);
-        assert_eq!(occurred_at(&serde_json::json!({}), &paris, now), None);
+        assert_eq!(occurred_at(day("2026-03-10"), &paris, now), None);
+        assert_eq!(occurred_at(None, &paris, now), None);
     }
 }
