@@ -580,3 +580,17 @@ fn damaged_sled_metadata_files_are_refused_or_intact() {
         }
     });
 }
+
+#[test]
+fn an_interrupted_creation_is_resumed_not_refused() {
+    // A crash between writing the temporary marker and renaming it leaves only
+    // `BATON_STORE.tmp`: the directory is still new, and opening creates the store.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store");
+    std::fs::create_dir(&path).unwrap();
+    std::fs::write(path.join("BATON_STORE.tmp"), "baton ev").unwrap();
+    let store = baton::store::SledStore::open(&path).unwrap();
+    drop(store);
+    assert!(path.join("BATON_STORE").exists());
+    assert!(!path.join("BATON_STORE.tmp").exists());
+}

@@ -64,7 +64,7 @@ impl Durability for Recording {
             thread::sleep(self.delay);
         }
         if self.real {
-            FsyncDurability.make_durable(db, sled_dir, last_seq)?;
+            FsyncDurability::default().make_durable(db, sled_dir, last_seq)?;
         }
         self.calls.fetch_add(1, Ordering::SeqCst);
         self.synced.fetch_max(last_seq, Ordering::SeqCst);
@@ -597,7 +597,7 @@ impl Durability for GateThenFail {
             if let Some(gate) = self.gate.lock().unwrap().take() {
                 let _ = gate.recv_timeout(GUARD);
             }
-            FsyncDurability.make_durable(db, sled_dir, last_seq)
+            FsyncDurability::default().make_durable(db, sled_dir, last_seq)
         } else {
             Err(std::io::Error::other("injected sync failure"))
         }

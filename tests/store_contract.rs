@@ -112,7 +112,7 @@ impl Sled {
             path,
             StoreConfig {
                 clock: clock.clone(),
-                durability: Arc::new(FsyncDurability),
+                durability: Arc::new(FsyncDurability::default()),
                 create: true,
             },
         )

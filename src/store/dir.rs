@@ -12,6 +12,8 @@ use super::StoreError;
 
 /// The marker file's name and first line.
 pub(crate) const MARKER_FILE: &str = "BATON_STORE";
+/// Where the marker is written before it is renamed into place.
+const MARKER_TEMP: &str = "BATON_STORE.tmp";
 const MARKER_TEXT: &str = "baton event store\nformat 1\n";
 const LOCK_FILE: &str = "baton.lock";
 const HWM_FILE: &str = "baton.hwm";
@@ -82,10 +84,11 @@ impl StoreDir {
                 });
             }
         } else {
+            // Empty, or holding only the temporary marker of a creation that was interrupted.
             let empty = fs::read_dir(path)
                 .map_err(|e| StoreError::io(format!("listing {shown}"), e))?
-                .next()
-                .is_none();
+                .filter_map(Result::ok)
+                .all(|entry| entry.file_name() == MARKER_TEMP);
             if !empty || !create {
                 return Err(StoreError::NotAStore { path: shown });
             }
@@ -152,13 +155,18 @@ impl StoreDir {
         Ok(dir)
     }
 
+    /// Writes the marker atomically (temporary file, fsync, rename), so a crash leaves either
+    /// no marker (the directory still counts as empty) or a complete one.
     fn init(path: &Path) -> Result<(), StoreError> {
         let marker = path.join(MARKER_FILE);
-        let mut f = File::create(&marker)
-            .map_err(|e| StoreError::io(format!("creating {}", display(&marker)), e))?;
+        let temp = path.join(MARKER_TEMP);
+        let mut f = File::create(&temp)
+            .map_err(|e| StoreError::io(format!("creating {}", display(&temp)), e))?;
         f.write_all(MARKER_TEXT.as_bytes())
             .and_then(|_| f.sync_all())
-            .map_err(|e| StoreError::io(format!("writing {}", display(&marker)), e))?;
+            .map_err(|e| StoreError::io(format!("writing {}", display(&temp)), e))?;
+        fs::rename(&temp, &marker)
+            .map_err(|e| StoreError::io(format!("creating {}", display(&marker)), e))?;
         sync_dir(path)?;
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             sync_dir(parent)?;

@@ -49,15 +49,64 @@ pub trait Durability: Send + Sync + 'static {
 }
 
 /// The real thing: sled `flush` (which uses `sync_file_range` on Linux, not enough on its own)
-/// followed by `fsync` of every file in sled's directory and of the directory itself.
+/// followed by `fsync` of sled's files and directories.
+///
+/// The first commit, and any commit after sled's set of files changed (a new snapshot, a new
+/// blob), fsyncs every file and directory. Otherwise only sled's log file (`db`) can hold new
+/// data, so only it is synced, through a handle kept open.
 #[derive(Debug, Default)]
-pub struct FsyncDurability;
+pub struct FsyncDurability {
+    /// What the last full sync saw: the sorted file listing and an open handle on `db`.
+    /// A std lock: held only by the writer thread, never across an `.await`.
+    known: Mutex<Option<Synced>>,
+}
+
+#[derive(Debug)]
+struct Synced {
+    dir: PathBuf,
+    listing: Vec<PathBuf>,
+    db: File,
+}
 
 impl Durability for FsyncDurability {
     fn make_durable(&self, db: &sled::Db, sled_dir: &Path, _last_seq: u64) -> std::io::Result<()> {
         db.flush().map_err(std::io::Error::other)?;
-        sync_tree(sled_dir)
+        let listing = list_tree(sled_dir)?;
+        let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(synced) = known
+            .as_ref()
+            .filter(|k| k.dir == sled_dir && k.listing == listing)
+        {
+            return synced.db.sync_data();
+        }
+        *known = None;
+        sync_tree(sled_dir)?;
+        let db_file = File::open(sled_dir.join("db"))?;
+        *known = Some(Synced {
+            dir: sled_dir.to_path_buf(),
+            listing,
+            db: db_file,
+        });
+        Ok(())
     }
+}
+
+/// Every path under `dir`, sorted.
+fn list_tree(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        for entry in std::fs::read_dir(&d)? {
+            let entry = entry?;
+            let path = entry.path();
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                pending.push(path.clone());
+            }
+            out.push(path);
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// Fsyncs every file under `dir`, then `dir` itself. A file that sled removes while this runs
@@ -101,7 +150,7 @@ impl Default for StoreConfig {
     fn default() -> Self {
         StoreConfig {
             clock: Arc::new(SystemClock),
-            durability: Arc::new(FsyncDurability),
+            durability: Arc::new(FsyncDurability::default()),
             create: true,
         }
     }
