@@ -25,8 +25,6 @@
 //! three strings, then the data bytes exactly as they appear in the line), so that replay does
 //! not parse JSON. [`RecordedEvent::to_line`] rebuilds the canonical line byte for byte.
 
-use std::sync::Arc;
-
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -219,7 +217,8 @@ pub struct RecordError(pub String);
 /// allocating. `data` stays as canonical bytes until someone asks for [`Self::data_value`].
 #[derive(Clone)]
 pub struct RecordedEvent {
-    raw: Arc<[u8]>,
+    /// sled's reference-counted value: reading from sled wraps it without copying.
+    raw: sled::IVec,
     stream_end: usize,
     type_end: usize,
     actor_end: usize,
@@ -240,8 +239,8 @@ impl Eq for RecordedEvent {}
 
 impl RecordedEvent {
     /// Checks and wraps a stored record.
-    pub fn from_bytes(raw: impl Into<Arc<[u8]>>) -> Result<RecordedEvent, RecordError> {
-        let raw: Arc<[u8]> = raw.into();
+    pub fn from_bytes(raw: impl Into<sled::IVec>) -> Result<RecordedEvent, RecordError> {
+        let raw: sled::IVec = raw.into();
         if raw.len() < HEADER_LEN + 6 {
             return Err(RecordError(format!(
                 "record of {} bytes is shorter than its header",

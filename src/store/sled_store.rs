@@ -288,7 +288,7 @@ impl SledStore {
                 .ok_or_else(|| {
                     damaged(format!("seq {} (the high-water mark) is missing", hw.seq))
                 })?;
-            let record = RecordedEvent::from_bytes(&*at_mark)
+            let record = RecordedEvent::from_bytes(at_mark)
                 .map_err(|e| damaged(format!("seq {}: {e}", hw.seq)))?;
             if record.hash() != hw.hash {
                 return Err(damaged(format!(
@@ -408,7 +408,7 @@ fn load_head(db: &sled::Db) -> Result<Head, String> {
     if let Some(last) = db.scan_prefix(b"E").next_back() {
         let (key, value) = last.map_err(|e| format!("reading the last event: {e}"))?;
         let seq = be_u64(&key[1..]).ok_or("bad event key")?;
-        let record = RecordedEvent::from_bytes(&*value).map_err(|e| format!("seq {seq}: {e}"))?;
+        let record = RecordedEvent::from_bytes(value).map_err(|e| format!("seq {seq}: {e}"))?;
         if record.seq() != seq {
             return Err(format!(
                 "the event stored under seq {seq} says it is seq {}",
@@ -479,7 +479,7 @@ impl LogView for GroupView<'_> {
 
 fn read_event(db: &sled::Db, seq: u64) -> Result<RecordedEvent, StoreError> {
     match db.get(e_key(seq)) {
-        Ok(Some(v)) => RecordedEvent::from_bytes(&*v).map_err(|e| StoreError::Damaged {
+        Ok(Some(v)) => RecordedEvent::from_bytes(v).map_err(|e| StoreError::Damaged {
             path: String::new(),
             detail: format!("seq {seq}: {e}"),
         }),
@@ -750,7 +750,7 @@ impl EventStore for SledStore {
         }
         let range = self.shared.db.range(e_key(from)..=e_key(durable));
         Box::new(range.map(|item| match item {
-            Ok((_, value)) => RecordedEvent::from_bytes(&*value).map_err(|e| StoreError::Damaged {
+            Ok((_, value)) => RecordedEvent::from_bytes(value).map_err(|e| StoreError::Damaged {
                 path: String::new(),
                 detail: e.0,
             }),
@@ -861,7 +861,7 @@ pub(crate) fn check_indexes(store: &SledStore) -> Result<Vec<String>, StoreError
     for item in db.scan_prefix(b"E") {
         let (_, value) =
             item.map_err(|e| StoreError::io("reading the log", std::io::Error::other(e)))?;
-        let Ok(ev) = RecordedEvent::from_bytes(&*value) else {
+        let Ok(ev) = RecordedEvent::from_bytes(value) else {
             continue;
         };
         let seq = ev.seq();
