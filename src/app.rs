@@ -295,8 +295,8 @@ impl App {
                     }
                 }
                 let encoded = domain::encode(&decided.event);
-                let occurred_at = occurred_at(decided.event.business_date(), &org, now)
-                    .or(options.business_time);
+                let occurred_at =
+                    occurred_at(decided.event.business_date(), &org, now).or(options.business_time);
                 let mut ev =
                     NewEvent::new(stream, encoded.event_type, encoded.schema, encoded.data)
                         .with_id(id);

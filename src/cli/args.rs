@@ -85,6 +85,11 @@ pub enum Command {
         /// A client command id (UUID): retrying with the same id applies the command only once.
         #[arg(long)]
         command_id: Option<uuid::Uuid>,
+        /// Business time, to enter what happened earlier (RFC 3339, or a day meaning its end
+        /// in the organization's time zone): the rules decide as of then, an omitted `on` is
+        /// that day, and events without a day of their own occurred then. Default: now.
+        #[arg(long)]
+        on: Option<String>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,

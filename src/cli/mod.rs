@@ -69,6 +69,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             file,
             expect_version,
             command_id,
+            on,
             format,
         } => program_cmds::run_do(
             &data,
@@ -77,6 +78,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 file: &file,
                 expect_version,
                 command_id,
+                on: on.as_deref(),
                 format,
             },
             &actor,

@@ -63,6 +63,7 @@ pub(super) struct DoArgs<'a> {
     pub file: &'a Path,
     pub expect_version: Option<u64>,
     pub command_id: Option<Uuid>,
+    pub on: Option<&'a str>,
     pub format: Format,
 }
 
@@ -81,10 +82,15 @@ pub(super) fn run_do(data: &Path, args: DoArgs<'_>, actor: &str) -> anyhow::Resu
             anyhow::bail!("no program {slug:?}: create it first with a CreateProgram command (see `baton commands`)");
         }
     }
+    let business_time = match args.on {
+        Some(text) => Some(crate::app::parse_as_of(text, &app.organization()?.0)?),
+        None => None,
+    };
     let options = RunOptions {
         actor: actor.to_string(),
         command_id: args.command_id,
         expect_version: args.expect_version,
+        business_time,
     };
     let result = app.run(program, &commands, &options)?;
     match args.format {

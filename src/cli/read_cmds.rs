@@ -53,20 +53,31 @@ fn slug_of(program: &str) -> &str {
     program.strip_prefix("program-").unwrap_or(program)
 }
 
+/// Opens the store and folds every event that occurred by `--as-of` (default now) into
+/// `projection`; returns it with the time used.
+fn fold_as_of<P: Projection>(
+    data: &Path,
+    as_of_text: Option<&str>,
+    projection: P,
+) -> anyhow::Result<(P, Timestamp)> {
+    let app = open_app(data, false)?;
+    let t = as_of(&app, as_of_text)?;
+    let facts = app.all_facts()?;
+    Ok((fold_occurred(&facts, t, projection), t))
+}
+
 pub(super) fn dashboard(
     data: &Path,
     program: &str,
     as_of_text: Option<&str>,
     format: Format,
 ) -> anyhow::Result<ExitCode> {
-    let app = open_app(data, false)?;
     let slug = slug_of(program);
-    if app.program(slug)?.is_none() {
+    if open_app(data, false)?.program(slug)?.is_none() {
         anyhow::bail!("no program {slug:?} (see `baton programs`)");
     }
-    let t = as_of(&app, as_of_text)?;
-    let facts = app.all_facts()?;
-    let view = fold_occurred(&facts, t, Dashboard::new(slug))
+    let (dashboard, t) = fold_as_of(data, as_of_text, Dashboard::new(slug))?;
+    let view = dashboard
         .result(t)
         .ok_or_else(|| anyhow::anyhow!("program {slug:?} did not exist yet on {t}"))?;
     print(format, &format!("Dashboard: {slug} (as of {t})"), &view)?;
@@ -78,14 +89,11 @@ pub(super) fn risk(
     as_of_text: Option<&str>,
     format: Format,
 ) -> anyhow::Result<ExitCode> {
-    let app = open_app(data, false)?;
-    let t = as_of(&app, as_of_text)?;
-    let facts = app.all_facts()?;
-    let view = fold_occurred(&facts, t, SkillsRisk::default()).result(t);
+    let (risk, t) = fold_as_of(data, as_of_text, SkillsRisk::default())?;
     print(
         format,
         &format!("Skills and knowledge risk (as of {t})"),
-        &view,
+        &risk.result(t),
     )?;
     Ok(ExitCode::SUCCESS)
 }
@@ -96,10 +104,8 @@ pub(super) fn journey(
     as_of_text: Option<&str>,
     format: Format,
 ) -> anyhow::Result<ExitCode> {
-    let app = open_app(data, false)?;
-    let t = as_of(&app, as_of_text)?;
-    let facts = app.all_facts()?;
-    let view = fold_occurred(&facts, t, LearnerJourney::default())
+    let (journey, t) = fold_as_of(data, as_of_text, LearnerJourney::default())?;
+    let view = journey
         .result(person, t)
         .ok_or_else(|| anyhow::anyhow!("no person {person:?} in the organization"))?;
     print(format, &format!("Journey: {person} (as of {t})"), &view)?;

@@ -156,6 +156,7 @@ pub fn generate(seed: u64) -> Result<Vec<u8>, DemoError> {
             actor: step.actor.clone(),
             command_id: Some(step.command_id),
             expect_version: None,
+            business_time: None,
         };
         app.run(step.program.as_deref(), &[command], &options)
             .map_err(|error| DemoError::Rejected {

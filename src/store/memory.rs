@@ -156,15 +156,7 @@ impl EventStore for MemoryStore {
     }
 
     fn streams(&self) -> Vec<(String, u64)> {
-        let mut out: Vec<(String, u64)> = self
-            .lock()
-            .head
-            .streams
-            .iter()
-            .map(|(s, v)| (s.clone(), *v))
-            .collect();
-        out.sort();
-        out
+        super::sorted_streams(&self.lock().head.streams)
     }
 
     fn head(&self) -> LogHead {

@@ -349,6 +349,15 @@ pub fn subscribe(store: Arc<dyn EventStore>, after_seq: u64) -> Subscription {
     Subscription::new(store, after_seq)
 }
 
+/// Every stream of a version map, with its version, sorted by name.
+pub(crate) fn sorted_streams(
+    streams: &std::collections::HashMap<String, u64>,
+) -> Vec<(String, u64)> {
+    let mut out: Vec<(String, u64)> = streams.iter().map(|(s, v)| (s.clone(), *v)).collect();
+    out.sort();
+    out
+}
+
 /// Whether a stream name is valid: `organization` or `program-<slug>` with slug `[a-z0-9-]{1,64}`.
 pub fn is_valid_stream(name: &str) -> bool {
     if name == ORGANIZATION_STREAM {

@@ -794,14 +794,7 @@ impl EventStore for SledStore {
     }
 
     fn streams(&self) -> Vec<(String, u64)> {
-        let mut out: Vec<(String, u64)> = self
-            .committed()
-            .streams
-            .iter()
-            .map(|(s, v)| (s.clone(), *v))
-            .collect();
-        out.sort();
-        out
+        super::sorted_streams(&self.committed().streams)
     }
 
     fn head(&self) -> LogHead {
