@@ -8,8 +8,18 @@ use std::process::Command;
 use baton::demo::{DEMO_END, MENTORING, ROLLOUT};
 
 fn baton(data: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_baton")).arg("--data").arg(data).args(args).env("BATON_ACTOR", "tester").output().unwrap();
-    assert!(out.status.success(), "baton {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env("BATON_ACTOR", "tester")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "baton {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -33,8 +43,16 @@ fn both_formats(name: &str, data: &Path, args: &[&str]) {
 #[test]
 fn dashboards_of_both_programs() {
     with_demo(|data| {
-        both_formats("dashboard_rollout", data, &["dashboard", ROLLOUT, "--as-of", DEMO_END]);
-        both_formats("dashboard_mentoring", data, &["dashboard", MENTORING, "--as-of", DEMO_END]);
+        both_formats(
+            "dashboard_rollout",
+            data,
+            &["dashboard", ROLLOUT, "--as-of", DEMO_END],
+        );
+        both_formats(
+            "dashboard_mentoring",
+            data,
+            &["dashboard", MENTORING, "--as-of", DEMO_END],
+        );
     });
 }
 
@@ -48,8 +66,16 @@ fn audit_histories_of_both_programs() {
     with_demo(|data| {
         both_formats("history_rollout", data, &["history", ROLLOUT]);
         both_formats("history_mentoring", data, &["history", MENTORING]);
-        both_formats("history_rollout_diff", data, &["history", ROLLOUT, "--diff", "3..12"]);
-        both_formats("history_mentoring_as_of", data, &["history", MENTORING, "--as-of", "2026-05-15"]);
+        both_formats(
+            "history_rollout_diff",
+            data,
+            &["history", ROLLOUT, "--diff", "3..12"],
+        );
+        both_formats(
+            "history_mentoring_as_of",
+            data,
+            &["history", MENTORING, "--as-of", "2026-05-15"],
+        );
     });
 }
 
@@ -59,11 +85,23 @@ fn learner_journeys() {
         let log = baton(data, &["export", ROLLOUT]);
         // The first learner enrolled in the roll-out, and the first mentee paired.
         let learner = first_person(&log, "LearnerEnrolled");
-        both_formats("journey_learner", data, &["journey", &learner, "--as-of", DEMO_END]);
+        both_formats(
+            "journey_learner",
+            data,
+            &["journey", &learner, "--as-of", DEMO_END],
+        );
         let mentoring = baton(data, &["export", MENTORING]);
         let mentee = first_person(&mentoring, "MenteePaired").replace("mentee", "");
-        let mentee = if mentee.is_empty() { first_person(&mentoring, "LearnerEnrolled") } else { mentee };
-        both_formats("journey_mentee", data, &["journey", &mentee, "--as-of", DEMO_END]);
+        let mentee = if mentee.is_empty() {
+            first_person(&mentoring, "LearnerEnrolled")
+        } else {
+            mentee
+        };
+        both_formats(
+            "journey_mentee",
+            data,
+            &["journey", &mentee, "--as-of", DEMO_END],
+        );
     });
 }
 
@@ -73,8 +111,15 @@ fn programs_list() {
 }
 
 fn first_person(log: &str, event_type: &str) -> String {
-    let line = log.lines().find(|l| l.contains(&format!("\"type\":\"{event_type}\""))).unwrap_or_default();
+    let line = log
+        .lines()
+        .find(|l| l.contains(&format!("\"type\":\"{event_type}\"")))
+        .unwrap_or_default();
     let value: serde_json::Value = serde_json::from_str(line).unwrap_or_default();
     let data = &value["data"];
-    ["person", "mentee"].iter().find_map(|k| data[*k].as_str()).unwrap_or_default().to_string()
+    ["person", "mentee"]
+        .iter()
+        .find_map(|k| data[*k].as_str())
+        .unwrap_or_default()
+        .to_string()
 }

@@ -15,8 +15,7 @@ const DEMO_LOG: &[u8] = include_bytes!("../../fixtures/demo.jsonl");
 fn holds_demo(store: &dyn EventStore) -> anyhow::Result<bool> {
     let last = DEMO_LOG
         .split(|b| *b == b'\n')
-        .filter(|l| !l.is_empty())
-        .next_back()
+        .rfind(|l| !l.is_empty())
         .ok_or_else(|| anyhow::anyhow!("the built-in demo log is empty"))?;
     let last = record::parse_line(last)
         .map_err(|e| anyhow::anyhow!("the built-in demo log is damaged: {e}"))?;

@@ -7,7 +7,8 @@
 //! # Parameter sets
 //!
 //! - [`NONSENSE`]: nonsense syllables, `t` in **minutes**, fitted (minimax) to Ebbinghaus
-//!   (1885): `m = 1`, `h = 3.70 /min`, `f = 0.1374`; worst error 2.95 points (at 44 640 min).
+//!   (1885): `m = 1`, `h = 3.70 /min`, `f = 0.1374`; worst error 2.95 points (at 20, 64 and
+//!   1 440 min, with alternating signs).
 //! - [`skill`]: trained skills, `t` in **days**, with the half-lives of Tatel & Ackerman
 //!   (Psychological Bulletin, doi 10.1037/bul0000481): half the acquisition gains are lost after
 //!   6.5 months (accuracy measures), 11 months (mixed), 13 months (speed). A month is 30.44 days.
