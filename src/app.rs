@@ -157,6 +157,17 @@ impl App {
         Ok(out)
     }
 
+    /// The decoded events of several streams, merged in seq order: what a fold over those
+    /// streams alone needs, without reading the rest of the log.
+    pub fn facts_of(&self, streams: &[&str]) -> Result<Vec<Fact>, AppError> {
+        let mut out = Vec::new();
+        for stream in streams {
+            out.extend(self.stream_facts(stream)?);
+        }
+        out.sort_by_key(|f| f.meta.seq);
+        Ok(out)
+    }
+
     /// Every decoded event of the log, in seq order.
     pub fn all_facts(&self) -> Result<Vec<Fact>, AppError> {
         let mut out = Vec::new();

@@ -55,14 +55,18 @@ fn slug_of(program: &str) -> &str {
 
 /// Opens the store and folds every event that occurred by `--as-of` (default now) into
 /// `projection`; returns it with the time used.
+/// `streams` limits the read to the streams the projection needs (all of them when `None`).
 fn fold_as_of<P: Projection>(
-    data: &Path,
+    app: &App,
     as_of_text: Option<&str>,
+    streams: Option<&[&str]>,
     projection: P,
 ) -> anyhow::Result<(P, Timestamp)> {
-    let app = open_app(data, false)?;
-    let t = as_of(&app, as_of_text)?;
-    let facts = app.all_facts()?;
+    let t = as_of(app, as_of_text)?;
+    let facts = match streams {
+        Some(streams) => app.facts_of(streams)?,
+        None => app.all_facts()?,
+    };
     Ok((fold_occurred(&facts, t, projection), t))
 }
 
@@ -73,10 +77,14 @@ pub(super) fn dashboard(
     format: Format,
 ) -> anyhow::Result<ExitCode> {
     let slug = slug_of(program);
-    if open_app(data, false)?.program(slug)?.is_none() {
+    let app = open_app(data, false)?;
+    if app.program(slug)?.is_none() {
         anyhow::bail!("no program {slug:?} (see `baton programs`)");
     }
-    let (dashboard, t) = fold_as_of(data, as_of_text, Dashboard::new(slug))?;
+    // The dashboard reads the organization and the program's own stream, nothing else.
+    let stream = format!("program-{slug}");
+    let streams = [crate::store::ORGANIZATION_STREAM, stream.as_str()];
+    let (dashboard, t) = fold_as_of(&app, as_of_text, Some(&streams), Dashboard::new(slug))?;
     let view = dashboard
         .result(t)
         .ok_or_else(|| anyhow::anyhow!("program {slug:?} did not exist yet on {t}"))?;
@@ -89,7 +97,12 @@ pub(super) fn risk(
     as_of_text: Option<&str>,
     format: Format,
 ) -> anyhow::Result<ExitCode> {
-    let (risk, t) = fold_as_of(data, as_of_text, SkillsRisk::default())?;
+    let (risk, t) = fold_as_of(
+        &open_app(data, false)?,
+        as_of_text,
+        None,
+        SkillsRisk::default(),
+    )?;
     print(
         format,
         &format!("Skills and knowledge risk (as of {t})"),
@@ -104,7 +117,12 @@ pub(super) fn journey(
     as_of_text: Option<&str>,
     format: Format,
 ) -> anyhow::Result<ExitCode> {
-    let (journey, t) = fold_as_of(data, as_of_text, LearnerJourney::default())?;
+    let (journey, t) = fold_as_of(
+        &open_app(data, false)?,
+        as_of_text,
+        None,
+        LearnerJourney::default(),
+    )?;
     let view = journey
         .result(person, t)
         .ok_or_else(|| anyhow::anyhow!("no person {person:?} in the organization"))?;

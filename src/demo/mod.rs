@@ -30,6 +30,7 @@ mod mentoring;
 mod names;
 mod plan;
 mod rollout;
+pub mod scale;
 mod world;
 
 use std::sync::Arc;
