@@ -14,7 +14,9 @@ fn reference() -> String {
     out.push_str("atomically; `-` reads standard input). Organization commands use `organization` as PROGRAM.\n");
     out.push_str("Options: `--expect-version N` (conflict unless the program is at version N), `--command-id UUID`\n");
     out.push_str(
-        "(a retry with the same id is applied once). `baton commands` prints this list.\n\n",
+        "(a retry with the same id is applied once), `--on T` (enter something that happened earlier:\n\
+         the rules decide as of T, and events without a day of their own are dated T; a day means\n\
+         its end in the organization's zone). `baton commands` prints this list.\n\n",
     );
     out.push_str("Dates are `YYYY-MM-DD`; an omitted `on` means today in the organization's time zone. Session\n");
     out.push_str("starts are local wall-clock times (`2026-03-10T09:30`) in the organization's IANA zone.\n\n");

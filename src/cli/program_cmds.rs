@@ -83,7 +83,10 @@ pub(super) fn run_do(data: &Path, args: DoArgs<'_>, actor: &str) -> anyhow::Resu
         }
     }
     let business_time = match args.on {
-        Some(text) => Some(crate::app::parse_as_of(text, &app.organization()?.0)?),
+        Some(text) => Some(
+            crate::app::parse_as_of(text, &app.organization()?.0)
+                .map_err(|e| anyhow::anyhow!("--on: {}", e.to_string().replace("as-of ", "")))?,
+        ),
         None => None,
     };
     let options = RunOptions {
