@@ -156,7 +156,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-    /// Erase a person's personal data: their name is redacted from the log, the chain stays valid.
+    /// Erase a person's personal data (their name and free-text fields about them) from the log;
+    /// the hash chain stays valid and `verify` lists the redactions.
     Erase {
         /// The person's id.
         person: String,
