@@ -306,8 +306,10 @@ impl App {
                     }
                 }
                 let encoded = domain::encode(&decided.event);
-                let occurred_at =
-                    occurred_at(decided.event.business_date(), &org, now).or(options.business_time);
+                let occurred_at = session_end(&decided.event, prog.as_ref())
+                    .filter(|end| *end <= now)
+                    .or_else(|| occurred_at(decided.event.business_date(), &org, now))
+                    .or(options.business_time);
                 let mut ev =
                     NewEvent::new(stream, encoded.event_type, encoded.schema, encoded.data)
                         .with_id(id);
@@ -430,6 +432,20 @@ pub fn program_stream(slug: &str) -> Result<StreamId, AppError> {
     })
 }
 
+/// When a held session ended: a session (or coaching session) happened at its own time, not
+/// when someone got round to recording it.
+fn session_end(event: &Event, program: Option<&Program>) -> Option<Timestamp> {
+    let time = match event {
+        Event::SessionHeld(e) => &program?.sessions.get(&e.session)?.time,
+        Event::CoachingSessionHeld(e) => &e.time,
+        _ => return None,
+    };
+    Some(
+        time.start
+            .plus_seconds(i64::from(time.duration_minutes) * 60),
+    )
+}
+
 /// Business time of an event: its business day (noon in the organization's zone) when that
 /// day is not today; otherwise none (the store's `recorded_at`).
 fn occurred_at(day: Option<NaiveDate>, org: &Organization, now: Timestamp) -> Option<Timestamp> {
@@ -518,5 +534,57 @@ mod tests {
         );
         assert_eq!(occurred_at(day("2026-03-10"), &paris, now), None);
         assert_eq!(occurred_at(None, &paris, now), None);
+    }
+
+    #[test]
+    fn a_session_recorded_late_occurred_when_it_ended() {
+        use crate::store::{EventStore, MemoryStore};
+        use std::sync::atomic::{AtomicI64, Ordering};
+
+        struct SetClock(AtomicI64);
+        impl Clock for SetClock {
+            fn now(&self) -> Timestamp {
+                Timestamp::from_micros(self.0.load(Ordering::SeqCst))
+            }
+        }
+        let at = |s: &str| Timestamp::parse_strict(s).unwrap().as_micros();
+        let clock = Arc::new(SetClock(AtomicI64::new(at("2026-03-01T08:00:00.000000Z"))));
+        let store: Arc<dyn EventStore> = Arc::new(MemoryStore::with_clock(clock.clone()));
+        let app = App::new(store.clone(), clock.clone());
+        let opts = RunOptions {
+            actor: "t".into(),
+            ..RunOptions::default()
+        };
+        let cmd = |v: serde_json::Value| Command::from_json(&v).unwrap();
+        let org = [
+            serde_json::json!({"type": "ConfigureOrganization", "name": "L", "time_zone": "Europe/Paris"}),
+            serde_json::json!({"type": "AddPerson", "person": "ann", "name": "Ann", "department": "d", "branch": "b"}),
+            serde_json::json!({"type": "AddPerson", "person": "bob", "name": "Bob", "department": "d", "branch": "b"}),
+            serde_json::json!({"type": "AddSkill", "skill": "s", "name": "S"}),
+        ];
+        for c in org {
+            app.run(None, &[cmd(c)], &opts).unwrap();
+        }
+        let program = [
+            serde_json::json!({"type": "CreateProgram", "program": "p", "kind": "training", "title": "P"}),
+            serde_json::json!({"type": "InviteTrainer", "person": "bob"}),
+            serde_json::json!({"type": "AcceptInvitation", "person": "bob"}),
+            serde_json::json!({"type": "EnrolLearner", "person": "ann"}),
+            serde_json::json!({"type": "DefineModule", "module": "m", "title": "M", "skills": [{"skill": "s", "level": 2}], "required": true}),
+            serde_json::json!({"type": "ScheduleSession", "session": "s1", "module": "m", "trainers": ["bob"], "start": "2026-03-10T09:30", "duration_minutes": 90, "location": "x", "capacity": 5, "invitees": ["ann"]}),
+        ];
+        for c in program {
+            app.run(Some("p"), &[cmd(c)], &opts).unwrap();
+        }
+        // Recorded three days after the session.
+        clock
+            .0
+            .store(at("2026-03-13T16:00:00.000000Z"), Ordering::SeqCst);
+        let held = serde_json::json!({"type": "HoldSession", "session": "s1", "attendance": [{"person": "ann", "present": true}]});
+        let result = app.run(Some("p"), &[cmd(held)], &opts).unwrap();
+        let ev = store.get(result.seqs[0]).unwrap();
+        // 09:30 Paris (UTC+1 in March) + 90 minutes = 10:00 UTC.
+        assert_eq!(ev.occurred_at().to_string(), "2026-03-10T10:00:00.000000Z");
+        assert_eq!(ev.recorded_at().to_string(), "2026-03-13T16:00:00.000000Z");
     }
 }
