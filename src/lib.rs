@@ -7,6 +7,7 @@
 //! - [`store`] (shell): the append-only event log, on sled or in memory.
 
 pub mod app;
+pub mod checkpoint;
 pub mod cli;
 pub mod demo;
 pub mod domain;

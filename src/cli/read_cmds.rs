@@ -14,11 +14,13 @@ use super::args::Format;
 use super::program_cmds::open_app;
 use super::render;
 use crate::app::{parse_as_of, App, Fact};
+use crate::checkpoint;
 use crate::domain::Timestamp;
 use crate::projections::audit::AuditHistory;
 use crate::projections::dashboard::Dashboard;
 use crate::projections::journey::LearnerJourney;
 use crate::projections::risk::SkillsRisk;
+use crate::projections::world::World;
 use crate::projections::Projection;
 
 /// Resolves `--as-of` (default: now) against the organization's time zone.
@@ -92,17 +94,22 @@ pub(super) fn dashboard(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The whole-log world as of `--as-of`, from the checkpoint when it is valid
+/// ([`crate::checkpoint`]).
+fn world_as_of(data: &Path, as_of_text: Option<&str>) -> anyhow::Result<(World, Timestamp)> {
+    let app = open_app(data, false)?;
+    let t = as_of(&app, as_of_text)?;
+    let (world, _) = checkpoint::world_as_of(&app, t)?;
+    Ok((world, t))
+}
+
 pub(super) fn risk(
     data: &Path,
     as_of_text: Option<&str>,
     format: Format,
 ) -> anyhow::Result<ExitCode> {
-    let (risk, t) = fold_as_of(
-        &open_app(data, false)?,
-        as_of_text,
-        None,
-        SkillsRisk::default(),
-    )?;
+    let (world, t) = world_as_of(data, as_of_text)?;
+    let risk = SkillsRisk::from(world);
     print(
         format,
         &format!("Skills and knowledge risk (as of {t})"),
@@ -117,12 +124,8 @@ pub(super) fn journey(
     as_of_text: Option<&str>,
     format: Format,
 ) -> anyhow::Result<ExitCode> {
-    let (journey, t) = fold_as_of(
-        &open_app(data, false)?,
-        as_of_text,
-        None,
-        LearnerJourney::default(),
-    )?;
+    let (world, t) = world_as_of(data, as_of_text)?;
+    let journey = LearnerJourney::from(world);
     let view = journey
         .result(person, t)
         .ok_or_else(|| anyhow::anyhow!("no person {person:?} in the organization"))?;

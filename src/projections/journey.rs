@@ -21,6 +21,13 @@ pub struct LearnerJourney {
     world: World,
 }
 
+impl From<World> for LearnerJourney {
+    /// The journey fold continuing from an already folded world (e.g. a checkpoint).
+    fn from(world: World) -> LearnerJourney {
+        LearnerJourney { world }
+    }
+}
+
 impl Projection for LearnerJourney {
     fn update(&mut self, meta: &EventMeta, ev: &Event) {
         self.world.update(meta, ev);

@@ -47,6 +47,13 @@ impl Projection for SkillsRisk {
     }
 }
 
+impl From<World> for SkillsRisk {
+    /// The risk fold continuing from an already folded world (e.g. a checkpoint).
+    fn from(world: World) -> SkillsRisk {
+        SkillsRisk { world }
+    }
+}
+
 impl SkillsRisk {
     /// The risk view as of `now`.
     pub fn result(&self, now: Timestamp) -> RiskView {

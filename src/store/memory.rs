@@ -30,6 +30,7 @@ struct State {
     events: Vec<RecordedEvent>,
     ids: HashMap<Uuid, IdEntry>,
     by_stream: HashMap<String, Vec<u64>>,
+    checkpoints: HashMap<String, Vec<u8>>,
 }
 
 impl State {
@@ -205,6 +206,17 @@ impl EventStore for MemoryStore {
 
     fn find_id(&self, id: &Uuid) -> Result<Option<u64>, StoreError> {
         Ok(self.lock().ids.get(id).map(|e| e.seq))
+    }
+
+    fn load_checkpoint(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.lock().checkpoints.get(name).cloned())
+    }
+
+    fn save_checkpoint(&self, name: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        self.lock()
+            .checkpoints
+            .insert(name.to_string(), bytes.to_vec());
+        Ok(())
     }
 
     fn notifier(&self) -> broadcast::Receiver<u64> {

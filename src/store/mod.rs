@@ -335,6 +335,13 @@ pub trait EventStore: Send + Sync {
     /// The seq of the acknowledged event with this id, if any.
     fn find_id(&self, id: &Uuid) -> Result<Option<u64>, StoreError>;
 
+    /// Reads a saved projection checkpoint. Checkpoints are a cache kept beside the log, never
+    /// part of it: a missing or stale one only costs a replay.
+    fn load_checkpoint(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Saves a projection checkpoint under `name`, replacing the previous one.
+    fn save_checkpoint(&self, name: &str, bytes: &[u8]) -> Result<(), StoreError>;
+
     /// A receiver that is told the last acknowledged seq after every commit.
     fn notifier(&self) -> tokio::sync::broadcast::Receiver<u64>;
 

@@ -348,6 +348,14 @@ impl SledStore {
         &self.shared.path
     }
 
+    /// The tree that holds projection checkpoints (separate from the log's tree).
+    fn checkpoints(&self) -> Result<sled::Tree, StoreError> {
+        self.shared
+            .db
+            .open_tree("checkpoints")
+            .map_err(|e| StoreError::io("opening the checkpoint tree", std::io::Error::other(e)))
+    }
+
     /// The sled database, for integrity checks of its indexes.
     pub(crate) fn db(&self) -> &sled::Db {
         &self.shared.db
@@ -839,6 +847,21 @@ impl EventStore for SledStore {
                 std::io::Error::other(e),
             )),
         }
+    }
+
+    fn load_checkpoint(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let tree = self.checkpoints()?;
+        tree.get(name.as_bytes())
+            .map(|v| v.map(|v| v.to_vec()))
+            .map_err(|e| StoreError::io("reading a checkpoint", std::io::Error::other(e)))
+    }
+
+    fn save_checkpoint(&self, name: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        let tree = self.checkpoints()?;
+        tree.insert(name.as_bytes(), bytes)
+            .and_then(|_| tree.flush())
+            .map(|_| ())
+            .map_err(|e| StoreError::io("saving a checkpoint", std::io::Error::other(e)))
     }
 
     fn notifier(&self) -> broadcast::Receiver<u64> {

@@ -1,0 +1,187 @@
+//! Checkpoints change how long a cold start takes, never what it shows: every view folded from
+//! a checkpoint equals the same view folded from scratch, and a checkpoint that no longer fits
+//! (other code, other schema, another log, an earlier as-of, unreadable bytes) is discarded.
+
+use std::io::BufReader;
+use std::sync::Arc;
+
+use baton::app::{parse_as_of, App};
+use baton::checkpoint::{self, world_as_of, WORLD};
+use baton::demo::DEMO_END;
+use baton::domain::Timestamp;
+use baton::projections::risk::SkillsRisk;
+use baton::projections::world::World;
+use baton::projections::Projection;
+use baton::store::{
+    jsonl, AppendRequest, EventStore, MemoryStore, NewEvent, SledStore, SystemClock,
+};
+
+const DEMO: &[u8] = include_bytes!("../fixtures/demo.jsonl");
+
+fn demo_store(dir: &std::path::Path) -> Arc<dyn EventStore> {
+    let store = SledStore::open(dir.join("store")).unwrap();
+    jsonl::import(&store, &mut BufReader::new(DEMO), false, "test").unwrap();
+    Arc::new(store)
+}
+
+fn from_scratch(app: &App, t: Timestamp) -> World {
+    let mut world = World::default();
+    for f in app
+        .all_facts()
+        .unwrap()
+        .iter()
+        .filter(|f| f.meta.occurred_at <= t)
+    {
+        world.update(&f.meta, &f.event);
+    }
+    world
+}
+
+fn risk_json(world: World, t: Timestamp) -> serde_json::Value {
+    serde_json::to_value(SkillsRisk::from(world).result(t)).unwrap()
+}
+
+fn end(app: &App) -> Timestamp {
+    parse_as_of(DEMO_END, &app.organization().unwrap().0).unwrap()
+}
+
+#[test]
+fn a_checkpoint_is_saved_then_used_and_gives_the_same_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::new(demo_store(dir.path()), Arc::new(SystemClock));
+    let t = end(&app);
+    let (first, p1) = world_as_of(&app, t).unwrap();
+    assert_eq!(
+        (p1.from_seq, p1.saved),
+        (0, true),
+        "the first read folds everything and saves"
+    );
+    let (second, p2) = world_as_of(&app, t).unwrap();
+    assert_eq!(
+        p2.from_seq,
+        app.store().head().last_seq,
+        "the second read starts from the checkpoint"
+    );
+    assert_eq!(p2.replayed, 0);
+    let expected = risk_json(from_scratch(&app, t), t);
+    assert_eq!(risk_json(first, t), expected);
+    assert_eq!(risk_json(second, t), expected);
+}
+
+#[test]
+fn events_after_the_checkpoint_are_folded_on_top() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let app = App::new(store.clone(), Arc::new(SystemClock));
+    let t = end(&app);
+    world_as_of(&app, t).unwrap();
+    let before = store.head().last_seq;
+    // A new assessment that makes a second holder of a single-holder skill, dated inside the
+    // demo's window so the as-of still covers it.
+    let data = serde_json::json!({"person": "zoe-legrand", "skill": "kiosk-admin", "level": 3, "source": "trainer", "on": "2026-10-30"});
+    let ev = NewEvent::new("organization", "SkillAssessed", 1, data)
+        .occurred_at(Timestamp::parse_strict("2026-10-30T11:00:00.000000Z").unwrap());
+    store.append(AppendRequest::new("test", vec![ev])).unwrap();
+    let (world, p) = world_as_of(&app, t).unwrap();
+    assert_eq!((p.from_seq, p.replayed), (before, 1));
+    let view = risk_json(world, t);
+    assert_eq!(view, risk_json(from_scratch(&app, t), t));
+    let singles: Vec<&str> = view["single_holder"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["skill"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        singles,
+        vec!["original-cataloguing"],
+        "kiosk-admin has two holders now"
+    );
+}
+
+#[test]
+fn an_earlier_as_of_ignores_the_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::new(demo_store(dir.path()), Arc::new(SystemClock));
+    world_as_of(&app, end(&app)).unwrap();
+    let march = parse_as_of("2026-03-31", &app.organization().unwrap().0).unwrap();
+    let (world, p) = world_as_of(&app, march).unwrap();
+    assert_eq!(
+        p.from_seq, 0,
+        "events after March are in the checkpoint, so it cannot serve March"
+    );
+    assert!(!p.saved, "a partial fold is never saved");
+    assert_eq!(
+        risk_json(world, march),
+        risk_json(from_scratch(&app, march), march)
+    );
+}
+
+#[test]
+fn unfit_checkpoints_are_discarded_safely() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let app = App::new(store.clone(), Arc::new(SystemClock));
+    let t = end(&app);
+    world_as_of(&app, t).unwrap();
+    let good = store.load_checkpoint(WORLD).unwrap().unwrap();
+    let expected = risk_json(from_scratch(&app, t), t);
+    // Each variant changes one thing of the good checkpoint.
+    let edit = |key: &str, new: serde_json::Value| -> Vec<u8> {
+        let mut value: serde_json::Value = serde_json::from_slice(&good).unwrap();
+        value[key] = new;
+        serde_json::to_vec(&value).unwrap()
+    };
+    let variants: Vec<(&str, Vec<u8>)> = vec![
+        ("garbage", b"not json".to_vec()),
+        ("truncated", good[..good.len() / 2].to_vec()),
+        (
+            "other format",
+            edit("format", serde_json::json!(checkpoint::FORMAT + 1)),
+        ),
+        ("other code", edit("code", serde_json::json!("0.0.0-other"))),
+        (
+            "other schema",
+            edit("catalogue", serde_json::json!("0".repeat(64))),
+        ),
+        ("other log", edit("hash", serde_json::json!("1".repeat(64)))),
+        ("past the end", edit("seq", serde_json::json!(u64::MAX))),
+    ];
+    for (what, bytes) in variants {
+        store.save_checkpoint(WORLD, &bytes).unwrap();
+        let (world, p) = world_as_of(&app, t).unwrap();
+        assert_eq!(p.from_seq, 0, "{what}: must be discarded");
+        assert_eq!(
+            risk_json(world, t),
+            expected,
+            "{what}: same view from scratch"
+        );
+        assert!(p.saved, "{what}: replaced by a good checkpoint");
+    }
+}
+
+#[test]
+fn a_checkpoint_from_another_log_is_not_used() {
+    // Same events restored into one store; the other store holds a different log.
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::new(demo_store(dir.path()), Arc::new(SystemClock));
+    let t = end(&app);
+    world_as_of(&app, t).unwrap();
+    let saved = app.store().load_checkpoint(WORLD).unwrap().unwrap();
+
+    let other: Arc<dyn EventStore> = Arc::new(MemoryStore::new());
+    for i in 0..3000 {
+        let ev = NewEvent::new(
+            "organization",
+            "SkillAdded",
+            1,
+            serde_json::json!({"skill": format!("s{i}"), "name": "x"}),
+        );
+        other.append(AppendRequest::new("test", vec![ev])).unwrap();
+    }
+    other.save_checkpoint(WORLD, &saved).unwrap();
+    let other_app = App::new(other, Arc::new(SystemClock));
+    let (world, p) = world_as_of(&other_app, Timestamp::from_micros(i64::MAX / 2)).unwrap();
+    assert_eq!(p.from_seq, 0);
+    assert_eq!(world.org.skills.len(), 3000);
+}
