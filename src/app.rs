@@ -6,7 +6,8 @@
 //! conflict rather than a lost update (`DESIGN.md` §4.2). It is part of the shell: it knows the
 //! store and JSON; the domain does not.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use chrono::{NaiveDate, NaiveTime, TimeZone};
 use uuid::Uuid;
@@ -89,6 +90,17 @@ pub struct App {
     store: Arc<dyn EventStore>,
     /// Why: "now" for decisions comes from the shell, never from the core.
     clock: Arc<dyn Clock>,
+    /// Why: folding a stream from its first event for every command makes a long session
+    /// quadratic; states are kept with the version they were folded to and only the newer
+    /// events are folded on top. A std lock, never held across an `.await`.
+    cache: Arc<Mutex<StateCache>>,
+}
+
+/// Folded states by stream, each with the stream version it reflects.
+#[derive(Default)]
+struct StateCache {
+    org: Option<(u64, Organization)>,
+    programs: HashMap<String, (u64, Option<Program>)>,
 }
 
 /// Decodes a stored event into the domain; a redacted event decodes from the scrubbed copy it
@@ -133,7 +145,11 @@ pub fn meta_of(ev: &RecordedEvent) -> EventMeta {
 impl App {
     /// A service over a store and a clock.
     pub fn new(store: Arc<dyn EventStore>, clock: Arc<dyn Clock>) -> App {
-        App { store, clock }
+        App {
+            store,
+            clock,
+            cache: Arc::default(),
+        }
     }
 
     /// The store.
@@ -181,20 +197,48 @@ impl App {
 
     /// The organization's current state and its stream version.
     pub fn organization(&self) -> Result<(Organization, u64), AppError> {
-        let facts = self.stream_facts(ORGANIZATION_STREAM)?;
-        let mut org = Organization::default();
-        for f in &facts {
-            org.apply(&f.meta, &f.event);
+        let cached = self.cache().org.clone();
+        let (mut version, mut org) = cached.unwrap_or_default();
+        for ev in self.store.read_stream(ORGANIZATION_STREAM, version + 1)? {
+            version = ev.version();
+            if let Some(f) = decode(&ev)? {
+                org.apply(&f.meta, &f.event);
+            }
         }
-        Ok((org, self.store.stream_version(ORGANIZATION_STREAM)))
+        self.cache().org = Some((version, org.clone()));
+        Ok((org, version))
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, StateCache> {
+        // The cache only ever holds complete folds, so a poisoned lock is still consistent.
+        self.cache.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Forgets every folded state (after an erasure rewrote stored data in place).
+    fn forget_states(&self) {
+        *self.cache() = StateCache::default();
     }
 
     /// A program's current state and its stream version (`None` when it does not exist).
     pub fn program(&self, slug: &str) -> Result<Option<(Program, u64)>, AppError> {
         let stream = program_stream(slug)?;
-        let facts = self.stream_facts(stream.as_str())?;
-        let version = self.store.stream_version(stream.as_str());
-        Ok(Program::fold(facts.iter().map(|f| (&f.meta, &f.event))).map(|p| (p, version)))
+        let cached = self.cache().programs.get(stream.as_str()).cloned();
+        let (mut version, mut program) = cached.unwrap_or_default();
+        for ev in self.store.read_stream(stream.as_str(), version + 1)? {
+            version = ev.version();
+            let Some(f) = decode(&ev)? else { continue };
+            match (&mut program, &f.event) {
+                (Some(p), _) => p.apply(&f.meta, &f.event),
+                (None, Event::ProgramCreated(e)) => {
+                    program = Some(Program::from_created(&f.meta, e))
+                }
+                (None, _) => {}
+            }
+        }
+        self.cache()
+            .programs
+            .insert(stream.as_str().to_string(), (version, program.clone()));
+        Ok(program.map(|p| (p, version)))
     }
 
     /// Slugs of every program, sorted.
@@ -350,8 +394,11 @@ impl App {
             .map(|e| e.event_type.clone())
             .collect();
         let appended = self.store.append(request)?;
-        for person in erased {
-            self.scrub_person(&person, &options.actor)?;
+        if !erased.is_empty() {
+            for person in &erased {
+                self.scrub_person(person, &options.actor)?;
+            }
+            self.forget_states();
         }
         let program_version = slug
             .as_deref()

@@ -153,3 +153,41 @@ fn a_program_command_conflicts_when_the_organization_changed_under_it() {
         .unwrap_err();
     assert!(matches!(err, AppError::Rule(_)), "{err}");
 }
+
+#[test]
+fn folded_states_follow_other_writers_and_erasures() {
+    let store: Arc<dyn EventStore> = Arc::new(MemoryStore::new());
+    let app = App::new(store.clone(), Arc::new(SystemClock));
+    let other = App::new(store.clone(), Arc::new(SystemClock));
+    let opts = RunOptions {
+        actor: "coordinator".into(),
+        ..RunOptions::default()
+    };
+    app.run(
+        None,
+        &[cmd(
+            json!({"type": "ConfigureOrganization", "name": "L", "time_zone": "Europe/Paris"}),
+        )],
+        &opts,
+    )
+    .unwrap();
+    app.run(None, &[cmd(json!({"type": "AddPerson", "person": "ann", "name": "Ann Lee", "department": "d", "branch": "b"}))], &opts).unwrap();
+    assert_eq!(app.organization().unwrap().0.name_of("ann"), "Ann Lee");
+    // Another writer (another process, another cache) adds a person: this app sees it.
+    other.run(None, &[cmd(json!({"type": "AddPerson", "person": "bob", "name": "Bob", "department": "d", "branch": "b"}))], &opts).unwrap();
+    let (org, version) = app.organization().unwrap();
+    assert_eq!((org.name_of("bob").as_str(), version), ("Bob", 3));
+    // An erasure rewrites stored data without a new version of PersonJoined: no stale name.
+    app.run(
+        None,
+        &[cmd(json!({"type": "ErasePerson", "person": "ann"}))],
+        &opts,
+    )
+    .unwrap();
+    assert_ne!(app.organization().unwrap().0.name_of("ann"), "Ann Lee");
+    assert_ne!(
+        other.organization().unwrap().0.name_of("ann"),
+        "Ann Lee",
+        "a cache folded before the erasure"
+    );
+}
