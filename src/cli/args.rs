@@ -45,57 +45,11 @@ pub enum ExportFormat {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check the log's integrity: hash chain, data hashes, seq and version contiguity, indexes.
-    /// Exits 0 with a summary when intact, 1 naming the first bad seq when not.
-    Verify {
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-    },
-    /// Write the log (or one program's events) as JSON Lines. This is the backup.
-    Export {
-        /// Only this program's events (slug or `program-<slug>`), for reading or `import --append`.
-        program: Option<String>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
-        format: ExportFormat,
-        /// Output file (default: standard output).
-        #[arg(short = 'o', long = "output")]
-        output: Option<PathBuf>,
-    },
-    /// Load an export. Into an empty store it is a lossless restore; `--append` adds the events
-    /// to a non-empty store as new events (re-sequenced and re-chained).
-    Import {
-        /// The JSON Lines file.
-        file: PathBuf,
-        /// Append to a non-empty store instead of restoring into an empty one.
-        #[arg(long)]
-        append: bool,
-    },
-    /// Apply a command (JSON) or several (JSON Lines, atomically) to a program, or to the
-    /// organization with PROGRAM = `organization`. `baton commands` lists every command.
-    Do {
-        /// Program slug, or `organization`.
-        program: String,
-        /// The command file (`-` for standard input).
-        file: PathBuf,
-        /// Fail with a conflict unless the program is at this version.
-        #[arg(long)]
-        expect_version: Option<u64>,
-        /// A client command id (UUID): retrying with the same id applies the command only once.
-        #[arg(long)]
-        command_id: Option<uuid::Uuid>,
-        /// Business time, to enter what happened earlier (RFC 3339, or a day meaning its end
-        /// in the organization's time zone): the rules decide as of then, an omitted `on` is
-        /// that day, and events without a day of their own occurred then. Default: now.
-        #[arg(long)]
-        on: Option<String>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-    },
-    /// List every command `baton do` accepts, with a description and an example.
-    Commands {
+    /// Load the demo library roll-out (and a mentoring cohort) into the data directory.
+    /// Running it again changes nothing.
+    Demo,
+    /// List the programs.
+    Programs {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -147,11 +101,30 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-    /// Load the demo library roll-out (and a mentoring cohort) into the data directory.
-    /// Running it again changes nothing.
-    Demo,
-    /// List the programs.
-    Programs {
+    /// Apply a command (JSON) or several (JSON Lines, atomically) to a program, or to the
+    /// organization with PROGRAM = `organization`. `baton commands` lists every command.
+    Do {
+        /// Program slug, or `organization`.
+        program: String,
+        /// The command file (`-` for standard input).
+        file: PathBuf,
+        /// Fail with a conflict unless the program is at this version.
+        #[arg(long)]
+        expect_version: Option<u64>,
+        /// A client command id (UUID): retrying with the same id applies the command only once.
+        #[arg(long)]
+        command_id: Option<uuid::Uuid>,
+        /// Business time, to enter what happened earlier (RFC 3339, or a day meaning its end
+        /// in the organization's time zone): the rules decide as of then, an omitted `on` is
+        /// that day, and events without a day of their own occurred then. Default: now.
+        #[arg(long)]
+        on: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// List every command `baton do` accepts, with a description and an example.
+    Commands {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -161,6 +134,33 @@ pub enum Command {
     Erase {
         /// The person's id.
         person: String,
+    },
+    /// Write the log (or one program's events) as JSON Lines. This is the backup.
+    Export {
+        /// Only this program's events (slug or `program-<slug>`), for reading or `import --append`.
+        program: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+        format: ExportFormat,
+        /// Output file (default: standard output).
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+    },
+    /// Load an export. Into an empty store it is a lossless restore; `--append` adds the events
+    /// to a non-empty store as new events (re-sequenced and re-chained).
+    Import {
+        /// The JSON Lines file.
+        file: PathBuf,
+        /// Append to a non-empty store instead of restoring into an empty one.
+        #[arg(long)]
+        append: bool,
+    },
+    /// Check the log's integrity: hash chain, data hashes, seq and version contiguity, indexes.
+    /// Exits 0 with a summary when intact, 1 naming the first bad seq when not.
+    Verify {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
     /// Tools for tests and diagnostics.
     #[command(subcommand, hide = true)]
