@@ -1,0 +1,468 @@
+//! Scale benchmarks (issue 3, "Targets"; figures in `BENCHMARKS.md`): the demo log scaled to
+//! about one million events (see `baton::demo::scale` for how), in a real [`SledStore`].
+//!
+//! ```text
+//! cargo bench --bench scale
+//! BATON_SCALE_COPIES=20 cargo bench --bench scale     # a quick run on a smaller log
+//! BATON_SCALE_DIR=/some/dir cargo bench --bench scale # keep (and reuse) the built store
+//! ```
+//!
+//! Once, outside any timing: the scaled events are appended to a fresh store in batches of
+//! 5,000 events (one atomic, durable append each: sled flush + fsync), and the store is closed.
+//! Then:
+//! - `scale/rebuild_all`: reopen the store, read every event (`iter_from(1)`), decode it
+//!   (`app::decode`) and fold it into every projection: the dashboard of `ils-rollout-0001`, the
+//!   skills risk, the learner journeys and the audit history of `ils-rollout-0001`.
+//!   A breakdown (open, read only, read + decode, the views) is measured once and printed.
+//! - `scale/cli_dashboard`: cold start of the CLI, from spawning
+//!   `baton --data DIR dashboard ils-rollout-0001 --as-of 2026-10-31 --format json` to its
+//!   exit, output discarded; the store is not open in this process. Each sample is one process.
+//! - Outside criterion (a few samples each, to keep the run under five minutes):
+//!   `dashboard no-such-program` (5 processes, each failing): the floor of any command,
+//!   process start plus opening the store; `risk --as-of 2026-10-31 --format json` once
+//!   (`cli_risk_first`: from scratch, and it may save a checkpoint) and 3 more times
+//!   (`cli_risk`); then the floor and the dashboard again, 5 processes each
+//!   (`*_after_risk`), to show what a saved checkpoint costs commands that do not use it.
+//!
+//! Criterion's benchmarks use flat sampling with its minimum of 10 samples, so each sample
+//! is one rebuild or one process; a summary with min / median / max of every sample (the
+//! warm-up's included) follows criterion's report.
+
+use std::collections::BTreeMap;
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use baton::app::{self, parse_as_of, App};
+use baton::demo::scale::{copy_slug, scaled_events, MILLION_COPIES};
+use baton::demo::{DEMO_END, ROLLOUT};
+use baton::domain::{Event, Timestamp};
+use baton::projections::audit::AuditHistory;
+use baton::projections::dashboard::Dashboard;
+use baton::projections::journey::LearnerJourney;
+use baton::projections::risk::SkillsRisk;
+use baton::projections::Projection;
+use baton::store::{AppendRequest, EventStore, SledStore, SystemClock};
+use criterion::{Criterion, SamplingMode, Throughput};
+
+const DEMO: &[u8] = include_bytes!("../fixtures/demo.jsonl");
+const BATCH: usize = 5_000;
+
+/// Sample times per benchmark, for the summary.
+static SAMPLES: Mutex<BTreeMap<&'static str, Vec<Duration>>> = Mutex::new(BTreeMap::new());
+
+fn record(name: &'static str, d: Duration) {
+    SAMPLES
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .entry(name)
+        .or_default()
+        .push(d);
+}
+
+fn copies() -> usize {
+    std::env::var("BATON_SCALE_COPIES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(MILLION_COPIES)
+}
+
+/// The store directory: `BATON_SCALE_DIR` (kept, reused when complete) or a temp dir.
+enum StoreDir {
+    Kept(PathBuf),
+    Temp(tempfile::TempDir),
+}
+
+impl StoreDir {
+    fn path(&self) -> &Path {
+        match self {
+            StoreDir::Kept(p) => p,
+            StoreDir::Temp(t) => t.path(),
+        }
+    }
+}
+
+/// Builds the scaled store (unless a kept one is complete) and closes it.
+fn build(copies: usize) -> (StoreDir, u64) {
+    let dir = match std::env::var_os("BATON_SCALE_DIR") {
+        Some(p) => StoreDir::Kept(PathBuf::from(p)),
+        None => StoreDir::Temp(
+            tempfile::Builder::new()
+                .prefix("scale")
+                .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+                .expect("a temp dir"),
+        ),
+    };
+    let events = scaled_events(DEMO, copies).expect("the demo log");
+    let total = events.len() as u64;
+    let marker = dir.path().with_extension(format!("complete-{copies}"));
+    if matches!(dir, StoreDir::Kept(_)) && marker.exists() {
+        println!("scale: reusing {} ({total} events)", dir.path().display());
+        return (dir, total);
+    }
+    let started = Instant::now();
+    let store = SledStore::open(dir.path()).expect("open the store");
+    assert_eq!(
+        store.head().last_seq,
+        0,
+        "the store directory must be empty"
+    );
+    let mut batch = Vec::with_capacity(BATCH);
+    for event in events {
+        batch.push(event);
+        if batch.len() == BATCH {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+            store
+                .append(AppendRequest::new("scale-bench", full))
+                .expect("append");
+        }
+    }
+    if !batch.is_empty() {
+        store
+            .append(AppendRequest::new("scale-bench", batch))
+            .expect("append");
+    }
+    assert_eq!(store.head().last_seq, total);
+    drop(store);
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "scale: built {total} events ({copies} copies of each program) in {secs:.1} s \
+         ({:.0} events/s, durable batches of {BATCH}); store on disk: {:.0} MiB",
+        total as f64 / secs,
+        dir_size(dir.path()) as f64 / (1 << 20) as f64
+    );
+    if matches!(dir, StoreDir::Kept(_)) {
+        std::fs::write(&marker, b"").expect("marker");
+    }
+    (dir, total)
+}
+
+fn dir_size(path: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => dir_size(&e.path()),
+            _ => e.metadata().map(|m| m.len()).unwrap_or(0),
+        })
+        .sum()
+}
+
+/// Every projection, folded together.
+struct All {
+    dashboard: Dashboard,
+    risk: SkillsRisk,
+    journey: LearnerJourney,
+    audit: AuditHistory,
+}
+
+impl All {
+    fn new(slug: &str) -> All {
+        All {
+            dashboard: Dashboard::new(slug),
+            risk: SkillsRisk::default(),
+            journey: LearnerJourney::default(),
+            audit: AuditHistory::new(slug),
+        }
+    }
+}
+
+/// Reads, decodes and folds the whole log; returns the projections and the event count.
+fn rebuild(store: &dyn EventStore, slug: &str) -> (All, u64) {
+    let mut all = All::new(slug);
+    let mut n = 0;
+    for ev in store.iter_from(1) {
+        let ev = ev.expect("read");
+        if let Some(fact) = app::decode(&ev).expect("decode") {
+            all.dashboard.update(&fact.meta, &fact.event);
+            all.risk.update(&fact.meta, &fact.event);
+            all.journey.update(&fact.meta, &fact.event);
+            all.audit.update(&fact.meta, &fact.event);
+        }
+        n += 1;
+    }
+    (all, n)
+}
+
+/// "Now" for the views: the end of the fixture's last day, and a learner of the roll-out.
+fn now_and_learner(store: Arc<SledStore>, slug: &str) -> (Timestamp, String) {
+    let app = App::new(store, Arc::new(SystemClock));
+    let (org, _) = app.organization().expect("organization");
+    let t = parse_as_of(DEMO_END, &org).expect("as of");
+    let learner = app
+        .stream_facts(&format!("program-{slug}"))
+        .expect("program")
+        .into_iter()
+        .find_map(|f| match f.event {
+            Event::LearnerEnrolled(e) => Some(e.person),
+            _ => None,
+        })
+        .expect("a learner");
+    (t, learner)
+}
+
+/// One timed pass of each stage, printed (not part of criterion's report).
+fn breakdown(dir: &Path, slug: &str, total: u64) {
+    let started = Instant::now();
+    let store = SledStore::open(dir).expect("open");
+    let first_open = started.elapsed();
+    drop(store);
+    let started = Instant::now();
+    let store = Arc::new(SledStore::open(dir).expect("reopen"));
+    let reopen = started.elapsed();
+
+    let started = Instant::now();
+    let mut n = 0u64;
+    let mut acc = 0usize;
+    for ev in store.iter_from(1) {
+        let ev = ev.expect("read");
+        acc = acc.wrapping_add(ev.stream().len() + ev.data_bytes().len());
+        n += 1;
+    }
+    black_box(acc);
+    assert_eq!(n, total);
+    let read = started.elapsed();
+
+    let started = Instant::now();
+    let mut decoded = 0u64;
+    for ev in store.iter_from(1) {
+        if app::decode(&ev.expect("read")).expect("decode").is_some() {
+            decoded += 1;
+        }
+    }
+    let decode = started.elapsed();
+    assert_eq!(decoded, total);
+
+    let (all, _) = rebuild(&*store, slug);
+
+    let (t, learner) = now_and_learner(store.clone(), slug);
+    let mut views = Vec::new();
+    let timed = |f: &mut dyn FnMut() -> usize| {
+        let started = Instant::now();
+        let size = f();
+        (started.elapsed(), size)
+    };
+    let json_len = |v: serde_json::Value| v.to_string().len();
+    views.push((
+        "dashboard view",
+        timed(&mut || json_len(serde_json::to_value(all.dashboard.result(t)).expect("json"))),
+    ));
+    views.push((
+        "risk view",
+        timed(&mut || json_len(serde_json::to_value(all.risk.result(t)).expect("json"))),
+    ));
+    views.push((
+        "journey view",
+        timed(&mut || {
+            json_len(serde_json::to_value(all.journey.result(&learner, t)).expect("json"))
+        }),
+    ));
+    views.push((
+        "audit entries",
+        timed(&mut || json_len(serde_json::to_value(all.audit.entries()).expect("json"))),
+    ));
+    drop(all);
+    drop(store);
+
+    let rate = |d: Duration| total as f64 / d.as_secs_f64();
+    println!("\nscale: one pass of each stage over {total} events:");
+    println!(
+        "  open the store (first)            {:>8.3} s",
+        first_open.as_secs_f64()
+    );
+    println!(
+        "  open the store again              {:>8.3} s",
+        reopen.as_secs_f64()
+    );
+    println!(
+        "  read only (iter_from)             {:>8.3} s  {:>10.0} events/s",
+        read.as_secs_f64(),
+        rate(read)
+    );
+    println!(
+        "  read + decode                     {:>8.3} s  {:>10.0} events/s",
+        decode.as_secs_f64(),
+        rate(decode)
+    );
+    println!("  (read + decode + fold: `scale/rebuild_all` below)");
+    for (name, (d, size)) in views {
+        println!(
+            "  {name:<33} {:>8.3} s  ({size} bytes of JSON)",
+            d.as_secs_f64()
+        );
+    }
+}
+
+fn cli(dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_baton"));
+    cmd.arg("--data").arg(dir).args(args);
+    cmd
+}
+
+/// Runs the CLI once, checks it succeeded and returns its JSON output.
+fn cli_output(dir: &Path, args: &[&str]) -> serde_json::Value {
+    let out = cli(dir, args).output().expect("run baton");
+    assert!(
+        out.status.success(),
+        "baton {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON output")
+}
+
+fn cli_bench(c: &mut Criterion, dir: &Path, name: &'static str, args: &[&str]) {
+    let mut group = c.benchmark_group("scale");
+    group
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_millis(1))
+        .measurement_time(Duration::from_secs(1));
+    group.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let started = Instant::now();
+                let status = cli(dir, args)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .expect("run baton");
+                let d = started.elapsed();
+                assert!(status.success(), "baton {args:?} failed");
+                record(name, d);
+                total += d;
+            }
+            total
+        })
+    });
+    group.finish();
+}
+
+/// Runs the CLI `n` times outside criterion (for the slow or auxiliary commands); `succeeds`
+/// is the exit status expected.
+fn cli_samples(dir: &Path, name: &'static str, args: &[&str], n: usize, succeeds: bool) {
+    for _ in 0..n {
+        let started = Instant::now();
+        let status = cli(dir, args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("run baton");
+        let d = started.elapsed();
+        assert_eq!(status.success(), succeeds, "baton {args:?}: {status}");
+        record(name, d);
+    }
+}
+
+fn summary(total: u64) {
+    println!("\nscale summary ({total} events; each sample is one rebuild or one process):");
+    let samples = SAMPLES.lock().unwrap_or_else(|p| p.into_inner());
+    for (name, times) in samples.iter() {
+        let mut secs: Vec<f64> = times.iter().map(Duration::as_secs_f64).collect();
+        secs.sort_by(f64::total_cmp);
+        let median = secs[secs.len() / 2];
+        print!(
+            "  {name:<16} n={:<3} min {:.3} s  median {:.3} s  max {:.3} s",
+            secs.len(),
+            secs[0],
+            median,
+            secs[secs.len() - 1]
+        );
+        if *name == "rebuild_all" {
+            print!("  ({:.0} events/s at the median)", total as f64 / median);
+        } else if name.starts_with("cli_dashboard") || name.starts_with("cli_risk") {
+            let verdict = if median < 0.3 { "met" } else { "missed" };
+            print!(
+                "  (target < 0.3 s: {verdict}, {:.1}x the target)",
+                median / 0.3
+            );
+        }
+        println!();
+    }
+}
+
+fn main() {
+    let copies = copies();
+    let slug = copy_slug(ROLLOUT, 1);
+    let (dir, total) = build(copies);
+    let dir_path = dir.path().to_path_buf();
+
+    breakdown(&dir_path, &slug, total);
+
+    let mut c = Criterion::default().configure_from_args();
+
+    // (a) Rebuild every projection from the store.
+    {
+        let store = SledStore::open(&dir_path).expect("open");
+        let mut group = c.benchmark_group("scale");
+        group
+            .sample_size(10)
+            .sampling_mode(SamplingMode::Flat)
+            .warm_up_time(Duration::from_millis(1))
+            .measurement_time(Duration::from_secs(1))
+            .throughput(Throughput::Elements(total));
+        group.bench_function("rebuild_all", |b| {
+            b.iter_custom(|iters| {
+                let mut sum = Duration::ZERO;
+                for _ in 0..iters {
+                    let started = Instant::now();
+                    let (all, n) = rebuild(&store, &slug);
+                    let d = started.elapsed();
+                    assert_eq!(n, total);
+                    black_box(&all.audit);
+                    drop(all);
+                    record("rebuild_all", d);
+                    sum += d;
+                }
+                sum
+            })
+        });
+        group.finish();
+    } // The store is closed here, so the CLI can lock it.
+
+    // (b) Cold start of the CLI.
+    let as_of = ["--as-of", DEMO_END, "--format", "json"];
+    let dashboard_args: Vec<&str> = ["dashboard", slug.as_str()]
+        .into_iter()
+        .chain(as_of)
+        .collect();
+    let risk_args: Vec<&str> = ["risk"].into_iter().chain(as_of).collect();
+    // The floor of any command: process start, opening the store, reading one (empty) stream
+    // and failing: the dashboard of a program that does not exist.
+    let floor = ["dashboard", "no-such-program", "--as-of", DEMO_END];
+    cli_samples(&dir_path, "cli_floor", &floor, 5, false);
+    let view = cli_output(&dir_path, &dashboard_args);
+    assert_eq!(view["program"], slug.as_str());
+    println!(
+        "scale: `baton dashboard {slug}`: attendance {}, completion {}",
+        view["attendance"]["rate"], view["completion"]["rate"]
+    );
+    cli_bench(&mut c, &dir_path, "cli_dashboard", &dashboard_args);
+    // `risk` folds the whole log (seconds per run), outside criterion. The first run folds
+    // from scratch and may save a checkpoint that the next runs start from.
+    let started = Instant::now();
+    let view = cli_output(&dir_path, &risk_args);
+    record("cli_risk_first", started.elapsed());
+    println!(
+        "scale: `baton risk`: truck factor {}",
+        view["truck_factor"]["value"]
+    );
+    cli_samples(&dir_path, "cli_risk", &risk_args, 3, true);
+    // Again, now that `risk` has run (and may have saved a checkpoint in the store).
+    cli_samples(&dir_path, "cli_floor_after_risk", &floor, 5, false);
+    cli_samples(
+        &dir_path,
+        "cli_dashboard_after_risk",
+        &dashboard_args,
+        5,
+        true,
+    );
+
+    c.final_summary();
+    summary(total);
+    drop(dir);
+}
