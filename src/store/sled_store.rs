@@ -156,6 +156,9 @@ impl Default for StoreConfig {
     }
 }
 
+/// The folder of projection checkpoints inside the store directory.
+const CHECKPOINT_DIR: &str = "checkpoints";
+
 /// sled's segment size. Events are at most 64 KiB and sled splits a leaf above 16 entries, so
 /// a leaf is at most ~1.1 MiB; sled moves an item to its separate blob files when it exceeds a
 /// quarter of a segment, hence 8 MiB segments keep every event inline (a test checks it).
@@ -348,12 +351,24 @@ impl SledStore {
         &self.shared.path
     }
 
-    /// The tree that holds projection checkpoints (separate from the log's tree).
-    fn checkpoints(&self) -> Result<sled::Tree, StoreError> {
-        self.shared
-            .db
-            .open_tree("checkpoints")
-            .map_err(|e| StoreError::io("opening the checkpoint tree", std::io::Error::other(e)))
+    /// Checkpoints live in files beside sled, not in it: they can be large, and sled would
+    /// read them on every open.
+    fn checkpoint_path(&self, name: &str) -> Result<PathBuf, StoreError> {
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(StoreError::Invalid {
+                field: "checkpoint".into(),
+                message: format!("{name:?} is not a name of a-z, 0-9 and -"),
+            });
+        }
+        Ok(self
+            .shared
+            .path
+            .join(CHECKPOINT_DIR)
+            .join(format!("{name}.json")))
     }
 
     /// The sled database, for integrity checks of its indexes.
@@ -850,18 +865,22 @@ impl EventStore for SledStore {
     }
 
     fn load_checkpoint(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let tree = self.checkpoints()?;
-        tree.get(name.as_bytes())
-            .map(|v| v.map(|v| v.to_vec()))
-            .map_err(|e| StoreError::io("reading a checkpoint", std::io::Error::other(e)))
+        let path = self.checkpoint_path(name)?;
+        match std::fs::read(&path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(StoreError::io(format!("reading {}", path.display()), e)),
+        }
     }
 
     fn save_checkpoint(&self, name: &str, bytes: &[u8]) -> Result<(), StoreError> {
-        let tree = self.checkpoints()?;
-        tree.insert(name.as_bytes(), bytes)
-            .and_then(|_| tree.flush())
-            .map(|_| ())
-            .map_err(|e| StoreError::io("saving a checkpoint", std::io::Error::other(e)))
+        let path = self.checkpoint_path(name)?;
+        let temp = path.with_extension("tmp");
+        let io = |e| StoreError::io(format!("saving {}", path.display()), e);
+        std::fs::create_dir_all(self.shared.path.join(CHECKPOINT_DIR)).map_err(io)?;
+        // Written beside, then renamed over: a reader sees the old checkpoint or the new one.
+        std::fs::write(&temp, bytes).map_err(io)?;
+        std::fs::rename(&temp, &path).map_err(io)
     }
 
     fn notifier(&self) -> broadcast::Receiver<u64> {
