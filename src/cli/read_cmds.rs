@@ -55,20 +55,16 @@ fn slug_of(program: &str) -> &str {
     program.strip_prefix("program-").unwrap_or(program)
 }
 
-/// Opens the store and folds every event that occurred by `--as-of` (default now) into
+/// Folds every event of `streams` that occurred by `--as-of` (default now) into
 /// `projection`; returns it with the time used.
-/// `streams` limits the read to the streams the projection needs (all of them when `None`).
 fn fold_as_of<P: Projection>(
     app: &App,
     as_of_text: Option<&str>,
-    streams: Option<&[&str]>,
+    streams: &[&str],
     projection: P,
 ) -> anyhow::Result<(P, Timestamp)> {
     let t = as_of(app, as_of_text)?;
-    let facts = match streams {
-        Some(streams) => app.facts_of(streams)?,
-        None => app.all_facts()?,
-    };
+    let facts = app.facts_of(streams)?;
     Ok((fold_occurred(&facts, t, projection), t))
 }
 
@@ -86,7 +82,7 @@ pub(super) fn dashboard(
     // The dashboard reads the organization and the program's own stream, nothing else.
     let stream = format!("program-{slug}");
     let streams = [crate::store::ORGANIZATION_STREAM, stream.as_str()];
-    let (dashboard, t) = fold_as_of(&app, as_of_text, Some(&streams), Dashboard::new(slug))?;
+    let (dashboard, t) = fold_as_of(&app, as_of_text, &streams, Dashboard::new(slug))?;
     let view = dashboard
         .result(t)
         .ok_or_else(|| anyhow::anyhow!("program {slug:?} did not exist yet on {t}"))?;
