@@ -162,21 +162,4 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-    /// Tools for tests and diagnostics.
-    #[command(subcommand, hide = true)]
-    Internal(Internal),
-}
-
-/// Hidden diagnostic commands.
-#[derive(Debug, Subcommand)]
-pub enum Internal {
-    /// Append `count` small events to `program-<stream>` and print each acknowledged seq.
-    Append {
-        /// Program slug.
-        #[arg(long, default_value = "load")]
-        stream: String,
-        /// How many events (0: forever).
-        #[arg(long, default_value_t = 1)]
-        count: u64,
-    },
 }

@@ -7,9 +7,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use super::args::{ExportFormat, Format, Internal};
+use super::args::{ExportFormat, Format};
 use super::open_store;
-use crate::store::{jsonl, verify, AppendRequest, EventStore, NewEvent};
+use crate::store::{jsonl, verify, EventStore, ORGANIZATION_STREAM};
 
 pub(super) fn verify(data: &Path, format: Format) -> anyhow::Result<ExitCode> {
     let store = open_store(data, false)?;
@@ -46,31 +46,26 @@ pub(super) fn verify(data: &Path, format: Format) -> anyhow::Result<ExitCode> {
     })
 }
 
-pub(super) fn program_stream(program: &str) -> String {
-    if program.starts_with("program-") || program == crate::store::ORGANIZATION_STREAM {
-        program.to_string()
-    } else {
-        format!("program-{program}")
-    }
-}
-
 pub(super) fn export(
     data: &Path,
     program: Option<&str>,
     format: ExportFormat,
     output: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
+    // JSON Lines is the only format so far; the CLI already refuses any other.
+    let ExportFormat::Jsonl = format;
     let store = open_store(data, false)?;
-    let stream = program.map(program_stream);
+    let stream = match program {
+        None => None,
+        Some(ORGANIZATION_STREAM) => Some(ORGANIZATION_STREAM.to_string()),
+        Some(slug) => Some(crate::app::program_stream(slug)?.as_str().to_string()),
+    };
     if let Some(stream) = &stream {
         if store.stream_version(stream) == 0 {
             anyhow::bail!("no program {:?} in this store", program.unwrap_or_default());
         }
     }
-    match format {
-        ExportFormat::Jsonl => {}
-    }
-    let n = match output {
+    match output {
         Some(path) => {
             let file =
                 File::create(path).with_context(|| format!("creating {}", path.display()))?;
@@ -81,17 +76,14 @@ pub(super) fn export(
                 .and_then(|f| f.sync_all())
                 .with_context(|| format!("writing {}", path.display()))?;
             eprintln!("exported {n} events to {}", path.display());
-            n
         }
         None => {
             let stdout = std::io::stdout();
             let mut out = BufWriter::new(stdout.lock());
-            let n = jsonl::export(&store, stream.as_deref(), &mut out)?;
+            jsonl::export(&store, stream.as_deref(), &mut out)?;
             out.flush()?;
-            n
         }
-    };
-    let _ = n;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -116,24 +108,4 @@ pub(super) fn import(
         outln!("appended {} events into {}", summary.stored, data.display())?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-pub(super) fn internal(data: &Path, command: Internal, actor: &str) -> anyhow::Result<ExitCode> {
-    match command {
-        Internal::Append { stream, count } => {
-            let store = open_store(data, true)?;
-            let stream = program_stream(&stream);
-            let mut i = 0u64;
-            let stdout = std::io::stdout();
-            while count == 0 || i < count {
-                let ev = NewEvent::new(&stream, "LoadTested", 1, serde_json::json!({ "n": i }));
-                let appended = store.append(AppendRequest::new(actor, vec![ev]))?;
-                let mut out = stdout.lock();
-                writeln!(out, "ack {}", appended.last_seq())?;
-                out.flush()?;
-                i += 1;
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-    }
 }

@@ -104,7 +104,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Commands { format } => program_cmds::commands(format),
         Command::Programs { format } => program_cmds::programs(&data, format),
         Command::Erase { person } => program_cmds::erase(&data, &person, &actor),
-        Command::Internal(internal) => log_cmds::internal(&data, internal, &actor),
     }
 }
 

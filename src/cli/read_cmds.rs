@@ -51,10 +51,6 @@ fn print<T: Serialize>(format: Format, title: &str, view: &T) -> anyhow::Result<
     Ok(())
 }
 
-fn slug_of(program: &str) -> &str {
-    program.strip_prefix("program-").unwrap_or(program)
-}
-
 /// Folds every event of `streams` that occurred by `--as-of` (default now) into
 /// `projection`; returns it with the time used.
 fn fold_as_of<P: Projection>(
@@ -74,13 +70,13 @@ pub(super) fn dashboard(
     as_of_text: Option<&str>,
     format: Format,
 ) -> anyhow::Result<ExitCode> {
-    let slug = slug_of(program);
+    let stream = crate::app::program_stream(program)?;
+    let slug = stream.program_slug().unwrap_or(program);
     let app = open_app(data, false)?;
-    if app.program(slug)?.is_none() {
+    if app.store().stream_version(stream.as_str()) == 0 {
         anyhow::bail!("no program {slug:?} (see `baton programs`)");
     }
     // The dashboard reads the organization and the program's own stream, nothing else.
-    let stream = format!("program-{slug}");
     let streams = [crate::store::ORGANIZATION_STREAM, stream.as_str()];
     let (dashboard, t) = fold_as_of(&app, as_of_text, &streams, Dashboard::new(slug))?;
     let view = dashboard
@@ -147,8 +143,8 @@ pub(super) fn history(
     format: Format,
 ) -> anyhow::Result<ExitCode> {
     let app = open_app(data, false)?;
-    let slug = slug_of(program);
-    let stream = crate::app::program_stream(slug)?;
+    let stream = crate::app::program_stream(program)?;
+    let slug = stream.program_slug().unwrap_or(program);
     let facts = app.stream_facts(stream.as_str())?;
     if facts.is_empty() {
         anyhow::bail!("no program {slug:?} (see `baton programs`)");

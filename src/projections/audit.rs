@@ -242,45 +242,30 @@ fn join(path: &str, key: &str) -> String {
     }
 }
 
+/// One field present on either side: recurse when on both, else it was added or removed.
+fn compare(path: String, a: Option<&Value>, b: Option<&Value>, out: &mut Vec<FieldChange>) {
+    match (a, b) {
+        (Some(a), Some(b)) => walk(&path, a, b, out),
+        (None, None) => {}
+        (a, b) => out.push(FieldChange {
+            path,
+            before: a.cloned(),
+            after: b.cloned(),
+        }),
+    }
+}
+
 fn walk(path: &str, a: &Value, b: &Value, out: &mut Vec<FieldChange>) {
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
             let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
             for k in keys {
-                let p = join(path, k);
-                match (x.get(k), y.get(k)) {
-                    (Some(va), Some(vb)) => walk(&p, va, vb, out),
-                    (Some(va), None) => out.push(FieldChange {
-                        path: p,
-                        before: Some(va.clone()),
-                        after: None,
-                    }),
-                    (None, Some(vb)) => out.push(FieldChange {
-                        path: p,
-                        before: None,
-                        after: Some(vb.clone()),
-                    }),
-                    (None, None) => {}
-                }
+                compare(join(path, k), x.get(k), y.get(k), out);
             }
         }
         (Value::Array(x), Value::Array(y)) => {
             for i in 0..x.len().max(y.len()) {
-                let p = format!("{path}[{i}]");
-                match (x.get(i), y.get(i)) {
-                    (Some(va), Some(vb)) => walk(&p, va, vb, out),
-                    (Some(va), None) => out.push(FieldChange {
-                        path: p,
-                        before: Some(va.clone()),
-                        after: None,
-                    }),
-                    (None, Some(vb)) => out.push(FieldChange {
-                        path: p,
-                        before: None,
-                        after: Some(vb.clone()),
-                    }),
-                    (None, None) => {}
-                }
+                compare(format!("{path}[{i}]"), x.get(i), y.get(i), out);
             }
         }
         _ if a != b => out.push(FieldChange {

@@ -98,11 +98,10 @@ impl EventStore for MemoryStore {
             Plan::Write {
                 records, appended, ..
             } => {
-                let last_recorded = state.head.last_recorded;
+                // `plan` already moved the head; pushing moves it over the same records again.
                 for (record, entry) in records {
                     state.push(record, entry);
                 }
-                state.head.last_recorded = last_recorded;
                 let last = state.head.last_seq;
                 drop(state);
                 let _ = self.notify.send(last);
