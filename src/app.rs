@@ -226,13 +226,8 @@ impl App {
         let (mut version, mut program) = cached.unwrap_or_default();
         for ev in self.store.read_stream(stream.as_str(), version + 1)? {
             version = ev.version();
-            let Some(f) = decode(&ev)? else { continue };
-            match (&mut program, &f.event) {
-                (Some(p), _) => p.apply(&f.meta, &f.event),
-                (None, Event::ProgramCreated(e)) => {
-                    program = Some(Program::from_created(&f.meta, e))
-                }
-                (None, _) => {}
+            if let Some(f) = decode(&ev)? {
+                Program::fold_one(&mut program, &f.meta, &f.event);
             }
         }
         self.cache()
@@ -337,16 +332,10 @@ impl App {
                 if stream == ORGANIZATION_STREAM {
                     org.apply(&meta, &decided.event);
                 } else {
-                    match (&mut prog, &decided.event) {
-                        (None, Event::ProgramCreated(e)) => {
-                            prog = Some(Program::from_created(&meta, e))
-                        }
-                        (Some(p), ev) => p.apply(&meta, ev),
-                        (None, _) => {
-                            return Err(AppError::Invalid(
-                                "a program event was decided before the program exists".into(),
-                            ))
-                        }
+                    if !Program::fold_one(&mut prog, &meta, &decided.event) {
+                        return Err(AppError::Invalid(
+                            "a program event was decided before the program exists".into(),
+                        ));
                     }
                 }
                 let encoded = domain::encode(&decided.event);

@@ -248,13 +248,20 @@ impl Program {
     ) -> Option<Program> {
         let mut program: Option<Program> = None;
         for (meta, ev) in events {
-            match (&mut program, ev) {
-                (None, Event::ProgramCreated(e)) => program = Some(Program::from_created(meta, e)),
-                (Some(p), _) => p.apply(meta, ev),
-                (None, _) => {}
-            }
+            Program::fold_one(&mut program, meta, ev);
         }
         program
+    }
+
+    /// Folds one event into a program that may not exist yet: `ProgramCreated` starts it,
+    /// anything before that is ignored. Returns whether the event was folded.
+    pub fn fold_one(program: &mut Option<Program>, meta: &EventMeta, ev: &Event) -> bool {
+        match (program.as_mut(), ev) {
+            (Some(p), _) => p.apply(meta, ev),
+            (None, Event::ProgramCreated(e)) => *program = Some(Program::from_created(meta, e)),
+            (None, _) => return false,
+        }
+        true
     }
 
     /// Folds one event of this program's stream. Events of other kinds of stream are ignored.
