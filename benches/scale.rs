@@ -36,6 +36,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use baton::app::{self, parse_as_of, App};
+use baton::checkpoint;
 use baton::demo::scale::{copy_slug, scaled_events, MILLION_COPIES};
 use baton::demo::{DEMO_END, ROLLOUT};
 use baton::domain::{Event, Timestamp};
@@ -435,12 +436,30 @@ fn main() {
     // and failing: the dashboard of a program that does not exist.
     let floor = ["dashboard", "no-such-program", "--as-of", DEMO_END];
     cli_samples(&dir_path, "cli_floor", &floor, 5, false);
+    // Without its checkpoint (removed before each run): opens the log and reads the two
+    // streams, then saves the checkpoint.
+    let saved = dir_path
+        .join("checkpoints")
+        .join(format!("{}.json", checkpoint::dashboard_name(&slug)));
+    for _ in 0..5 {
+        let _ = std::fs::remove_file(&saved);
+        cli_samples(
+            &dir_path,
+            "cli_dashboard_no_checkpoint",
+            &dashboard_args,
+            1,
+            true,
+        );
+    }
+    let _ = std::fs::remove_file(&saved);
     let view = cli_output(&dir_path, &dashboard_args);
     assert_eq!(view["program"], slug.as_str());
+    assert!(saved.exists(), "the dashboard saved its checkpoint");
     println!(
         "scale: `baton dashboard {slug}`: attendance {}, completion {}",
         view["attendance"]["rate"], view["completion"]["rate"]
     );
+    // With the checkpoint saved at the log's head: the target.
     cli_bench(&mut c, &dir_path, "cli_dashboard", &dashboard_args);
     // `risk` folds the whole log (seconds per run), outside criterion. The first run folds
     // from scratch and may save a checkpoint that the next runs start from.

@@ -1,40 +1,58 @@
 //! Projection checkpoints: a cold start does not replay the whole log every time.
 //!
-//! The folded [`World`] (the organization and every program) that the whole-log views (`risk`,
-//! `journey`) start from is saved beside the log, with what it was folded from. On the next
-//! read it is used only if everything still matches:
+//! Two kinds, each with its own name and format version:
 //!
-//! - the checkpoint's **format** (bumped whenever the fold or the state's serialized form
-//!   changes) and the **crate version** — a checkpoint from other code is discarded;
-//! - the **event catalogue** (every event type and its schema) — a checkpoint from another
+//! - **`world`**: the folded [`World`] (the organization and every program) that the whole-log
+//!   views (`risk`, `journey`) start from; it is valid for any log that still holds the event
+//!   it was saved at (the log grew since: only the rest is folded).
+//! - **`dashboard-<slug>`**: one program's [`Dashboard`] fold (the organization and that
+//!   program). It is saved with the log's head and used only while the head is unchanged,
+//!   which the store directory's fsynced high-water mark tells without opening sled
+//!   ([`LockedStore`]): the common "look at the dashboard again" costs a file read.
+//!
+//! A checkpoint is used only if everything still matches:
+//!
+//! - its **name** and **format** (bumped whenever that fold or the state's serialized form
+//!   changes) and the **crate version**: a checkpoint from other code is discarded;
+//! - the **event catalogue** (every event type and its schema): a checkpoint from another
 //!   schema is discarded;
 //! - the **log**: the event at the checkpoint's seq still has the recorded hash (a restored or
 //!   different log discards it), and the seq is not past the log's end;
 //! - **business time**: every event folded into it occurred by the requested as-of time.
 //!
-//! Anything else — unreadable bytes included — means a fold from scratch; a checkpoint never
-//! changes a result, only how long it takes (tests compare both). After a fold that covered the
-//! whole log and at least [`SAVE_AFTER`] events past the old checkpoint, a new one is saved.
+//! Anything else (unreadable bytes included) means a fold from scratch; a checkpoint never
+//! changes a result, only how long it takes (tests compare both). A redaction drops every
+//! checkpoint, and a fold that began before it cannot save one (see
+//! [`EventStore::checkpoint_epoch`]).
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::app::{decode, App, AppError};
-use crate::domain::{Event, Timestamp};
+use crate::domain::{Event, Organization, Timestamp};
+use crate::projections::dashboard::Dashboard;
 use crate::projections::world::World;
 use crate::projections::Projection;
 use crate::store::record::{hex, parse_hex};
+#[allow(unused_imports)] // for the docs
+use crate::store::{EventStore, LockedStore};
+use crate::store::{Hash, LogHead, ORGANIZATION_STREAM};
 
-/// The checkpoint's name in the store.
+/// The world checkpoint's name.
 pub const WORLD: &str = "world";
 
 /// Bump when `World`'s fold or its serialized form changes.
 pub const FORMAT: u32 = 1;
 
-/// How many events past the last checkpoint make a new one worth saving.
+/// Bump when `Dashboard`'s fold or its serialized form changes.
+pub const DASHBOARD_FORMAT: u32 = 1;
+
+/// How many events past the last world checkpoint make a new one worth saving.
 pub const SAVE_AFTER: u64 = 1_000;
 
+/// What every checkpoint carries around its state.
 #[derive(Serialize, Deserialize)]
-struct Saved {
+struct Saved<T> {
     projection: String,
     format: u32,
     code: String,
@@ -42,7 +60,14 @@ struct Saved {
     seq: u64,
     hash: String,
     max_occurred: Timestamp,
-    state: World,
+    state: T,
+}
+
+/// Where in the log a checkpoint was taken.
+struct Position {
+    seq: u64,
+    hash: Hash,
+    max_occurred: Timestamp,
 }
 
 /// How a world was obtained (for tests and diagnostics).
@@ -68,27 +93,72 @@ pub fn catalogue_fingerprint() -> String {
     hasher.finalize().to_hex().to_string()
 }
 
-/// Loads the saved world if it is valid for this code, this log and `as_of`.
-fn load(app: &App, as_of: Timestamp) -> Option<Saved> {
-    let bytes = app.store().load_checkpoint(WORLD).ok()??;
-    let saved: Saved = serde_json::from_slice(&bytes).ok()?;
-    let valid = saved.projection == WORLD
-        && saved.format == FORMAT
+/// Decodes a checkpoint made by this code and this schema, with the given name and format.
+fn decode_saved<T: DeserializeOwned>(
+    bytes: &[u8],
+    name: &str,
+    format: u32,
+) -> Option<(T, Position)> {
+    let saved: Saved<T> = serde_json::from_slice(bytes).ok()?;
+    let fits = saved.projection == name
+        && saved.format == format
         && saved.code == env!("CARGO_PKG_VERSION")
         && saved.catalogue == catalogue_fingerprint()
-        && saved.max_occurred <= as_of
-        && saved.seq <= app.store().head().last_seq
-        && saved.seq > 0
-        && parse_hex(&saved.hash)
-            .is_some_and(|h| app.store().get(saved.seq).is_ok_and(|ev| ev.hash() == h));
-    valid.then_some(saved)
+        && saved.seq > 0;
+    let hash = parse_hex(&saved.hash)?;
+    fits.then_some((
+        saved.state,
+        Position {
+            seq: saved.seq,
+            hash,
+            max_occurred: saved.max_occurred,
+        },
+    ))
+}
+
+/// Saves `state` as the checkpoint `name` at `at` (unless a redaction came after `epoch`).
+fn save<T: Serialize>(
+    app: &App,
+    name: &str,
+    format: u32,
+    at: &Position,
+    state: T,
+    epoch: u64,
+) -> (T, bool) {
+    let checkpoint = Saved {
+        projection: name.to_string(),
+        format,
+        code: env!("CARGO_PKG_VERSION").to_string(),
+        catalogue: catalogue_fingerprint(),
+        seq: at.seq,
+        hash: hex(&at.hash),
+        max_occurred: at.max_occurred,
+        state,
+    };
+    // A checkpoint that cannot be written only costs the next reader a replay.
+    let saved = serde_json::to_vec(&checkpoint)
+        .ok()
+        .and_then(|bytes| app.store().save_checkpoint(name, &bytes, epoch).ok())
+        .unwrap_or(false);
+    (checkpoint.state, saved)
+}
+
+/// Loads the saved world if it is valid for this code, this log and `as_of`.
+fn load_world(app: &App, as_of: Timestamp) -> Option<(World, Position)> {
+    let bytes = app.store().load_checkpoint(WORLD).ok()??;
+    let (world, at) = decode_saved::<World>(&bytes, WORLD, FORMAT)?;
+    let valid = at.max_occurred <= as_of
+        && at.seq <= app.store().head().last_seq
+        && app.store().get(at.seq).is_ok_and(|ev| ev.hash() == at.hash);
+    valid.then_some((world, at))
 }
 
 /// The world folded from every event that occurred by `as_of`, starting from a valid
 /// checkpoint when there is one, and saving a new one when worthwhile.
 pub fn world_as_of(app: &App, as_of: Timestamp) -> Result<(World, Provenance), AppError> {
-    let (mut world, from_seq, mut max_occurred) = match load(app, as_of) {
-        Some(saved) => (saved.state, saved.seq, saved.max_occurred),
+    let epoch = app.store().checkpoint_epoch();
+    let (mut world, from_seq, mut max_occurred) = match load_world(app, as_of) {
+        Some((world, at)) => (world, at.seq, at.max_occurred),
         None => (World::default(), 0, Timestamp::EPOCH),
     };
     let mut replayed = 0;
@@ -109,21 +179,12 @@ pub fn world_as_of(app: &App, as_of: Timestamp) -> Result<(World, Provenance), A
     }
     let mut saved = false;
     if let (true, true, Some((seq, hash))) = (complete, replayed >= SAVE_AFTER, last) {
-        let checkpoint = Saved {
-            projection: WORLD.to_string(),
-            format: FORMAT,
-            code: env!("CARGO_PKG_VERSION").to_string(),
-            catalogue: catalogue_fingerprint(),
+        let at = Position {
             seq,
-            hash: hex(&hash),
+            hash,
             max_occurred,
-            state: world,
         };
-        // A checkpoint that cannot be written only costs the next reader a replay.
-        if let Ok(bytes) = serde_json::to_vec(&checkpoint) {
-            saved = app.store().save_checkpoint(WORLD, &bytes).is_ok();
-        }
-        world = checkpoint.state;
+        (world, saved) = save(app, WORLD, FORMAT, &at, world, epoch);
     }
     Ok((
         world,
@@ -133,4 +194,82 @@ pub fn world_as_of(app: &App, as_of: Timestamp) -> Result<(World, Provenance), A
             saved,
         },
     ))
+}
+
+/// The dashboard checkpoint's name for a program.
+pub fn dashboard_name(slug: &str) -> String {
+    format!("dashboard-{slug}")
+}
+
+/// A program's dashboard fold saved at exactly the log's head, read without opening the log.
+pub struct DashboardAtHead {
+    dashboard: Dashboard,
+    max_occurred: Timestamp,
+}
+
+impl DashboardAtHead {
+    /// The saved fold of `slug`'s dashboard, if one was saved at exactly `head` by this code.
+    pub fn load(bytes: &[u8], slug: &str, head: LogHead) -> Option<DashboardAtHead> {
+        let (dashboard, at) =
+            decode_saved::<Dashboard>(bytes, &dashboard_name(slug), DASHBOARD_FORMAT)?;
+        (at.seq == head.last_seq && at.hash == head.head_hash && dashboard.is_for(slug)).then_some(
+            DashboardAtHead {
+                dashboard,
+                max_occurred: at.max_occurred,
+            },
+        )
+    }
+
+    /// The organization, to read `--as-of` in its time zone.
+    pub fn organization(&self) -> &Organization {
+        self.dashboard.organization()
+    }
+
+    /// The fold, if every event in it occurred by `as_of` (otherwise the log must be read).
+    pub fn as_of(self, as_of: Timestamp) -> Option<Dashboard> {
+        (self.max_occurred <= as_of).then_some(self.dashboard)
+    }
+}
+
+/// `slug`'s dashboard fold of every event of the organization and the program that occurred
+/// by `as_of` (read from the log), and whether it was saved as the program's checkpoint (when
+/// it covers both streams up to the log's head).
+pub fn dashboard_as_of(
+    app: &App,
+    slug: &str,
+    as_of: Timestamp,
+) -> Result<(Dashboard, bool), AppError> {
+    let stream = crate::app::program_stream(slug)?;
+    let epoch = app.store().checkpoint_epoch();
+    let head = app.store().head();
+    let facts = app.facts_of(&[ORGANIZATION_STREAM, stream.as_str()])?;
+    let mut dashboard = Dashboard::new(slug);
+    let mut complete = true;
+    let mut max_occurred = Timestamp::EPOCH;
+    for f in &facts {
+        if f.meta.occurred_at > as_of {
+            complete = false;
+            continue;
+        }
+        max_occurred = max_occurred.max(f.meta.occurred_at);
+        dashboard.update(&f.meta, &f.event);
+    }
+    // Saved against the head read before the streams: if anything was appended meanwhile,
+    // the head moved on and the checkpoint is simply never used.
+    if complete && head.last_seq > 0 && !facts.is_empty() {
+        let at = Position {
+            seq: head.last_seq,
+            hash: head.head_hash,
+            max_occurred,
+        };
+        return Ok(save(
+            app,
+            &dashboard_name(slug),
+            DASHBOARD_FORMAT,
+            &at,
+            dashboard,
+            epoch,
+        ));
+    }
+    Ok((dashboard, false))
 }

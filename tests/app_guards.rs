@@ -76,8 +76,11 @@ impl EventStore for Interloper {
     fn load_checkpoint(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.inner.load_checkpoint(name)
     }
-    fn save_checkpoint(&self, name: &str, bytes: &[u8]) -> Result<(), StoreError> {
-        self.inner.save_checkpoint(name, bytes)
+    fn checkpoint_epoch(&self) -> u64 {
+        self.inner.checkpoint_epoch()
+    }
+    fn save_checkpoint(&self, name: &str, bytes: &[u8], epoch: u64) -> Result<bool, StoreError> {
+        self.inner.save_checkpoint(name, bytes, epoch)
     }
     fn notifier(&self) -> tokio::sync::broadcast::Receiver<u64> {
         self.inner.notifier()

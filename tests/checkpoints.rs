@@ -6,14 +6,16 @@ use std::io::BufReader;
 use std::sync::Arc;
 
 use baton::app::{parse_as_of, App};
-use baton::checkpoint::{self, world_as_of, WORLD};
+use baton::checkpoint::{self, world_as_of, DashboardAtHead, WORLD};
 use baton::demo::DEMO_END;
 use baton::domain::Timestamp;
+use baton::projections::dashboard::Dashboard;
 use baton::projections::risk::SkillsRisk;
 use baton::projections::world::World;
 use baton::projections::Projection;
 use baton::store::{
-    jsonl, AppendRequest, EventStore, MemoryStore, NewEvent, SledStore, SystemClock,
+    jsonl, AppendRequest, EventStore, LockedStore, LogHead, MemoryStore, NewEvent, SledStore,
+    StoreConfig, SystemClock,
 };
 
 const DEMO: &[u8] = include_bytes!("../fixtures/demo.jsonl");
@@ -148,7 +150,9 @@ fn unfit_checkpoints_are_discarded_safely() {
         ("past the end", edit("seq", serde_json::json!(u64::MAX))),
     ];
     for (what, bytes) in variants {
-        store.save_checkpoint(WORLD, &bytes).unwrap();
+        store
+            .save_checkpoint(WORLD, &bytes, store.checkpoint_epoch())
+            .unwrap();
         let (world, p) = world_as_of(&app, t).unwrap();
         assert_eq!(p.from_seq, 0, "{what}: must be discarded");
         assert_eq!(
@@ -179,9 +183,125 @@ fn a_checkpoint_from_another_log_is_not_used() {
         );
         other.append(AppendRequest::new("test", vec![ev])).unwrap();
     }
-    other.save_checkpoint(WORLD, &saved).unwrap();
+    other
+        .save_checkpoint(WORLD, &saved, other.checkpoint_epoch())
+        .unwrap();
     let other_app = App::new(other, Arc::new(SystemClock));
     let (world, p) = world_as_of(&other_app, Timestamp::from_micros(i64::MAX / 2)).unwrap();
     assert_eq!(p.from_seq, 0);
     assert_eq!(world.org.skills.len(), 3000);
+}
+
+fn dashboard_json(d: &Dashboard, t: Timestamp) -> serde_json::Value {
+    serde_json::to_value(d.result(t).unwrap()).unwrap()
+}
+
+fn dashboard_from_scratch(app: &App, slug: &str, t: Timestamp) -> Dashboard {
+    let mut d = Dashboard::new(slug);
+    for f in app.all_facts().unwrap().iter() {
+        if f.meta.occurred_at <= t {
+            d.update(&f.meta, &f.event);
+        }
+    }
+    d
+}
+
+#[test]
+fn a_dashboard_checkpoint_is_used_at_the_same_head_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store");
+    let store = demo_store(dir.path());
+    let app = App::new(store.clone(), Arc::new(SystemClock));
+    let t = end(&app);
+    let expected = dashboard_json(&dashboard_from_scratch(&app, "ils-rollout", t), t);
+    let (folded, saved) = checkpoint::dashboard_as_of(&app, "ils-rollout", t).unwrap();
+    assert!(saved);
+    assert_eq!(dashboard_json(&folded, t), expected);
+    let head = store.head();
+    drop(app);
+    drop(store);
+
+    let locked = LockedStore::open(&path, StoreConfig::default()).unwrap();
+    assert_eq!(locked.head(), head, "the high-water mark names the head");
+    let bytes = locked
+        .load_checkpoint(&checkpoint::dashboard_name("ils-rollout"))
+        .unwrap()
+        .unwrap();
+    let at_head = DashboardAtHead::load(&bytes, "ils-rollout", head).unwrap();
+    assert_eq!(dashboard_json(&at_head.as_of(t).unwrap(), t), expected);
+    // Not for another program, not before its events occurred, not at another head.
+    assert!(DashboardAtHead::load(&bytes, "mentoring-2026", head).is_none());
+    let march = parse_as_of(
+        "2026-03-31",
+        DashboardAtHead::load(&bytes, "ils-rollout", head)
+            .unwrap()
+            .organization(),
+    )
+    .unwrap();
+    assert!(DashboardAtHead::load(&bytes, "ils-rollout", head)
+        .unwrap()
+        .as_of(march)
+        .is_none());
+    let moved = LogHead {
+        last_seq: head.last_seq + 1,
+        ..head
+    };
+    assert!(DashboardAtHead::load(&bytes, "ils-rollout", moved).is_none());
+    let other_hash = LogHead {
+        head_hash: [7; 32],
+        ..head
+    };
+    assert!(DashboardAtHead::load(&bytes, "ils-rollout", other_hash).is_none());
+    // Each one thing changed: discarded.
+    let edit = |key: &str, new: serde_json::Value| -> Vec<u8> {
+        let mut value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        value[key] = new;
+        serde_json::to_vec(&value).unwrap()
+    };
+    for (what, bad) in [
+        ("garbage", b"{".to_vec()),
+        (
+            "format",
+            edit(
+                "format",
+                serde_json::json!(checkpoint::DASHBOARD_FORMAT + 1),
+            ),
+        ),
+        ("code", edit("code", serde_json::json!("0.0.0-other"))),
+        (
+            "catalogue",
+            edit("catalogue", serde_json::json!("0".repeat(64))),
+        ),
+        (
+            "name",
+            edit("projection", serde_json::json!("dashboard-other")),
+        ),
+    ] {
+        assert!(
+            DashboardAtHead::load(&bad, "ils-rollout", head).is_none(),
+            "{what}: must be discarded"
+        );
+    }
+
+    // After an append the log is read again, and a new checkpoint saved at the new head.
+    let store: Arc<dyn EventStore> = Arc::new(locked.open_log().unwrap());
+    let ev = NewEvent::new(
+        "organization",
+        "SkillAdded",
+        1,
+        serde_json::json!({"skill": "s-new", "name": "New skill"}),
+    );
+    store.append(AppendRequest::new("test", vec![ev])).unwrap();
+    assert_ne!(store.head(), head);
+    let app = App::new(store.clone(), Arc::new(SystemClock));
+    // The new event occurred now, after `t`: a fold as of `t` leaves it out and saves nothing.
+    let (_, saved) = checkpoint::dashboard_as_of(&app, "ils-rollout", t).unwrap();
+    assert!(!saved);
+    let (_, saved) = checkpoint::dashboard_as_of(&app, "ils-rollout", app.now()).unwrap();
+    assert!(saved);
+    let bytes = store
+        .load_checkpoint(&checkpoint::dashboard_name("ils-rollout"))
+        .unwrap()
+        .unwrap();
+    assert!(DashboardAtHead::load(&bytes, "ils-rollout", store.head()).is_some());
 }

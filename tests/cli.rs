@@ -303,3 +303,57 @@ fn demo_loads_once_and_running_it_again_changes_nothing() {
     let err = fails(&baton(&other, &["demo"], None));
     assert!(err.contains("already holds other events"), "{err}");
 }
+
+#[test]
+fn a_dashboard_checkpoint_follows_the_log_and_an_erasure_drops_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("store");
+    setup(&data);
+    let enrol = r#"{"type":"EnrolLearner","person":"ann","on":"2026-02-01"}"#;
+    ok(&baton(&data, &["do", "pilot", "-"], Some(enrol)));
+    // As of now: the program was created today.
+    let args = ["dashboard", "pilot", "--format", "json"];
+    let first = ok(&baton(&data, &args, None));
+    assert!(first.contains("Ann Lee"), "{first}");
+    let saved = data.join("checkpoints/dashboard-pilot.json");
+    assert!(saved.exists(), "the fold is saved at the log's head");
+
+    // The same head: answered from the checkpoint without opening the log (shown by
+    // moving sled's directory away for the duration of the read).
+    let sled = data.join("sled");
+    let away = dir.path().join("sled-away");
+    std::fs::rename(&sled, &away).unwrap();
+    let again = baton(&data, &args, None);
+    std::fs::rename(&away, &sled).unwrap();
+    assert_eq!(ok(&again), first);
+    // Before the events it holds occurred: the log is read.
+    let early = fails(&baton(
+        &data,
+        &["dashboard", "pilot", "--as-of", "2026-01-10"],
+        None,
+    ));
+    assert!(early.contains("did not exist yet"), "{early}");
+
+    // Any append moves the head: the next read folds the log again.
+    let enrol_bob = r#"{"type":"EnrolLearner","person":"bob","on":"2026-02-02"}"#;
+    ok(&baton(&data, &["do", "pilot", "-"], Some(enrol_bob)));
+    let after = ok(&baton(&data, &args, None));
+    assert!(
+        after.contains("Bob Stone") && after.contains("Ann Lee"),
+        "{after}"
+    );
+
+    // Erasure removes every checkpoint (they hold names) before it returns.
+    ok(&baton(&data, &["erase", "ann"], None));
+    assert!(!data.join("checkpoints").exists());
+    let erased = ok(&baton(&data, &args, None));
+    assert!(
+        !erased.contains("Ann Lee") && erased.contains("Bob Stone"),
+        "{erased}"
+    );
+    let text = std::fs::read_to_string(&saved).unwrap();
+    assert!(
+        !text.contains("Ann Lee"),
+        "the new checkpoint holds no erased name"
+    );
+}

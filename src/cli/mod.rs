@@ -29,7 +29,7 @@ use clap::Parser;
 pub use args::{Cli, Command, Format};
 pub use program_cmds::command_reference;
 
-use crate::store::{SledStore, StoreConfig};
+use crate::store::{LockedStore, SledStore, StoreConfig};
 
 /// Runs the CLI with the process arguments and returns the exit code.
 pub fn main() -> ExitCode {
@@ -117,10 +117,15 @@ fn os_user() -> String {
 
 /// Opens the store in `data`; `create` decides whether a missing directory becomes a new store.
 fn open_store(data: &Path, create: bool) -> anyhow::Result<SledStore> {
+    Ok(lock_store_dir(data, create)?.open_log()?)
+}
+
+/// Opens and locks the store directory without opening its log yet.
+fn lock_store_dir(data: &Path, create: bool) -> anyhow::Result<LockedStore> {
     if !create && !data.exists() {
         anyhow::bail!("no baton store at {} (set --data or BATON_DATA, or create one with `baton import` or `baton demo`)", data.display());
     }
-    Ok(SledStore::open_with(
+    Ok(LockedStore::open(
         data,
         StoreConfig {
             create,

@@ -13,7 +13,12 @@ use super::args::Format;
 use super::open_store;
 use crate::app::{App, RunOptions};
 use crate::domain::{command_examples, Command};
-use crate::store::{EventStore, SystemClock};
+use crate::store::{EventStore, LockedStore, SystemClock};
+
+/// Opens and locks an existing store directory without opening its log yet.
+pub(super) fn lock_store(data: &Path) -> anyhow::Result<LockedStore> {
+    super::lock_store_dir(data, false)
+}
 
 /// Opens the store and wraps it in the application service.
 pub(super) fn open_app(data: &Path, create: bool) -> anyhow::Result<App> {

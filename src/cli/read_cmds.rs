@@ -6,15 +6,16 @@
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::json;
 
 use super::args::Format;
-use super::program_cmds::open_app;
+use super::program_cmds::{lock_store, open_app};
 use super::render;
-use crate::app::{parse_as_of, App, Fact};
-use crate::checkpoint;
+use crate::app::{parse_as_of, App};
+use crate::checkpoint::{self, DashboardAtHead};
 use crate::domain::Timestamp;
 use crate::projections::audit::AuditHistory;
 use crate::projections::dashboard::Dashboard;
@@ -22,6 +23,7 @@ use crate::projections::journey::LearnerJourney;
 use crate::projections::risk::SkillsRisk;
 use crate::projections::world::World;
 use crate::projections::Projection;
+use crate::store::{Clock, SystemClock};
 
 /// Resolves `--as-of` (default: now) against the organization's time zone.
 fn as_of(app: &App, text: Option<&str>) -> anyhow::Result<Timestamp> {
@@ -34,14 +36,6 @@ fn as_of(app: &App, text: Option<&str>) -> anyhow::Result<Timestamp> {
     }
 }
 
-/// Folds every fact that occurred by `t` into `projection`.
-fn fold_occurred<P: Projection>(facts: &[Fact], t: Timestamp, mut projection: P) -> P {
-    for f in facts.iter().filter(|f| f.meta.occurred_at <= t) {
-        projection.update(&f.meta, &f.event);
-    }
-    projection
-}
-
 fn print<T: Serialize>(format: Format, title: &str, view: &T) -> anyhow::Result<()> {
     let value = serde_json::to_value(view)?;
     match format {
@@ -49,19 +43,6 @@ fn print<T: Serialize>(format: Format, title: &str, view: &T) -> anyhow::Result<
         Format::Table => out!("{}", render::table(title, &value))?,
     }
     Ok(())
-}
-
-/// Folds every event of `streams` that occurred by `--as-of` (default now) into
-/// `projection`; returns it with the time used.
-fn fold_as_of<P: Projection>(
-    app: &App,
-    as_of_text: Option<&str>,
-    streams: &[&str],
-    projection: P,
-) -> anyhow::Result<(P, Timestamp)> {
-    let t = as_of(app, as_of_text)?;
-    let facts = app.facts_of(streams)?;
-    Ok((fold_occurred(&facts, t, projection), t))
 }
 
 pub(super) fn dashboard(
@@ -72,13 +53,38 @@ pub(super) fn dashboard(
 ) -> anyhow::Result<ExitCode> {
     let stream = crate::app::program_stream(program)?;
     let slug = stream.program_slug().unwrap_or(program);
-    let app = open_app(data, false)?;
+    let locked = lock_store(data)?;
+    // A fold saved at the log's current head answers without opening the log.
+    let saved = locked
+        .load_checkpoint(&checkpoint::dashboard_name(slug))
+        .ok()
+        .flatten()
+        .and_then(|bytes| DashboardAtHead::load(&bytes, slug, locked.head()));
+    if let Some(saved) = saved {
+        let t = match as_of_text {
+            None => SystemClock.now(),
+            Some(text) => parse_as_of(text, saved.organization())?,
+        };
+        if let Some(dashboard) = saved.as_of(t) {
+            return print_dashboard(slug, &dashboard, t, format);
+        }
+    }
+    let app = App::new(Arc::new(locked.open_log()?), Arc::new(SystemClock));
     if app.store().stream_version(stream.as_str()) == 0 {
         anyhow::bail!("no program {slug:?} (see `baton programs`)");
     }
     // The dashboard reads the organization and the program's own stream, nothing else.
-    let streams = [crate::store::ORGANIZATION_STREAM, stream.as_str()];
-    let (dashboard, t) = fold_as_of(&app, as_of_text, &streams, Dashboard::new(slug))?;
+    let t = as_of(&app, as_of_text)?;
+    let (dashboard, _) = checkpoint::dashboard_as_of(&app, slug, t)?;
+    print_dashboard(slug, &dashboard, t, format)
+}
+
+fn print_dashboard(
+    slug: &str,
+    dashboard: &Dashboard,
+    t: Timestamp,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
     let view = dashboard
         .result(t)
         .ok_or_else(|| anyhow::anyhow!("program {slug:?} did not exist yet on {t}"))?;

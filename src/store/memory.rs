@@ -31,6 +31,8 @@ struct State {
     ids: HashMap<Uuid, IdEntry>,
     by_stream: HashMap<String, Vec<u64>>,
     checkpoints: HashMap<String, Vec<u8>>,
+    /// Bumped by every redaction, which drops the checkpoints.
+    checkpoint_epoch: u64,
 }
 
 impl State {
@@ -180,6 +182,8 @@ impl EventStore for MemoryStore {
         if !record.is_redacted() {
             state.events[(seq - 1) as usize] = record.redacted(now, by, reason, kept);
         }
+        state.checkpoint_epoch += 1;
+        state.checkpoints.clear();
         Ok(())
     }
 
@@ -208,14 +212,22 @@ impl EventStore for MemoryStore {
     }
 
     fn load_checkpoint(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        super::check_checkpoint_name(name)?;
         Ok(self.lock().checkpoints.get(name).cloned())
     }
 
-    fn save_checkpoint(&self, name: &str, bytes: &[u8]) -> Result<(), StoreError> {
-        self.lock()
-            .checkpoints
-            .insert(name.to_string(), bytes.to_vec());
-        Ok(())
+    fn checkpoint_epoch(&self) -> u64 {
+        self.lock().checkpoint_epoch
+    }
+
+    fn save_checkpoint(&self, name: &str, bytes: &[u8], epoch: u64) -> Result<bool, StoreError> {
+        super::check_checkpoint_name(name)?;
+        let mut state = self.lock();
+        if state.checkpoint_epoch != epoch {
+            return Ok(false);
+        }
+        state.checkpoints.insert(name.to_string(), bytes.to_vec());
+        Ok(true)
     }
 
     fn notifier(&self) -> broadcast::Receiver<u64> {

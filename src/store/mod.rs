@@ -28,7 +28,7 @@ use crate::domain::Timestamp;
 
 pub use memory::MemoryStore;
 pub use record::{Hash, RecordedEvent, ZERO_HASH};
-pub use sled_store::{Durability, FsyncDurability, SledStore, StoreConfig};
+pub use sled_store::{Durability, FsyncDurability, LockedStore, SledStore, StoreConfig};
 pub use subscribe::Subscription;
 
 /// The name of the organization's stream.
@@ -313,7 +313,8 @@ pub trait EventStore: Send + Sync {
     fn head(&self) -> LogHead;
 
     /// Replaces an event's data with a redaction marker (erasure of personal data).
-    /// The chain stays valid because it covers `data_hash`, not `data`.
+    /// The chain stays valid because it covers `data_hash`, not `data`. Every saved checkpoint
+    /// is dropped before it returns (a checkpoint may hold the erased data).
     fn redact(&self, seq: u64, by: &str, reason: &str) -> Result<(), StoreError> {
         self.redact_keeping(seq, by, reason, None)
     }
@@ -339,8 +340,15 @@ pub trait EventStore: Send + Sync {
     /// part of it: a missing or stale one only costs a replay.
     fn load_checkpoint(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError>;
 
-    /// Saves a projection checkpoint under `name`, replacing the previous one.
-    fn save_checkpoint(&self, name: &str, bytes: &[u8]) -> Result<(), StoreError>;
+    /// Which generation of checkpoints a fold starting now belongs to: it changes whenever a
+    /// redaction drops every checkpoint. Read it before reading the events a checkpoint is
+    /// folded from, and pass it to [`EventStore::save_checkpoint`].
+    fn checkpoint_epoch(&self) -> u64;
+
+    /// Saves a projection checkpoint under `name`, replacing the previous one, unless a
+    /// redaction happened since `epoch` was read: then nothing is saved and the answer is
+    /// `false`, because a state folded before an erasure may hold the erased data.
+    fn save_checkpoint(&self, name: &str, bytes: &[u8], epoch: u64) -> Result<bool, StoreError>;
 
     /// A receiver that is told the last acknowledged seq after every commit.
     fn notifier(&self) -> tokio::sync::broadcast::Receiver<u64>;
@@ -363,6 +371,21 @@ pub(crate) fn sorted_streams(
     let mut out: Vec<(String, u64)> = streams.iter().map(|(s, v)| (s.clone(), *v)).collect();
     out.sort();
     out
+}
+
+/// A checkpoint name is 1 or more of `a-z`, `0-9` and `-` (it names a file).
+pub(crate) fn check_checkpoint_name(name: &str) -> Result<(), StoreError> {
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(StoreError::Invalid {
+            field: "checkpoint".into(),
+            message: format!("{name:?} is not a name of a-z, 0-9 and -"),
+        });
+    }
+    Ok(())
 }
 
 /// Whether a stream name is valid: `organization` or `program-<slug>` with slug `[a-z0-9-]{1,64}`.

@@ -108,6 +108,16 @@ impl Dashboard {
         }
     }
 
+    /// Whether this is the dashboard of the program `slug`.
+    pub fn is_for(&self, slug: &str) -> bool {
+        StreamId::program(slug).is_some_and(|s| s.as_str() == self.stream)
+    }
+
+    /// The organization as folded so far.
+    pub fn organization(&self) -> &Organization {
+        &self.world.org
+    }
+
     /// The dashboard as of `now`; `None` while the program does not exist.
     pub fn result(&self, now: Timestamp) -> Option<DashboardView> {
         let p = self.world.programs.values().next()?;
