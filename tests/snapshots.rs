@@ -76,6 +76,11 @@ fn audit_histories_of_both_programs() {
             data,
             &["history", MENTORING, "--as-of", "2026-05-15"],
         );
+        both_formats(
+            "history_mentoring_at_version",
+            data,
+            &["history", MENTORING, "--at-version", "12"],
+        );
     });
 }
 

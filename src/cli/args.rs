@@ -72,8 +72,11 @@ pub enum Command {
         /// Program slug.
         program: String,
         /// Recorded time: the history and plan as the log knew them then.
-        #[arg(long, conflicts_with = "diff")]
+        #[arg(long, conflicts_with_all = ["diff", "at_version"])]
         as_of: Option<String>,
+        /// The plan as it stood at this version of the program's stream (after that event).
+        #[arg(long, conflicts_with = "diff")]
+        at_version: Option<u64>,
         /// Field-level changes between two versions, e.g. `--diff 3..7`.
         #[arg(long)]
         diff: Option<String>,

@@ -29,6 +29,8 @@ use clap::Parser;
 pub use args::{Cli, Command, Format};
 pub use program_cmds::command_reference;
 
+use read_cmds::HistoryAt;
+
 use crate::store::{LockedStore, SledStore, StoreConfig};
 
 /// Runs the CLI with the process arguments and returns the exit code.
@@ -91,9 +93,19 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::History {
             program,
             as_of,
+            at_version,
             diff,
             format,
-        } => read_cmds::history(&data, &program, as_of.as_deref(), diff.as_deref(), format),
+        } => read_cmds::history(
+            &data,
+            &program,
+            HistoryAt {
+                as_of: as_of.as_deref(),
+                version: at_version,
+                diff: diff.as_deref(),
+            },
+            format,
+        ),
         Command::Risk { as_of, format } => read_cmds::risk(&data, as_of.as_deref(), format),
         Command::Journey {
             person,

@@ -17,7 +17,7 @@ use super::render;
 use crate::app::{parse_as_of, App};
 use crate::checkpoint::{self, DashboardAtHead};
 use crate::domain::Timestamp;
-use crate::projections::audit::AuditHistory;
+use crate::projections::audit::{self, AuditHistory};
 use crate::projections::dashboard::Dashboard;
 use crate::projections::journey::LearnerJourney;
 use crate::projections::risk::SkillsRisk;
@@ -141,11 +141,18 @@ fn parse_range(text: &str) -> anyhow::Result<(u64, u64)> {
     ))
 }
 
+/// Which view of a program's history: all of it, as recorded by a time, the plan at a
+/// version, or the changes between two versions.
+pub(super) struct HistoryAt<'a> {
+    pub as_of: Option<&'a str>,
+    pub version: Option<u64>,
+    pub diff: Option<&'a str>,
+}
+
 pub(super) fn history(
     data: &Path,
     program: &str,
-    as_of_text: Option<&str>,
-    diff: Option<&str>,
+    at: HistoryAt<'_>,
     format: Format,
 ) -> anyhow::Result<ExitCode> {
     let app = open_app(data, false)?;
@@ -159,7 +166,7 @@ pub(super) fn history(
     for f in &facts {
         audit.update(&f.meta, &f.event);
     }
-    if let Some(range) = diff {
+    if let Some(range) = at.diff {
         let (v1, v2) = parse_range(range)?;
         let changes = audit.diff(v1, v2)?;
         print(
@@ -169,7 +176,21 @@ pub(super) fn history(
         )?;
         return Ok(ExitCode::SUCCESS);
     }
-    match as_of_text {
+    if let Some(version) = at.version {
+        let entries: Vec<_> = audit
+            .entries()
+            .into_iter()
+            .filter(|e| e.version <= version)
+            .collect();
+        let state = audit.state_at_version(version)?;
+        print(
+            format,
+            &format!("History of {slug} up to version {version}"),
+            &json!({ "entries": entries, "plan": audit::state_json(&state) }),
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    match at.as_of {
         Some(text) => {
             let t = as_of(&app, Some(text))?;
             let entries = audit.entries_as_of(t);
@@ -177,7 +198,7 @@ pub(super) fn history(
             print(
                 format,
                 &format!("History of {slug} as recorded by {t}"),
-                &json!({ "entries": entries, "plan": state }),
+                &json!({ "entries": entries, "plan": audit::state_json(&state) }),
             )?;
         }
         None => {
