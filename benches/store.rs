@@ -11,6 +11,9 @@
 //!   of baton's stored record into a plain sled tree, never flushed.
 //! - `append/sqlite_wal_full/N`: what a user would pick instead: an events table in SQLite,
 //!   WAL, `synchronous=FULL`, one-row transactions, one connection per thread.
+//! - diagnostics of the durable rate: `append/baton_unsynced/64` (the same appends with a
+//!   sync step that does nothing: the write path's CPU ceiling) and `append/sled_raw_3_keys/1`
+//!   (raw sled, one record and two random 17-byte index keys per event: baton's layout alone).
 //! - `replay/*`: a full scan of 100,000 events: baton's `iter_from(1)` touching each event's
 //!   seq, stream and type; sled's raw `iter()`; and SQLite's `SELECT` in seq order.
 //!
@@ -20,10 +23,10 @@
 use std::hint::black_box;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Barrier;
+use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use baton::store::{AppendRequest, EventStore, NewEvent, SledStore};
+use baton::store::{AppendRequest, Durability, EventStore, NewEvent, SledStore, StoreConfig};
 use criterion::{criterion_group, BenchmarkGroup, BenchmarkId, Criterion, Throughput};
 use rusqlite::{params, Connection, TransactionBehavior};
 use serde_json::json;
@@ -79,6 +82,16 @@ fn timed_threads<S>(
         Instant::now()
     })
     .elapsed()
+}
+
+/// A sync step that does nothing: the write path's cost without any IO (diagnostic only;
+/// never used for a real store).
+struct NoSync;
+
+impl Durability for NoSync {
+    fn make_durable(&self, _: &sled::Db, _: &Path, _: u64) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The stored record size of one benchmark event, so the raw references use the same size.
@@ -154,6 +167,60 @@ fn append(c: &mut Criterion) {
             })
         });
     }
+    // Diagnostics: what the write path costs with no IO at all (sync step a no-op), and what
+    // baton's layout (a record plus two index keys per event) costs in sled alone.
+    let dir = tmp_dir("baton-bench-unsynced");
+    let store = SledStore::open_with(
+        dir.path().join("store"),
+        StoreConfig {
+            durability: Arc::new(NoSync),
+            ..StoreConfig::default()
+        },
+    )
+    .expect("open");
+    group.bench_function(BenchmarkId::new("baton_unsynced", 64), |b| {
+        b.iter_custom(|iters| {
+            timed_threads(
+                64,
+                iters,
+                |t| format!("program-bench-t{t}"),
+                |stream, _, n| {
+                    for i in 0..n {
+                        store
+                            .append(AppendRequest::new("bench", vec![event(stream, i)]))
+                            .expect("append");
+                    }
+                },
+            )
+        })
+    });
+    drop(store);
+    let dir = tmp_dir("baton-bench-sled-3");
+    let db = sled::Config::new()
+        .path(dir.path().join("sled"))
+        .open()
+        .expect("sled");
+    let next = AtomicU64::new(0);
+    group.bench_function(BenchmarkId::new("sled_raw_3_keys", 1), |b| {
+        b.iter_custom(|iters| {
+            timed_threads(
+                1,
+                iters,
+                |_| (),
+                |_, _, n| {
+                    for _ in 0..n {
+                        let seq = next.fetch_add(1, Ordering::Relaxed).to_be_bytes();
+                        db.insert(seq, value.as_slice()).expect("insert");
+                        for index in [b'S', b'I'] {
+                            let mut key = vec![index];
+                            key.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+                            db.insert(key, &seq).expect("insert");
+                        }
+                    }
+                },
+            )
+        })
+    });
     for threads in [1, 64] {
         let dir = tmp_dir("baton-bench-sled");
         let db = sled::Config::new()
@@ -344,6 +411,8 @@ fn summary() {
     for t in [1, 64] {
         ids.push((format!("append/sled_raw_unflushed/{t}"), 1.0));
     }
+    ids.push(("append/baton_unsynced/64".into(), 1.0));
+    ids.push(("append/sled_raw_3_keys/1".into(), 1.0));
     for name in ["baton_iter_from", "sled_raw_iter", "sqlite_select"] {
         ids.push((format!("replay/{name}"), REPLAY_EVENTS as f64));
     }
@@ -366,6 +435,18 @@ fn summary() {
     if let Some(r) = ratio("append/baton_durable/64", "append/sled_raw_unflushed/64") {
         println!(
             "  durable 64 appenders / raw unflushed sled insert (64 threads): {:.1} %",
+            r * 100.0
+        );
+    }
+    if let Some(r) = ratio("append/baton_unsynced/64", "append/sled_raw_unflushed/1") {
+        println!(
+            "  diagnostic: 64 appenders with no sync at all / raw insert (1 thread): {:.1} % (the write path's ceiling)",
+            r * 100.0
+        );
+    }
+    if let Some(r) = ratio("append/sled_raw_3_keys/1", "append/sled_raw_unflushed/1") {
+        println!(
+            "  diagnostic: raw record + 2 index keys / raw insert (1 thread): {:.1} % (the layout's ceiling)",
             r * 100.0
         );
     }
