@@ -1,5 +1,6 @@
-//! The part of folding shared by both aggregates: remembering the stream's events so that a
-//! void can be applied by replaying everything except the voided event.
+//! The part of folding shared by both aggregates (the organization and a program): remembering
+//! the stream's events so that a void can be applied by replaying everything except the voided
+//! event ([`StreamLog`]), and the fold step itself ([`StreamFold`]).
 
 use std::collections::BTreeMap;
 
@@ -7,6 +8,49 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::events::Event;
+use super::meta::EventMeta;
+use super::StreamKind;
+
+/// A state folded from the events of one stream, where a void replays the stream without the
+/// voided event. Each state says how one live event changes it and how to start over; the
+/// fold step (remember the event, then apply it or rebuild) is written once, here.
+pub(crate) trait StreamFold: Clone {
+    /// The kind of stream this state is folded from; events of other streams are ignored.
+    const KIND: StreamKind;
+
+    /// The remembered events.
+    fn log_mut(&mut self) -> &mut StreamLog;
+
+    /// Records the stream version the state is at.
+    fn set_version(&mut self, version: u64);
+
+    /// Applies one event that counts (neither voided nor a void).
+    fn apply_fact(&mut self, ev: &Event);
+
+    /// Recomputes the state from the remembered events that still count.
+    fn rebuild(&mut self);
+
+    /// Folds one event of the stream.
+    fn fold_event(&mut self, meta: &EventMeta, ev: &Event) {
+        if ev.stream_kind() != Self::KIND {
+            return;
+        }
+        self.set_version(meta.version);
+        if self.log_mut().push(meta.id, ev) {
+            self.rebuild();
+        } else {
+            self.apply_fact(ev);
+        }
+    }
+
+    /// The state with one more event voided (to decide a correction before it is stored).
+    fn with_voided(&self, id: Uuid, reason: &str) -> Self {
+        let mut state = self.clone();
+        state.log_mut().mark_voided(id, reason);
+        state.rebuild();
+        state
+    }
+}
 
 /// The events of one stream, in order, and which of them were voided.
 ///

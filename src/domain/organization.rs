@@ -6,8 +6,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::events::{AssessmentSource, Event};
-use super::fold::StreamLog;
+use super::fold::{StreamFold, StreamLog};
 use super::meta::EventMeta;
+use super::StreamKind;
 
 /// People, skills, latest assessments and the time zone.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -83,23 +84,12 @@ pub const ERASED_NAME: &str = "[erased]";
 impl Organization {
     /// Folds one event of the organization stream. Events of other streams are ignored.
     pub fn apply(&mut self, meta: &EventMeta, ev: &Event) {
-        if ev.stream_kind() != super::StreamKind::Organization {
-            return;
-        }
-        self.version = meta.version;
-        if self.log.push(meta.id, ev) {
-            self.rebuild();
-        } else {
-            self.apply_fact(ev);
-        }
+        self.fold_event(meta, ev);
     }
 
     /// The state with one more event voided (used to decide a correction).
     pub(crate) fn without(&self, id: uuid::Uuid, reason: &str) -> Organization {
-        let mut o = self.clone();
-        o.log.mark_voided(id, reason);
-        o.rebuild();
-        o
+        self.with_voided(id, reason)
     }
 
     /// The person with this id.
@@ -113,6 +103,18 @@ impl Organization {
             .get(id)
             .map(|p| p.name.clone())
             .unwrap_or_else(|| id.to_string())
+    }
+}
+
+impl StreamFold for Organization {
+    const KIND: StreamKind = StreamKind::Organization;
+
+    fn log_mut(&mut self) -> &mut StreamLog {
+        &mut self.log
+    }
+
+    fn set_version(&mut self, version: u64) {
+        self.version = version;
     }
 
     fn rebuild(&mut self) {

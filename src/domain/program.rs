@@ -13,8 +13,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::events::*;
-use super::fold::StreamLog;
+use super::fold::{StreamFold, StreamLog};
 use super::meta::EventMeta;
+use super::StreamKind;
 
 /// Everything known about one program.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -266,23 +267,12 @@ impl Program {
 
     /// Folds one event of this program's stream. Events of other kinds of stream are ignored.
     pub fn apply(&mut self, meta: &EventMeta, ev: &Event) {
-        if ev.stream_kind() != super::StreamKind::Program {
-            return;
-        }
-        self.version = meta.version;
-        if self.log.push(meta.id, ev) {
-            self.rebuild();
-        } else {
-            self.apply_fact(ev);
-        }
+        self.fold_event(meta, ev);
     }
 
     /// The state with one more event voided (used to decide a correction).
     pub(crate) fn without(&self, id: Uuid, reason: &str) -> Program {
-        let mut p = self.clone();
-        p.log.mark_voided(id, reason);
-        p.rebuild();
-        p
+        self.with_voided(id, reason)
     }
 
     /// Whether `person` is an enrolled learner who has not withdrawn.
@@ -327,6 +317,32 @@ impl Program {
             version: 0,
             log: StreamLog::default(),
         }
+    }
+
+    fn set_trainer(&mut self, person: &str, status: TrainerStatus, on: NaiveDate) {
+        if let Some(t) = self.trainers.get_mut(person) {
+            t.status = status;
+            t.since = on;
+        }
+    }
+
+    fn set_commitment(&mut self, learner: &str, status: CommitmentStatus, on: NaiveDate) {
+        if let Some(c) = self.commitments.get_mut(learner) {
+            c.status = status;
+            c.since = on;
+        }
+    }
+}
+
+impl StreamFold for Program {
+    const KIND: StreamKind = StreamKind::Program;
+
+    fn log_mut(&mut self) -> &mut StreamLog {
+        &mut self.log
+    }
+
+    fn set_version(&mut self, version: u64) {
+        self.version = version;
     }
 
     fn rebuild(&mut self) {
@@ -546,20 +562,6 @@ impl Program {
                 }
             }
             _ => {}
-        }
-    }
-
-    fn set_trainer(&mut self, person: &str, status: TrainerStatus, on: NaiveDate) {
-        if let Some(t) = self.trainers.get_mut(person) {
-            t.status = status;
-            t.since = on;
-        }
-    }
-
-    fn set_commitment(&mut self, learner: &str, status: CommitmentStatus, on: NaiveDate) {
-        if let Some(c) = self.commitments.get_mut(learner) {
-            c.status = status;
-            c.since = on;
         }
     }
 }
