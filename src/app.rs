@@ -269,120 +269,24 @@ impl App {
                 _ => None,
             })
         });
-        let (mut org, org_version) = self.organization()?;
-        let (mut prog, prog_version) = match &slug {
-            Some(slug) => match self.program(slug)? {
-                Some((p, v)) => (Some(p), v),
-                None => (
-                    None,
-                    self.store.stream_version(program_stream(slug)?.as_str()),
-                ),
-            },
-            None => (None, 0),
-        };
-        if let Some(expected) = options.expect_version {
-            if expected != prog_version {
-                let stream = slug
-                    .as_deref()
-                    .map(|s| format!("program-{s}"))
-                    .unwrap_or_else(|| ORGANIZATION_STREAM.into());
-                return Err(StoreError::Conflict {
-                    expected: vec![(stream.clone(), expected)],
-                    actual: vec![(stream, prog_version)],
-                }
-                .into());
-            }
-        }
-        let mut events = Vec::new();
-        let mut reads_org = false;
-        let mut erased = Vec::new();
-        for (i, cmd) in commands.iter().enumerate() {
-            if let (Command::CreateProgram(c), Some(slug)) = (cmd, &slug) {
-                if &c.program != slug {
-                    return Err(AppError::Invalid(format!("command {}: CreateProgram names program {:?} but the batch is for {slug:?}", i + 1, c.program)));
-                }
-            }
-            let decision = domain::decide(&org, prog.as_ref(), cmd, now)?;
-            reads_org |= decision.reads_organization;
-            if let Command::ErasePerson(c) = cmd {
-                erased.push(c.person.clone());
-            }
-            for decided in decision.events {
-                let index = events.len() as u64;
-                let id = match options.command_id {
-                    Some(cid) => Uuid::new_v5(&cid, &index.to_be_bytes()),
-                    None => Uuid::new_v4(),
-                };
-                let stream = decided.stream.as_str().to_string();
-                let version = if stream == ORGANIZATION_STREAM {
-                    org.version + 1
-                } else {
-                    prog.as_ref().map_or(1, |p| p.version + 1)
-                };
-                let meta = EventMeta {
-                    seq: 0,
-                    stream: stream.clone(),
-                    version,
-                    id,
-                    recorded_at: now,
-                    occurred_at: now,
-                    actor: options.actor.clone(),
-                };
-                // Fold into the working state so later commands of the batch see it.
-                if stream == ORGANIZATION_STREAM {
-                    org.apply(&meta, &decided.event);
-                } else {
-                    if !Program::fold_one(&mut prog, &meta, &decided.event) {
-                        return Err(AppError::Invalid(
-                            "a program event was decided before the program exists".into(),
-                        ));
-                    }
-                }
-                let encoded = domain::encode(&decided.event);
-                let occurred_at = session_end(&decided.event, prog.as_ref())
-                    .filter(|end| *end <= now)
-                    .or_else(|| occurred_at(decided.event.business_date(), &org, now))
-                    .or(options.business_time);
-                let mut ev =
-                    NewEvent::new(stream, encoded.event_type, encoded.schema, encoded.data)
-                        .with_id(id);
-                ev.occurred_at = occurred_at;
-                ev.correlation_id = options.command_id;
-                events.push(ev);
-            }
-        }
-        if events.is_empty() {
+        let read = self.read_states(slug.as_deref(), options.expect_version)?;
+        let batch = decide_batch(&read, slug.as_deref(), commands, now, options)?;
+        if batch.events.is_empty() {
             return Ok(RunResult {
                 seqs: vec![],
                 event_types: vec![],
-                program_version: prog_version,
+                program_version: read.program_version,
                 duplicate: false,
             });
         }
-        let mut request = AppendRequest::new(&options.actor, events);
-        if let Some(slug) = &slug {
-            if request
-                .events
-                .iter()
-                .any(|e| e.stream != ORGANIZATION_STREAM)
-            {
-                request = request.expect(program_stream(slug)?.as_str(), prog_version);
-            }
-        }
-        if reads_org
-            || request
-                .events
-                .iter()
-                .any(|e| e.stream == ORGANIZATION_STREAM)
-        {
-            request = request.expect(ORGANIZATION_STREAM, org_version);
-        }
-        let event_types = request
-            .events
-            .iter()
-            .map(|e| e.event_type.clone())
-            .collect();
-        let appended = self.store.append(request)?;
+        let event_types = batch.events.iter().map(|e| e.event_type.clone()).collect();
+        let erased = batch.erased.clone();
+        let appended = self.store.append(guarded_request(
+            &read,
+            slug.as_deref(),
+            batch,
+            &options.actor,
+        )?)?;
         if !erased.is_empty() {
             for person in &erased {
                 self.scrub_person(person, &options.actor)?;
@@ -397,6 +301,44 @@ impl App {
             event_types,
             program_version,
             duplicate: appended.duplicate,
+        })
+    }
+
+    /// The organization and the program (if any) a batch is decided against, with their
+    /// versions; a `Conflict` when `expect_version` is not the program's version.
+    fn read_states(
+        &self,
+        slug: Option<&str>,
+        expect_version: Option<u64>,
+    ) -> Result<ReadStates, AppError> {
+        let (org, org_version) = self.organization()?;
+        let (program, program_version) = match slug {
+            Some(slug) => match self.program(slug)? {
+                Some((p, v)) => (Some(p), v),
+                None => (
+                    None,
+                    self.store.stream_version(program_stream(slug)?.as_str()),
+                ),
+            },
+            None => (None, 0),
+        };
+        if let Some(expected) = expect_version {
+            if expected != program_version {
+                let stream = slug
+                    .map(|s| format!("program-{s}"))
+                    .unwrap_or_else(|| ORGANIZATION_STREAM.into());
+                return Err(StoreError::Conflict {
+                    expected: vec![(stream.clone(), expected)],
+                    actual: vec![(stream, program_version)],
+                }
+                .into());
+            }
+        }
+        Ok(ReadStates {
+            org,
+            org_version,
+            program,
+            program_version,
         })
     }
 
@@ -456,6 +398,133 @@ impl App {
         }
         Ok(())
     }
+}
+
+/// What a batch of commands is decided against: the states read, and their versions (which
+/// the append then guards).
+struct ReadStates {
+    org: Organization,
+    org_version: u64,
+    program: Option<Program>,
+    program_version: u64,
+}
+
+/// The events a batch decided, ready to append.
+struct DecidedBatch {
+    events: Vec<NewEvent>,
+    /// Whether a rule read the organization (so the append guards its version).
+    reads_org: bool,
+    /// People whose personal data the batch erases.
+    erased: Vec<String>,
+}
+
+/// Decides every command in order against working copies of the states, each seeing what the
+/// ones before it decided; nothing is stored.
+fn decide_batch(
+    read: &ReadStates,
+    slug: Option<&str>,
+    commands: &[Command],
+    now: Timestamp,
+    options: &RunOptions,
+) -> Result<DecidedBatch, AppError> {
+    let mut org = read.org.clone();
+    let mut program = read.program.clone();
+    let mut batch = DecidedBatch {
+        events: Vec::new(),
+        reads_org: false,
+        erased: Vec::new(),
+    };
+    for (i, cmd) in commands.iter().enumerate() {
+        if let (Command::CreateProgram(c), Some(slug)) = (cmd, slug) {
+            if c.program != slug {
+                return Err(AppError::Invalid(format!(
+                    "command {}: CreateProgram names program {:?} but the batch is for {slug:?}",
+                    i + 1,
+                    c.program
+                )));
+            }
+        }
+        let decision = domain::decide(&org, program.as_ref(), cmd, now)?;
+        batch.reads_org |= decision.reads_organization;
+        if let Command::ErasePerson(c) = cmd {
+            batch.erased.push(c.person.clone());
+        }
+        for decided in decision.events {
+            let index = batch.events.len() as u64;
+            let id = match options.command_id {
+                Some(cid) => Uuid::new_v5(&cid, &index.to_be_bytes()),
+                None => Uuid::new_v4(),
+            };
+            let event = stage(&mut org, &mut program, decided, id, now, options)?;
+            batch.events.push(event);
+        }
+    }
+    Ok(batch)
+}
+
+/// Folds one decided event into the working states (so later commands of the batch see it)
+/// and makes it a new event for the log, with its business time.
+fn stage(
+    org: &mut Organization,
+    program: &mut Option<Program>,
+    decided: domain::Decided,
+    id: Uuid,
+    now: Timestamp,
+    options: &RunOptions,
+) -> Result<NewEvent, AppError> {
+    let stream = decided.stream.as_str().to_string();
+    let version = if stream == ORGANIZATION_STREAM {
+        org.version + 1
+    } else {
+        program.as_ref().map_or(1, |p| p.version + 1)
+    };
+    let meta = EventMeta {
+        seq: 0,
+        stream: stream.clone(),
+        version,
+        id,
+        recorded_at: now,
+        occurred_at: now,
+        actor: options.actor.clone(),
+    };
+    if stream == ORGANIZATION_STREAM {
+        org.apply(&meta, &decided.event);
+    } else if !Program::fold_one(program, &meta, &decided.event) {
+        return Err(AppError::Invalid(
+            "a program event was decided before the program exists".into(),
+        ));
+    }
+    let encoded = domain::encode(&decided.event);
+    let occurred_at = session_end(&decided.event, program.as_ref())
+        .filter(|end| *end <= now)
+        .or_else(|| occurred_at(decided.event.business_date(), org, now))
+        .or(options.business_time);
+    let mut ev =
+        NewEvent::new(stream, encoded.event_type, encoded.schema, encoded.data).with_id(id);
+    ev.occurred_at = occurred_at;
+    ev.correlation_id = options.command_id;
+    Ok(ev)
+}
+
+/// The append of a decided batch, guarded by the versions the decisions rested on: the
+/// program's when it writes to the program, the organization's when it writes there or a
+/// rule read it.
+fn guarded_request(
+    read: &ReadStates,
+    slug: Option<&str>,
+    batch: DecidedBatch,
+    actor: &str,
+) -> Result<AppendRequest, AppError> {
+    let writes_program = batch.events.iter().any(|e| e.stream != ORGANIZATION_STREAM);
+    let writes_org = batch.events.iter().any(|e| e.stream == ORGANIZATION_STREAM);
+    let mut request = AppendRequest::new(actor, batch.events);
+    if let (Some(slug), true) = (slug, writes_program) {
+        request = request.expect(program_stream(slug)?.as_str(), read.program_version);
+    }
+    if batch.reads_org || writes_org {
+        request = request.expect(ORGANIZATION_STREAM, read.org_version);
+    }
+    Ok(request)
 }
 
 /// The stream of a program slug, or a clear error.
