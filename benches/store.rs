@@ -107,6 +107,31 @@ fn record_len() -> usize {
     store.get(1).expect("get").as_bytes().len()
 }
 
+/// `threads` threads appending one event at a time, each to its own stream, through `store`.
+fn bench_appends(
+    group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    store: &SledStore,
+    threads: usize,
+) {
+    group.bench_function(BenchmarkId::new(name, threads), |b| {
+        b.iter_custom(|iters| {
+            timed_threads(
+                threads,
+                iters,
+                |t| format!("program-bench-t{t}"),
+                |stream, _, n| {
+                    for i in 0..n {
+                        store
+                            .append(AppendRequest::new("bench", vec![event(stream, i)]))
+                            .expect("append");
+                    }
+                },
+            )
+        })
+    });
+}
+
 fn append(c: &mut Criterion) {
     let value = vec![b'v'; record_len()];
     let mut group = c.benchmark_group("append");
@@ -115,22 +140,7 @@ fn append(c: &mut Criterion) {
     for threads in THREADS {
         let dir = tmp_dir("baton-bench-append");
         let store = SledStore::open(dir.path().join("store")).expect("open");
-        group.bench_function(BenchmarkId::new("baton_durable", threads), |b| {
-            b.iter_custom(|iters| {
-                timed_threads(
-                    threads,
-                    iters,
-                    |t| format!("program-bench-t{t}"),
-                    |stream, _, n| {
-                        for i in 0..n {
-                            store
-                                .append(AppendRequest::new("bench", vec![event(stream, i)]))
-                                .expect("append");
-                        }
-                    },
-                )
-            })
-        });
+        bench_appends(&mut group, "baton_durable", &store, threads);
         drop(store);
 
         let dir = tmp_dir("baton-bench-sqlite");
@@ -178,22 +188,7 @@ fn append(c: &mut Criterion) {
         },
     )
     .expect("open");
-    group.bench_function(BenchmarkId::new("baton_unsynced", 64), |b| {
-        b.iter_custom(|iters| {
-            timed_threads(
-                64,
-                iters,
-                |t| format!("program-bench-t{t}"),
-                |stream, _, n| {
-                    for i in 0..n {
-                        store
-                            .append(AppendRequest::new("bench", vec![event(stream, i)]))
-                            .expect("append");
-                    }
-                },
-            )
-        })
-    });
+    bench_appends(&mut group, "baton_unsynced", &store, 64);
     drop(store);
     let dir = tmp_dir("baton-bench-sled-3");
     let db = sled::Config::new()
