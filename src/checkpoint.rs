@@ -1,14 +1,17 @@
 //! Projection checkpoints: a cold start does not replay the whole log every time.
 //!
-//! Two kinds, each with its own name and format version:
+//! Each kind has its own name and format version:
 //!
-//! - **`world`**: the folded [`World`] (the organization and every program) that the whole-log
-//!   views (`risk`, `journey`) start from; it is valid for any log that still holds the event
-//!   it was saved at (the log grew since: only the rest is folded).
+//! - **`world`**: the folded [`World`] (the organization and every program) that `journey`
+//!   starts from, and **`risk`**: the compact [`SkillsRisk`] fold (the organization and the
+//!   practice logged). Each is valid for any log that still holds the event it was saved at:
+//!   when the log grew since, only the rest is folded.
 //! - **`dashboard-<slug>`**: one program's [`Dashboard`] fold (the organization and that
-//!   program). It is saved with the log's head and used only while the head is unchanged,
-//!   which the store directory's fsynced high-water mark tells without opening sled
-//!   ([`LockedStore`]): the common "look at the dashboard again" costs a file read.
+//!   program), saved with the log's head.
+//!
+//! A checkpoint saved at exactly the log's current head needs nothing from the log: the store
+//! directory's fsynced high-water mark names the head without opening sled ([`LockedStore`]),
+//! so "look at it again" costs a file read ([`AtHead`]).
 //!
 //! A checkpoint is used only if everything still matches:
 //!
@@ -29,14 +32,40 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::app::{decode, App, AppError};
-use crate::domain::{Event, Organization, Timestamp};
+use crate::domain::{Event, Timestamp};
 use crate::projections::dashboard::Dashboard;
+use crate::projections::risk::SkillsRisk;
 use crate::projections::world::World;
 use crate::projections::Projection;
 use crate::store::record::{hex, parse_hex};
 #[allow(unused_imports)] // for the docs
 use crate::store::{EventStore, LockedStore};
 use crate::store::{Hash, LogHead, ORGANIZATION_STREAM};
+
+/// A whole-log projection with a checkpoint of its own.
+pub trait Checkpointed: Projection + Default + Serialize + DeserializeOwned {
+    /// The checkpoint's name.
+    const NAME: &'static str;
+    /// Bump when the fold or the state's serialized form changes.
+    const FORMAT: u32;
+    /// How many events past the last checkpoint make a new one worth saving.
+    const SAVE_AFTER: u64;
+}
+
+impl Checkpointed for World {
+    const NAME: &'static str = WORLD;
+    const FORMAT: u32 = FORMAT;
+    // Every program with its events: hundreds of megabytes on a long log.
+    const SAVE_AFTER: u64 = SAVE_AFTER;
+}
+
+impl Checkpointed for SkillsRisk {
+    const NAME: &'static str = "risk";
+    const FORMAT: u32 = 1;
+    // Small (the organization and practice days): saved whenever it moved, so that the next
+    // `risk` finds it at the head.
+    const SAVE_AFTER: u64 = 1;
+}
 
 /// The world checkpoint's name.
 pub const WORLD: &str = "world";
@@ -70,7 +99,7 @@ struct Position {
     max_occurred: Timestamp,
 }
 
-/// How a world was obtained (for tests and diagnostics).
+/// How a fold was obtained (for tests and diagnostics).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Provenance {
     /// The checkpoint's seq it started from (0: from scratch).
@@ -143,23 +172,26 @@ fn save<T: Serialize>(
     (checkpoint.state, saved)
 }
 
-/// Loads the saved world if it is valid for this code, this log and `as_of`.
-fn load_world(app: &App, as_of: Timestamp) -> Option<(World, Position)> {
-    let bytes = app.store().load_checkpoint(WORLD).ok()??;
-    let (world, at) = decode_saved::<World>(&bytes, WORLD, FORMAT)?;
+/// Loads the saved fold if it is valid for this code, this log and `as_of`.
+fn load<P: Checkpointed>(app: &App, as_of: Timestamp) -> Option<(P, Position)> {
+    let bytes = app.store().load_checkpoint(P::NAME).ok()??;
+    let (state, at) = decode_saved::<P>(&bytes, P::NAME, P::FORMAT)?;
     let valid = at.max_occurred <= as_of
         && at.seq <= app.store().head().last_seq
         && app.store().get(at.seq).is_ok_and(|ev| ev.hash() == at.hash);
-    valid.then_some((world, at))
+    valid.then_some((state, at))
 }
 
-/// The world folded from every event that occurred by `as_of`, starting from a valid
+/// The whole-log fold `P` of every event that occurred by `as_of`, starting from its valid
 /// checkpoint when there is one, and saving a new one when worthwhile.
-pub fn world_as_of(app: &App, as_of: Timestamp) -> Result<(World, Provenance), AppError> {
+pub fn fold_as_of<P: Checkpointed>(
+    app: &App,
+    as_of: Timestamp,
+) -> Result<(P, Provenance), AppError> {
     let epoch = app.store().checkpoint_epoch();
-    let (mut world, from_seq, mut max_occurred) = match load_world(app, as_of) {
-        Some((world, at)) => (world, at.seq, at.max_occurred),
-        None => (World::default(), 0, Timestamp::EPOCH),
+    let (mut state, from_seq, mut max_occurred) = match load::<P>(app, as_of) {
+        Some((state, at)) => (state, at.seq, at.max_occurred),
+        None => (P::default(), 0, Timestamp::EPOCH),
     };
     let mut replayed = 0;
     let mut complete = true;
@@ -174,20 +206,20 @@ pub fn world_as_of(app: &App, as_of: Timestamp) -> Result<(World, Provenance), A
         }
         max_occurred = max_occurred.max(ev.occurred_at());
         if let Some(fact) = decode(&ev)? {
-            world.update(&fact.meta, &fact.event);
+            state.update(&fact.meta, &fact.event);
         }
     }
     let mut saved = false;
-    if let (true, true, Some((seq, hash))) = (complete, replayed >= SAVE_AFTER, last) {
+    if let (true, true, Some((seq, hash))) = (complete, replayed >= P::SAVE_AFTER, last) {
         let at = Position {
             seq,
             hash,
             max_occurred,
         };
-        (world, saved) = save(app, WORLD, FORMAT, &at, world, epoch);
+        (state, saved) = save(app, P::NAME, P::FORMAT, &at, state, epoch);
     }
     Ok((
-        world,
+        state,
         Provenance {
             from_seq,
             replayed,
@@ -196,39 +228,47 @@ pub fn world_as_of(app: &App, as_of: Timestamp) -> Result<(World, Provenance), A
     ))
 }
 
+/// The world folded from every event that occurred by `as_of` (see [`fold_as_of`]).
+pub fn world_as_of(app: &App, as_of: Timestamp) -> Result<(World, Provenance), AppError> {
+    fold_as_of(app, as_of)
+}
+
+/// A fold saved at exactly the log's head, read without opening the log.
+pub struct AtHead<T> {
+    state: T,
+    max_occurred: Timestamp,
+}
+
+impl<T: DeserializeOwned> AtHead<T> {
+    /// The checkpoint `name` in `bytes`, if this code saved it at exactly `head`.
+    pub fn load(bytes: &[u8], name: &str, format: u32, head: LogHead) -> Option<AtHead<T>> {
+        let (state, at) = decode_saved::<T>(bytes, name, format)?;
+        (at.seq == head.last_seq && at.hash == head.head_hash).then_some(AtHead {
+            state,
+            max_occurred: at.max_occurred,
+        })
+    }
+
+    /// The saved state (to read `--as-of` in the organization's time zone, say).
+    pub fn state(&self) -> &T {
+        &self.state
+    }
+
+    /// The state, if every event in it occurred by `as_of` (otherwise the log must be read).
+    pub fn as_of(self, as_of: Timestamp) -> Option<T> {
+        (self.max_occurred <= as_of).then_some(self.state)
+    }
+}
+
 /// The dashboard checkpoint's name for a program.
 pub fn dashboard_name(slug: &str) -> String {
     format!("dashboard-{slug}")
 }
 
-/// A program's dashboard fold saved at exactly the log's head, read without opening the log.
-pub struct DashboardAtHead {
-    dashboard: Dashboard,
-    max_occurred: Timestamp,
-}
-
-impl DashboardAtHead {
-    /// The saved fold of `slug`'s dashboard, if one was saved at exactly `head` by this code.
-    pub fn load(bytes: &[u8], slug: &str, head: LogHead) -> Option<DashboardAtHead> {
-        let (dashboard, at) =
-            decode_saved::<Dashboard>(bytes, &dashboard_name(slug), DASHBOARD_FORMAT)?;
-        (at.seq == head.last_seq && at.hash == head.head_hash && dashboard.is_for(slug)).then_some(
-            DashboardAtHead {
-                dashboard,
-                max_occurred: at.max_occurred,
-            },
-        )
-    }
-
-    /// The organization, to read `--as-of` in its time zone.
-    pub fn organization(&self) -> &Organization {
-        self.dashboard.organization()
-    }
-
-    /// The fold, if every event in it occurred by `as_of` (otherwise the log must be read).
-    pub fn as_of(self, as_of: Timestamp) -> Option<Dashboard> {
-        (self.max_occurred <= as_of).then_some(self.dashboard)
-    }
+/// `slug`'s saved dashboard fold in `bytes`, if it was saved at exactly `head`.
+pub fn dashboard_at_head(bytes: &[u8], slug: &str, head: LogHead) -> Option<AtHead<Dashboard>> {
+    AtHead::<Dashboard>::load(bytes, &dashboard_name(slug), DASHBOARD_FORMAT, head)
+        .filter(|saved| saved.state.is_for(slug))
 }
 
 /// `slug`'s dashboard fold of every event of the organization and the program that occurred

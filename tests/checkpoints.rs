@@ -6,7 +6,7 @@ use std::io::BufReader;
 use std::sync::Arc;
 
 use baton::app::{parse_as_of, App};
-use baton::checkpoint::{self, world_as_of, DashboardAtHead, WORLD};
+use baton::checkpoint::{self, world_as_of, AtHead, Checkpointed, WORLD};
 use baton::demo::DEMO_END;
 use baton::domain::Timestamp;
 use baton::projections::dashboard::Dashboard;
@@ -39,8 +39,9 @@ fn from_scratch(app: &App, t: Timestamp) -> World {
     world
 }
 
-fn risk_json(world: World, t: Timestamp) -> serde_json::Value {
-    serde_json::to_value(SkillsRisk::from(world).result(t)).unwrap()
+/// The whole folded world, as JSON (every program, with its events).
+fn world_json(world: World) -> serde_json::Value {
+    serde_json::to_value(world).unwrap()
 }
 
 fn end(app: &App) -> Timestamp {
@@ -65,9 +66,9 @@ fn a_checkpoint_is_saved_then_used_and_gives_the_same_view() {
         "the second read starts from the checkpoint"
     );
     assert_eq!(p2.replayed, 0);
-    let expected = risk_json(from_scratch(&app, t), t);
-    assert_eq!(risk_json(first, t), expected);
-    assert_eq!(risk_json(second, t), expected);
+    let expected = world_json(from_scratch(&app, t));
+    assert_eq!(world_json(first), expected);
+    assert_eq!(world_json(second), expected);
 }
 
 #[test]
@@ -76,7 +77,7 @@ fn events_after_the_checkpoint_are_folded_on_top() {
     let store = demo_store(dir.path());
     let app = App::new(store.clone(), Arc::new(SystemClock));
     let t = end(&app);
-    world_as_of(&app, t).unwrap();
+    checkpoint::fold_as_of::<SkillsRisk>(&app, t).unwrap();
     let before = store.head().last_seq;
     // A new assessment that makes a second holder of a single-holder skill, dated inside the
     // demo's window so the as-of still covers it.
@@ -84,10 +85,13 @@ fn events_after_the_checkpoint_are_folded_on_top() {
     let ev = NewEvent::new("organization", "SkillAssessed", 1, data)
         .occurred_at(Timestamp::parse_strict("2026-10-30T11:00:00.000000Z").unwrap());
     store.append(AppendRequest::new("test", vec![ev])).unwrap();
-    let (world, p) = world_as_of(&app, t).unwrap();
+    let (risk, p) = checkpoint::fold_as_of::<SkillsRisk>(&app, t).unwrap();
     assert_eq!((p.from_seq, p.replayed), (before, 1));
-    let view = risk_json(world, t);
-    assert_eq!(view, risk_json(from_scratch(&app, t), t));
+    let view = serde_json::to_value(risk.result(t)).unwrap();
+    assert_eq!(
+        view,
+        serde_json::to_value(risk_from_scratch(&app, t).result(t)).unwrap()
+    );
     let singles: Vec<&str> = view["single_holder"]
         .as_array()
         .unwrap()
@@ -113,10 +117,7 @@ fn an_earlier_as_of_ignores_the_checkpoint() {
         "events after March are in the checkpoint, so it cannot serve March"
     );
     assert!(!p.saved, "a partial fold is never saved");
-    assert_eq!(
-        risk_json(world, march),
-        risk_json(from_scratch(&app, march), march)
-    );
+    assert_eq!(world_json(world), world_json(from_scratch(&app, march)));
 }
 
 #[test]
@@ -127,7 +128,7 @@ fn unfit_checkpoints_are_discarded_safely() {
     let t = end(&app);
     world_as_of(&app, t).unwrap();
     let good = store.load_checkpoint(WORLD).unwrap().unwrap();
-    let expected = risk_json(from_scratch(&app, t), t);
+    let expected = world_json(from_scratch(&app, t));
     // Each variant changes one thing of the good checkpoint.
     let edit = |key: &str, new: serde_json::Value| -> Vec<u8> {
         let mut value: serde_json::Value = serde_json::from_slice(&good).unwrap();
@@ -156,7 +157,7 @@ fn unfit_checkpoints_are_discarded_safely() {
         let (world, p) = world_as_of(&app, t).unwrap();
         assert_eq!(p.from_seq, 0, "{what}: must be discarded");
         assert_eq!(
-            risk_json(world, t),
+            world_json(world),
             expected,
             "{what}: same view from scratch"
         );
@@ -227,18 +228,19 @@ fn a_dashboard_checkpoint_is_used_at_the_same_head_only() {
         .load_checkpoint(&checkpoint::dashboard_name("ils-rollout"))
         .unwrap()
         .unwrap();
-    let at_head = DashboardAtHead::load(&bytes, "ils-rollout", head).unwrap();
+    let at_head = checkpoint::dashboard_at_head(&bytes, "ils-rollout", head).unwrap();
     assert_eq!(dashboard_json(&at_head.as_of(t).unwrap(), t), expected);
     // Not for another program, not before its events occurred, not at another head.
-    assert!(DashboardAtHead::load(&bytes, "mentoring-2026", head).is_none());
+    assert!(checkpoint::dashboard_at_head(&bytes, "mentoring-2026", head).is_none());
     let march = parse_as_of(
         "2026-03-31",
-        DashboardAtHead::load(&bytes, "ils-rollout", head)
+        checkpoint::dashboard_at_head(&bytes, "ils-rollout", head)
             .unwrap()
+            .state()
             .organization(),
     )
     .unwrap();
-    assert!(DashboardAtHead::load(&bytes, "ils-rollout", head)
+    assert!(checkpoint::dashboard_at_head(&bytes, "ils-rollout", head)
         .unwrap()
         .as_of(march)
         .is_none());
@@ -246,12 +248,12 @@ fn a_dashboard_checkpoint_is_used_at_the_same_head_only() {
         last_seq: head.last_seq + 1,
         ..head
     };
-    assert!(DashboardAtHead::load(&bytes, "ils-rollout", moved).is_none());
+    assert!(checkpoint::dashboard_at_head(&bytes, "ils-rollout", moved).is_none());
     let other_hash = LogHead {
         head_hash: [7; 32],
         ..head
     };
-    assert!(DashboardAtHead::load(&bytes, "ils-rollout", other_hash).is_none());
+    assert!(checkpoint::dashboard_at_head(&bytes, "ils-rollout", other_hash).is_none());
     // Each one thing changed: discarded.
     let edit = |key: &str, new: serde_json::Value| -> Vec<u8> {
         let mut value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
@@ -278,7 +280,7 @@ fn a_dashboard_checkpoint_is_used_at_the_same_head_only() {
         ),
     ] {
         assert!(
-            DashboardAtHead::load(&bad, "ils-rollout", head).is_none(),
+            checkpoint::dashboard_at_head(&bad, "ils-rollout", head).is_none(),
             "{what}: must be discarded"
         );
     }
@@ -303,5 +305,91 @@ fn a_dashboard_checkpoint_is_used_at_the_same_head_only() {
         .load_checkpoint(&checkpoint::dashboard_name("ils-rollout"))
         .unwrap()
         .unwrap();
-    assert!(DashboardAtHead::load(&bytes, "ils-rollout", store.head()).is_some());
+    assert!(checkpoint::dashboard_at_head(&bytes, "ils-rollout", store.head()).is_some());
+}
+
+fn risk_from_scratch(app: &App, t: Timestamp) -> SkillsRisk {
+    let mut risk = SkillsRisk::default();
+    for f in app.all_facts().unwrap().iter() {
+        if f.meta.occurred_at <= t {
+            risk.update(&f.meta, &f.event);
+        }
+    }
+    risk
+}
+
+#[test]
+fn the_risk_checkpoint_is_compact_follows_the_log_and_answers_at_the_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store");
+    let store = demo_store(dir.path());
+    let app = App::new(store.clone(), Arc::new(SystemClock));
+    let t = end(&app);
+    let expected = serde_json::to_value(risk_from_scratch(&app, t).result(t)).unwrap();
+    let (risk, p) = checkpoint::fold_as_of::<SkillsRisk>(&app, t).unwrap();
+    assert_eq!((p.from_seq, p.saved), (0, true));
+    assert_eq!(serde_json::to_value(risk.result(t)).unwrap(), expected);
+    let saved = store.load_checkpoint(SkillsRisk::NAME).unwrap().unwrap();
+    let world = store.load_checkpoint(WORLD).unwrap();
+    assert!(world.is_none(), "risk no longer needs the whole world");
+    // From the checkpoint: nothing replayed, same view.
+    let (risk, p) = checkpoint::fold_as_of::<SkillsRisk>(&app, t).unwrap();
+    assert_eq!((p.from_seq, p.replayed), (store.head().last_seq, 0));
+    assert_eq!(serde_json::to_value(risk.result(t)).unwrap(), expected);
+
+    // A voided practice entry leaves the risk fold as it leaves the program.
+    let practice = app
+        .all_facts()
+        .unwrap()
+        .into_iter()
+        .find(|f| f.event.type_name() == "PracticeLogged")
+        .unwrap();
+    let slug = practice
+        .meta
+        .stream
+        .strip_prefix("program-")
+        .unwrap()
+        .to_string();
+    let void = baton::domain::Command::from_json(&serde_json::json!({
+        "type": "VoidEvent", "event_id": practice.meta.id, "reason": "logged twice"
+    }))
+    .unwrap();
+    app.run(
+        Some(&slug),
+        &[void],
+        &baton::app::RunOptions {
+            actor: "test".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let later = app.now();
+    let (resumed, p) = checkpoint::fold_as_of::<SkillsRisk>(&app, later).unwrap();
+    assert!(p.from_seq > 0 && p.replayed == 1, "{p:?}");
+    assert_eq!(
+        serde_json::to_value(resumed.result(later)).unwrap(),
+        serde_json::to_value(risk_from_scratch(&app, later).result(later)).unwrap()
+    );
+    let head = store.head();
+    drop(app);
+    drop(store);
+
+    // At the head, read without the log; a moved head or another name is not used.
+    let locked = LockedStore::open(&path, StoreConfig::default()).unwrap();
+    let bytes = locked.load_checkpoint(SkillsRisk::NAME).unwrap().unwrap();
+    assert!(bytes.len() < saved.len() * 2);
+    let at_head =
+        AtHead::<SkillsRisk>::load(&bytes, SkillsRisk::NAME, SkillsRisk::FORMAT, head).unwrap();
+    assert_eq!(
+        serde_json::to_value(at_head.as_of(later).unwrap().result(later)).unwrap(),
+        serde_json::to_value(resumed.result(later)).unwrap()
+    );
+    let moved = LogHead {
+        last_seq: head.last_seq - 1,
+        ..head
+    };
+    assert!(
+        AtHead::<SkillsRisk>::load(&bytes, SkillsRisk::NAME, SkillsRisk::FORMAT, moved).is_none()
+    );
+    assert!(AtHead::<SkillsRisk>::load(&bytes, WORLD, SkillsRisk::FORMAT, head).is_none());
 }

@@ -357,3 +357,29 @@ fn a_dashboard_checkpoint_follows_the_log_and_an_erasure_drops_it() {
         "the new checkpoint holds no erased name"
     );
 }
+
+#[test]
+fn risk_is_answered_from_its_checkpoint_at_the_head_and_an_erasure_drops_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("store");
+    setup(&data);
+    let assess = r#"{"type":"AssessSkill","person":"ann","skill":"copy-cataloguing","level":3,"source":"supervisor","on":"2026-02-01"}"#;
+    ok(&baton(&data, &["do", "organization", "-"], Some(assess)));
+    let args = ["risk", "--format", "json"];
+    let first = ok(&baton(&data, &args, None));
+    assert!(first.contains("Ann Lee"), "{first}");
+    assert!(data.join("checkpoints/risk.json").exists());
+    // Same head: no need for the log (sled's directory is away during the read).
+    let sled = data.join("sled");
+    let away = dir.path().join("sled-away");
+    std::fs::rename(&sled, &away).unwrap();
+    let again = baton(&data, &args, None);
+    std::fs::rename(&away, &sled).unwrap();
+    assert_eq!(ok(&again), first);
+    // An erasure drops it; the next view is folded again, without the name.
+    ok(&baton(&data, &["erase", "ann"], None));
+    let erased = ok(&baton(&data, &args, None));
+    assert!(!erased.contains("Ann Lee"), "{erased}");
+    let json: serde_json::Value = serde_json::from_str(&erased).unwrap();
+    assert_eq!(json["single_holder"][0]["skill"], "copy-cataloguing");
+}

@@ -15,13 +15,12 @@ use super::args::Format;
 use super::program_cmds::{lock_store, open_app};
 use super::render;
 use crate::app::{parse_as_of, App};
-use crate::checkpoint::{self, DashboardAtHead};
-use crate::domain::Timestamp;
+use crate::checkpoint::{self, AtHead, Checkpointed};
+use crate::domain::{Organization, Timestamp};
 use crate::projections::audit::{self, AuditHistory};
 use crate::projections::dashboard::Dashboard;
 use crate::projections::journey::LearnerJourney;
 use crate::projections::risk::SkillsRisk;
-use crate::projections::world::World;
 use crate::projections::Projection;
 use crate::store::{Clock, SystemClock};
 
@@ -59,12 +58,9 @@ pub(super) fn dashboard(
         .load_checkpoint(&checkpoint::dashboard_name(slug))
         .ok()
         .flatten()
-        .and_then(|bytes| DashboardAtHead::load(&bytes, slug, locked.head()));
+        .and_then(|bytes| checkpoint::dashboard_at_head(&bytes, slug, locked.head()));
     if let Some(saved) = saved {
-        let t = match as_of_text {
-            None => SystemClock.now(),
-            Some(text) => parse_as_of(text, saved.organization())?,
-        };
+        let t = as_of_in(saved.state().organization(), as_of_text)?;
         if let Some(dashboard) = saved.as_of(t) {
             return print_dashboard(slug, &dashboard, t, format);
         }
@@ -92,13 +88,12 @@ fn print_dashboard(
     Ok(ExitCode::SUCCESS)
 }
 
-/// The whole-log world as of `--as-of`, from the checkpoint when it is valid
-/// ([`crate::checkpoint`]).
-fn world_as_of(data: &Path, as_of_text: Option<&str>) -> anyhow::Result<(World, Timestamp)> {
-    let app = open_app(data, false)?;
-    let t = as_of(&app, as_of_text)?;
-    let (world, _) = checkpoint::world_as_of(&app, t)?;
-    Ok((world, t))
+/// `--as-of` (default now) read in the organization's time zone.
+fn as_of_in(org: &Organization, text: Option<&str>) -> anyhow::Result<Timestamp> {
+    match text {
+        None => Ok(SystemClock.now()),
+        Some(text) => Ok(parse_as_of(text, org)?),
+    }
 }
 
 pub(super) fn risk(
@@ -106,8 +101,28 @@ pub(super) fn risk(
     as_of_text: Option<&str>,
     format: Format,
 ) -> anyhow::Result<ExitCode> {
-    let (world, t) = world_as_of(data, as_of_text)?;
-    let risk = SkillsRisk::from(world);
+    let locked = lock_store(data)?;
+    // Saved at the log's head: answered without opening the log.
+    let saved = locked
+        .load_checkpoint(SkillsRisk::NAME)
+        .ok()
+        .flatten()
+        .and_then(|bytes| {
+            AtHead::<SkillsRisk>::load(&bytes, SkillsRisk::NAME, SkillsRisk::FORMAT, locked.head())
+        });
+    if let Some(saved) = saved {
+        let t = as_of_in(saved.state().organization(), as_of_text)?;
+        if let Some(risk) = saved.as_of(t) {
+            return print_risk(&risk, t, format);
+        }
+    }
+    let app = App::new(Arc::new(locked.open_log()?), Arc::new(SystemClock));
+    let t = as_of(&app, as_of_text)?;
+    let (risk, _) = checkpoint::fold_as_of::<SkillsRisk>(&app, t)?;
+    print_risk(&risk, t, format)
+}
+
+fn print_risk(risk: &SkillsRisk, t: Timestamp, format: Format) -> anyhow::Result<ExitCode> {
     print(
         format,
         &format!("Skills and knowledge risk (as of {t})"),
@@ -122,7 +137,9 @@ pub(super) fn journey(
     as_of_text: Option<&str>,
     format: Format,
 ) -> anyhow::Result<ExitCode> {
-    let (world, t) = world_as_of(data, as_of_text)?;
+    let app = open_app(data, false)?;
+    let t = as_of(&app, as_of_text)?;
+    let (world, _) = checkpoint::world_as_of(&app, t)?;
     let journey = LearnerJourney::from(world);
     let view = journey
         .result(person, t)

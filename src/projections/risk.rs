@@ -25,39 +25,72 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use crate::domain::retention::{self, MemoryTrace, SkillMeasure};
-use crate::domain::{today, Event, EventMeta, Organization, Timestamp};
+use crate::domain::{today, Event, EventMeta, Organization, StreamKind, Timestamp};
 
-use super::world::World;
 use super::{round3, Projection};
 
 /// The share of the catalogue that must lose its holders to stop the truck-factor removal.
 pub const TRUCK_FACTOR_THRESHOLD: f64 = 0.5;
 
-/// The skills-risk fold: the organization and every program (for practice).
+/// The skills-risk fold: the organization, and the practice logged in every program (a compact
+/// state, so that its checkpoint stays small on a long log).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct SkillsRisk {
-    world: World,
+    org: Organization,
+    /// Practice that counts, per program stream (once the program exists), by event id: a void
+    /// removes its entry, which is what replaying the program without the voided event does.
+    practice: BTreeMap<String, BTreeMap<Uuid, Practice>>,
+}
+
+/// One day a person practised a skill.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Practice {
+    person: String,
+    skill: String,
+    on: NaiveDate,
 }
 
 impl Projection for SkillsRisk {
     fn update(&mut self, meta: &EventMeta, ev: &Event) {
-        self.world.update(meta, ev);
-    }
-}
-
-impl From<World> for SkillsRisk {
-    /// The risk fold continuing from an already folded world (e.g. a checkpoint).
-    fn from(world: World) -> SkillsRisk {
-        SkillsRisk { world }
+        match ev {
+            _ if ev.stream_kind() == StreamKind::Organization => self.org.apply(meta, ev),
+            Event::ProgramCreated(_) => {
+                self.practice.entry(meta.stream.clone()).or_default();
+            }
+            Event::PracticeLogged(p) => {
+                if let Some(program) = self.practice.get_mut(&meta.stream) {
+                    program.insert(
+                        meta.id,
+                        Practice {
+                            person: p.person.clone(),
+                            skill: p.skill.clone(),
+                            on: p.on,
+                        },
+                    );
+                }
+            }
+            Event::EventVoided(v) => {
+                if let Some(program) = self.practice.get_mut(&meta.stream) {
+                    program.remove(&v.event_id);
+                }
+            }
+            _ => {}
+        }
     }
 }
 
 impl SkillsRisk {
+    /// The organization as folded so far.
+    pub fn organization(&self) -> &Organization {
+        &self.org
+    }
+
     /// The risk view as of `now`.
     pub fn result(&self, now: Timestamp) -> RiskView {
-        compute(&self.world, now)
+        compute(self, now)
     }
 }
 
@@ -288,8 +321,8 @@ fn plain(
         .collect()
 }
 
-fn compute(world: &World, now: Timestamp) -> RiskView {
-    let org = &world.org;
+fn compute(state: &SkillsRisk, now: Timestamp) -> RiskView {
+    let org = &state.org;
     let today = today(org, now);
     let catalogue: BTreeSet<String> = org.skills.keys().cloned().collect();
     let dated = levels_on(org, today);
@@ -298,13 +331,11 @@ fn compute(world: &World, now: Timestamp) -> RiskView {
 
     // Practice days per (person, skill), across programs.
     let mut practice: BTreeMap<(&str, &str), BTreeSet<NaiveDate>> = BTreeMap::new();
-    for p in world.programs.values() {
-        for x in &p.practice {
-            practice
-                .entry((x.person.as_str(), x.skill.as_str()))
-                .or_default()
-                .insert(x.on);
-        }
+    for x in state.practice.values().flat_map(BTreeMap::values) {
+        practice
+            .entry((x.person.as_str(), x.skill.as_str()))
+            .or_default()
+            .insert(x.on);
     }
     let day_num = |d: NaiveDate| (d - NaiveDate::MIN).num_days() as f64;
 
