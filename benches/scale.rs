@@ -329,16 +329,7 @@ fn cli_bench(c: &mut Criterion, dir: &Path, name: &'static str, args: &[&str]) {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
-                let started = Instant::now();
-                let status = cli(dir, args)
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .status()
-                    .expect("run baton");
-                let d = started.elapsed();
-                assert!(status.success(), "baton {args:?} failed");
-                record(name, d);
-                total += d;
+                total += timed_cli(dir, name, args, true);
             }
             total
         })
@@ -350,16 +341,22 @@ fn cli_bench(c: &mut Criterion, dir: &Path, name: &'static str, args: &[&str]) {
 /// is the exit status expected.
 fn cli_samples(dir: &Path, name: &'static str, args: &[&str], n: usize, succeeds: bool) {
     for _ in 0..n {
-        let started = Instant::now();
-        let status = cli(dir, args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .expect("run baton");
-        let d = started.elapsed();
-        assert_eq!(status.success(), succeeds, "baton {args:?}: {status}");
-        record(name, d);
+        timed_cli(dir, name, args, succeeds);
     }
+}
+
+/// Runs the CLI once (output discarded), checks its exit status, records and returns the time.
+fn timed_cli(dir: &Path, name: &'static str, args: &[&str], succeeds: bool) -> Duration {
+    let started = Instant::now();
+    let status = cli(dir, args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("run baton");
+    let d = started.elapsed();
+    assert_eq!(status.success(), succeeds, "baton {args:?}: {status}");
+    record(name, d);
+    d
 }
 
 fn summary(total: u64) {

@@ -47,6 +47,18 @@ fn fails(out: &Output) -> String {
     String::from_utf8(out.stderr.clone()).unwrap()
 }
 
+/// Runs `f` while sled's log file is replaced by an empty one (a read that opened the log
+/// would find the store truncated), then puts it back.
+fn with_empty_sled_log(data: &Path, scratch: &Path, f: impl FnOnce() -> Output) -> Output {
+    let db = data.join("sled").join("db");
+    let away = scratch.join("db-away");
+    std::fs::rename(&db, &away).unwrap();
+    std::fs::write(&db, b"").unwrap();
+    let out = f();
+    std::fs::rename(&away, &db).unwrap();
+    out
+}
+
 fn setup(data: &Path) {
     ok(&baton(
         data,
@@ -319,13 +331,15 @@ fn a_dashboard_checkpoint_follows_the_log_and_an_erasure_drops_it() {
     assert!(saved.exists(), "the fold is saved at the log's head");
 
     // The same head: answered from the checkpoint without opening the log (shown by
-    // moving sled's directory away for the duration of the read).
-    let sled = data.join("sled");
-    let away = dir.path().join("sled-away");
-    std::fs::rename(&sled, &away).unwrap();
-    let again = baton(&data, &args, None);
-    std::fs::rename(&away, &sled).unwrap();
+    // swapping sled's log file for an empty one for the duration of the read).
+    let again = with_empty_sled_log(&data, dir.path(), || baton(&data, &args, None));
     assert_eq!(ok(&again), first);
+    let opened = with_empty_sled_log(&data, dir.path(), || baton(&data, &["programs"], None));
+    let noticed = fails(&opened);
+    assert!(
+        noticed.contains("is damaged"),
+        "a read of the log notices: {noticed}"
+    );
     // Before the events it holds occurred: the log is read.
     let early = fails(&baton(
         &data,
@@ -369,12 +383,8 @@ fn risk_is_answered_from_its_checkpoint_at_the_head_and_an_erasure_drops_it() {
     let first = ok(&baton(&data, &args, None));
     assert!(first.contains("Ann Lee"), "{first}");
     assert!(data.join("checkpoints/risk.json").exists());
-    // Same head: no need for the log (sled's directory is away during the read).
-    let sled = data.join("sled");
-    let away = dir.path().join("sled-away");
-    std::fs::rename(&sled, &away).unwrap();
-    let again = baton(&data, &args, None);
-    std::fs::rename(&away, &sled).unwrap();
+    // Same head: no need for the log (sled's log file is swapped for an empty one).
+    let again = with_empty_sled_log(&data, dir.path(), || baton(&data, &args, None));
     assert_eq!(ok(&again), first);
     // An erasure drops it; the next view is folded again, without the name.
     ok(&baton(&data, &["erase", "ann"], None));

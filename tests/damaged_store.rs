@@ -351,6 +351,10 @@ fn a_deleted_sled_directory_is_truncated_not_empty() {
     let detail = damaged_detail(open_existing(&dir, "no sled"), "no sled");
     assert!(detail.contains("truncated"), "{detail}");
     assert!(detail.contains("seq 4"), "{detail}");
+    assert!(
+        !dir.join("sled").exists(),
+        "no empty log is created in its place"
+    );
 }
 
 #[test]

@@ -257,6 +257,17 @@ impl LockedStore {
         let path = path.as_ref();
         let mut dir = StoreDir::open(path, config.create)?;
         let high_water = dir.read_high_water()?;
+        // Checked here, before sled would create an empty log in its place, and before a
+        // reader at the head could answer without opening it.
+        if high_water.seq > 0 && !dir.sled_path().join("db").is_file() {
+            return Err(StoreError::Damaged {
+                path: path.display().to_string(),
+                detail: format!(
+                    "sled's log file is missing, but seq {} was acknowledged (high-water mark): the store is truncated",
+                    high_water.seq
+                ),
+            });
+        }
         Ok(LockedStore {
             dir,
             path: path.to_path_buf(),
