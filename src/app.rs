@@ -1,7 +1,7 @@
 //! The application service: load → decide → append → notify. The one path for writes.
 //!
 //! It reads the organization and program streams from the store, decodes (and upcasts) their
-//! events into the domain, asks [`domain::decide`] for events, and appends them with the
+//! events into the domain, asks [`domain::decide()`] for events, and appends them with the
 //! versions it read as expected versions, so a concurrent change to either stream is a
 //! conflict rather than a lost update (`DESIGN.md` §4.2). It is part of the shell: it knows the
 //! store and JSON; the domain does not.

@@ -10,7 +10,7 @@
 //!   program), saved with the log's head.
 //!
 //! A checkpoint saved at exactly the log's current head needs nothing from the log: the store
-//! directory's fsynced high-water mark names the head without opening sled ([`LockedStore`]),
+//! directory's fsynced high-water mark names the head without opening sled ([`crate::store::LockedStore`]),
 //! so "look at it again" costs a file read ([`AtHead`]).
 //!
 //! A checkpoint is used only if everything still matches:
@@ -26,7 +26,7 @@
 //! Anything else (unreadable bytes included) means a fold from scratch; a checkpoint never
 //! changes a result, only how long it takes (tests compare both). A redaction drops every
 //! checkpoint, and a fold that began before it cannot save one (see
-//! [`EventStore::checkpoint_epoch`]).
+//! [`crate::store::EventStore::checkpoint_epoch`]).
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -38,8 +38,6 @@ use crate::projections::risk::SkillsRisk;
 use crate::projections::world::World;
 use crate::projections::Projection;
 use crate::store::record::{hex, parse_hex};
-#[allow(unused_imports)] // for the docs
-use crate::store::{EventStore, LockedStore};
 use crate::store::{Hash, LogHead, ORGANIZATION_STREAM};
 
 /// A whole-log projection with a checkpoint of its own.

@@ -11,7 +11,7 @@
 //! - `true`, `false`, `null` as themselves.
 //!
 //! Envelopes are not written with these rules for their keys: their fields come in the fixed
-//! order documented in [`super::envelope`].
+//! order documented in [`super::record`].
 
 use serde_json::Value;
 
