@@ -294,7 +294,7 @@ pub fn dashboard_as_of(
     }
     // Saved against the head read before the streams: if anything was appended meanwhile,
     // the head moved on and the checkpoint is simply never used.
-    if complete && head.last_seq > 0 && !facts.is_empty() {
+    if complete && head.last_seq > 0 && dashboard.program_exists() {
         let at = Position {
             seq: head.last_seq,
             hash: head.head_hash,

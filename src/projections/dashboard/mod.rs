@@ -113,6 +113,11 @@ impl Dashboard {
         StreamId::program(slug).is_some_and(|s| s.as_str() == self.stream)
     }
 
+    /// Whether the program exists (its `ProgramCreated` was folded).
+    pub fn program_exists(&self) -> bool {
+        !self.world.programs.is_empty()
+    }
+
     /// The organization as folded so far.
     pub fn organization(&self) -> &Organization {
         &self.world.org
