@@ -25,7 +25,8 @@
 //!   log, reads the two streams, saves the checkpoint); `risk --as-of 2026-10-31 --format json` once
 //!   (`cli_risk_first`: from scratch, and it may save a checkpoint) and 3 more times
 //!   (`cli_risk`); then the floor and the dashboard again, 5 processes each
-//!   (`*_after_risk`), to show what a saved checkpoint costs commands that do not use it.
+//!   (`*_after_risk`), to show what a saved checkpoint costs commands that do not use it;
+//!   `programs` once without its checkpoint (`cli_programs_first`) and 3 times at the head.
 //!
 //! Criterion's benchmarks use flat sampling with its minimum of 10 samples, so each sample
 //! is one rebuild or one process; a summary with min / median / max of every sample (the
@@ -480,6 +481,13 @@ fn main() {
         5,
         true,
     );
+
+    // The programs list: once with its checkpoint removed (folds all 968 programs), then at
+    // the head.
+    let _ = std::fs::remove_file(dir_path.join("checkpoints").join("programs.json"));
+    let programs = ["programs", "--format", "json"];
+    cli_samples(&dir_path, "cli_programs_first", &programs, 1, true);
+    cli_samples(&dir_path, "cli_programs", &programs, 3, true);
 
     c.final_summary();
     summary(total);

@@ -8,6 +8,8 @@
 //!   when the log grew since, only the rest is folded.
 //! - **`dashboard-<slug>`**: one program's [`Dashboard`] fold (the organization and that
 //!   program), saved with the log's head.
+//! - **`programs`**: the programs list, each line valid for the version of the program's
+//!   stream it was made from (a program that changed since is folded again, the others not).
 //!
 //! A checkpoint saved at exactly the log's current head needs nothing from the log: the store
 //! directory's fsynced high-water mark names the head without opening sled ([`crate::store::LockedStore`]),
@@ -34,6 +36,7 @@ use serde::{Deserialize, Serialize};
 use crate::app::{decode, App, AppError};
 use crate::domain::{Event, Timestamp};
 use crate::projections::dashboard::Dashboard;
+use crate::projections::programs::ProgramSummary;
 use crate::projections::risk::SkillsRisk;
 use crate::projections::world::World;
 use crate::projections::Projection;
@@ -252,6 +255,11 @@ impl<T: DeserializeOwned> AtHead<T> {
         &self.state
     }
 
+    /// The state, for folds that do not depend on business time.
+    pub fn into_state(self) -> T {
+        self.state
+    }
+
     /// The state, if every event in it occurred by `as_of` (otherwise the log must be read).
     pub fn as_of(self, as_of: Timestamp) -> Option<T> {
         (self.max_occurred <= as_of).then_some(self.state)
@@ -310,4 +318,49 @@ pub fn dashboard_as_of(
         ));
     }
     Ok((dashboard, false))
+}
+
+/// The programs list's checkpoint name.
+pub const PROGRAMS: &str = "programs";
+
+/// Bump when [`ProgramSummary`] or how it is made changes.
+pub const PROGRAMS_FORMAT: u32 = 1;
+
+/// Every program's line, sorted by slug: a saved line is reused while its program's stream is
+/// still at the version it was made from, the other programs are folded; the list is saved
+/// at the log's head (see [`AtHead`]).
+pub fn programs(app: &App) -> Result<Vec<ProgramSummary>, AppError> {
+    let epoch = app.store().checkpoint_epoch();
+    let head = app.store().head();
+    let mut saved: std::collections::HashMap<String, ProgramSummary> = app
+        .store()
+        .load_checkpoint(PROGRAMS)
+        .ok()
+        .flatten()
+        .and_then(|bytes| decode_saved::<Vec<ProgramSummary>>(&bytes, PROGRAMS, PROGRAMS_FORMAT))
+        .map(|(lines, _)| lines.into_iter().map(|l| (l.program.clone(), l)).collect())
+        .unwrap_or_default();
+    let mut lines = Vec::new();
+    for (stream, version) in app.store().streams() {
+        let Some(slug) = stream.strip_prefix("program-") else {
+            continue;
+        };
+        match saved.remove(slug).filter(|line| line.version == version) {
+            Some(line) => lines.push(line),
+            None => {
+                if let Some((program, version)) = app.program(slug)? {
+                    lines.push(ProgramSummary::of(&program, version));
+                }
+            }
+        }
+    }
+    if head.last_seq == 0 {
+        return Ok(lines);
+    }
+    let at = Position {
+        seq: head.last_seq,
+        hash: head.head_hash,
+        max_occurred: Timestamp::EPOCH,
+    };
+    Ok(save(app, PROGRAMS, PROGRAMS_FORMAT, &at, lines, epoch).0)
 }

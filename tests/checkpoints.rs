@@ -10,6 +10,7 @@ use baton::checkpoint::{self, world_as_of, AtHead, Checkpointed, WORLD};
 use baton::demo::DEMO_END;
 use baton::domain::Timestamp;
 use baton::projections::dashboard::Dashboard;
+use baton::projections::programs::ProgramSummary;
 use baton::projections::risk::SkillsRisk;
 use baton::projections::world::World;
 use baton::projections::Projection;
@@ -392,4 +393,76 @@ fn the_risk_checkpoint_is_compact_follows_the_log_and_answers_at_the_head() {
         AtHead::<SkillsRisk>::load(&bytes, SkillsRisk::NAME, SkillsRisk::FORMAT, moved).is_none()
     );
     assert!(AtHead::<SkillsRisk>::load(&bytes, WORLD, SkillsRisk::FORMAT, head).is_none());
+}
+
+#[test]
+fn program_lines_are_reused_while_their_stream_is_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let app = App::new(store.clone(), Arc::new(SystemClock));
+    let fresh = |app: &App| -> Vec<ProgramSummary> {
+        app.program_slugs()
+            .iter()
+            .filter_map(|slug| app.program(slug).unwrap())
+            .map(|(p, v)| ProgramSummary::of(&p, v))
+            .collect()
+    };
+    let lines = checkpoint::programs(&app).unwrap();
+    assert_eq!(lines, fresh(&app));
+    assert_eq!(lines.len(), 2);
+
+    // Mark the saved lines so that reuse shows.
+    let bytes = store
+        .load_checkpoint(checkpoint::PROGRAMS)
+        .unwrap()
+        .unwrap();
+    let mut saved: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    for line in saved["state"].as_array_mut().unwrap() {
+        line["title"] = serde_json::json!("(saved)");
+    }
+    let marked = serde_json::to_vec(&saved).unwrap();
+    store
+        .save_checkpoint(checkpoint::PROGRAMS, &marked, store.checkpoint_epoch())
+        .unwrap();
+    let reused = checkpoint::programs(&app).unwrap();
+    assert!(reused.iter().all(|l| l.title == "(saved)"), "{reused:?}");
+
+    // One program changes: only its line is made again.
+    let goal = baton::domain::Command::from_json(&serde_json::json!({
+        "type": "SetGoal", "goal": "A new goal"
+    }))
+    .unwrap();
+    app.run(
+        Some("mentoring-2026"),
+        &[goal],
+        &baton::app::RunOptions {
+            actor: "test".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let after = checkpoint::programs(&app).unwrap();
+    let titles: Vec<(&str, &str)> = after
+        .iter()
+        .map(|l| (l.program.as_str(), l.title.as_str()))
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            ("ils-rollout", "(saved)"),
+            ("mentoring-2026", "Mentoring cohort 2026")
+        ]
+    );
+    assert_eq!(after[1], fresh(&app)[1]);
+    // Another code's or format's list is not used at all.
+    let mut other = saved.clone();
+    other["format"] = serde_json::json!(checkpoint::PROGRAMS_FORMAT + 1);
+    store
+        .save_checkpoint(
+            checkpoint::PROGRAMS,
+            &serde_json::to_vec(&other).unwrap(),
+            store.checkpoint_epoch(),
+        )
+        .unwrap();
+    assert_eq!(checkpoint::programs(&app).unwrap(), fresh(&app));
 }

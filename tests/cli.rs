@@ -334,7 +334,9 @@ fn a_dashboard_checkpoint_follows_the_log_and_an_erasure_drops_it() {
     // swapping sled's log file for an empty one for the duration of the read).
     let again = with_empty_sled_log(&data, dir.path(), || baton(&data, &args, None));
     assert_eq!(ok(&again), first);
-    let opened = with_empty_sled_log(&data, dir.path(), || baton(&data, &["programs"], None));
+    let opened = with_empty_sled_log(&data, dir.path(), || {
+        baton(&data, &["history", "pilot"], None)
+    });
     let noticed = fails(&opened);
     assert!(
         noticed.contains("is damaged"),
@@ -373,7 +375,7 @@ fn a_dashboard_checkpoint_follows_the_log_and_an_erasure_drops_it() {
 }
 
 #[test]
-fn risk_is_answered_from_its_checkpoint_at_the_head_and_an_erasure_drops_it() {
+fn risk_and_programs_are_answered_at_the_head_and_an_erasure_drops_them() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("store");
     setup(&data);
@@ -386,6 +388,12 @@ fn risk_is_answered_from_its_checkpoint_at_the_head_and_an_erasure_drops_it() {
     // Same head: no need for the log (sled's log file is swapped for an empty one).
     let again = with_empty_sled_log(&data, dir.path(), || baton(&data, &args, None));
     assert_eq!(ok(&again), first);
+    // The programs list likewise.
+    let list = ok(&baton(&data, &["programs", "--format", "json"], None));
+    let listed = with_empty_sled_log(&data, dir.path(), || {
+        baton(&data, &["programs", "--format", "json"], None)
+    });
+    assert_eq!(ok(&listed), list);
     // An erasure drops it; the next view is folded again, without the name.
     ok(&baton(&data, &["erase", "ann"], None));
     let erased = ok(&baton(&data, &args, None));

@@ -12,7 +12,9 @@ use uuid::Uuid;
 use super::args::Format;
 use super::open_store;
 use crate::app::{App, RunOptions};
+use crate::checkpoint::{self, AtHead};
 use crate::domain::{command_examples, Command};
+use crate::projections::programs::ProgramSummary;
 use crate::store::{EventStore, LockedStore, SystemClock};
 
 /// Opens and locks an existing store directory without opening its log yet.
@@ -157,22 +159,29 @@ pub(super) fn commands(format: Format) -> anyhow::Result<ExitCode> {
 }
 
 pub(super) fn programs(data: &Path, format: Format) -> anyhow::Result<ExitCode> {
-    let app = open_app(data, false)?;
-    let mut rows = Vec::new();
-    for slug in app.program_slugs() {
-        if let Some((p, version)) = app.program(&slug)? {
-            rows.push(json!({
-                "program": slug,
-                "kind": p.kind,
-                "title": p.title,
-                "deadline": p.deadline,
-                "learners": p.learners.len(),
-                "sessions": p.sessions.len(),
-                "archived": p.archived.is_some(),
-                "version": version,
-            }));
+    let locked = lock_store(data)?;
+    // Saved at the log's head: listed without opening the log.
+    let saved = locked
+        .load_checkpoint(checkpoint::PROGRAMS)
+        .ok()
+        .flatten()
+        .and_then(|bytes| {
+            AtHead::<Vec<ProgramSummary>>::load(
+                &bytes,
+                checkpoint::PROGRAMS,
+                checkpoint::PROGRAMS_FORMAT,
+                locked.head(),
+            )
+        });
+    let lines = match saved {
+        Some(saved) => saved.into_state(),
+        None => {
+            let app = App::new(Arc::new(locked.open_log()?), Arc::new(SystemClock));
+            checkpoint::programs(&app)?
         }
-    }
+    };
+    let rows = serde_json::to_value(lines)?;
+    let rows = rows.as_array().cloned().unwrap_or_default();
     match format {
         Format::Json => outln!("{}", serde_json::to_string_pretty(&rows)?)?,
         Format::Table => {

@@ -7,10 +7,12 @@
 //! - [`risk`]: skills matrix, holders, single-holder skills, truck factor, coverage over time.
 //! - [`audit`]: a program's history, field-level diffs, state as of a version or time.
 //! - [`journey`]: one person across programs.
+//! - [`programs`]: the programs list.
 
 pub mod audit;
 pub mod dashboard;
 pub mod journey;
+pub mod programs;
 pub mod risk;
 pub mod world;
 
