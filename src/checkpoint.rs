@@ -266,6 +266,17 @@ impl<T: DeserializeOwned> AtHead<T> {
     }
 }
 
+/// The checkpoint `name` of `locked`'s store, if this code saved it at exactly the store's head
+/// (read from the high-water mark, without opening the log). Unreadable means absent.
+pub fn at_head<T: DeserializeOwned>(
+    locked: &crate::store::LockedStore,
+    name: &str,
+    format: u32,
+) -> Option<AtHead<T>> {
+    let bytes = locked.load_checkpoint(name).ok()??;
+    AtHead::load(&bytes, name, format, locked.head())
+}
+
 /// The dashboard checkpoint's name for a program.
 pub fn dashboard_name(slug: &str) -> String {
     format!("dashboard-{slug}")

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::args::Format;
 use super::open_store;
 use crate::app::{App, RunOptions};
-use crate::checkpoint::{self, AtHead};
+use crate::checkpoint;
 use crate::domain::{command_examples, Command};
 use crate::projections::programs::ProgramSummary;
 use crate::store::{EventStore, LockedStore, SystemClock};
@@ -161,18 +161,11 @@ pub(super) fn commands(format: Format) -> anyhow::Result<ExitCode> {
 pub(super) fn programs(data: &Path, format: Format) -> anyhow::Result<ExitCode> {
     let locked = lock_store(data)?;
     // Saved at the log's head: listed without opening the log.
-    let saved = locked
-        .load_checkpoint(checkpoint::PROGRAMS)
-        .ok()
-        .flatten()
-        .and_then(|bytes| {
-            AtHead::<Vec<ProgramSummary>>::load(
-                &bytes,
-                checkpoint::PROGRAMS,
-                checkpoint::PROGRAMS_FORMAT,
-                locked.head(),
-            )
-        });
+    let saved = checkpoint::at_head::<Vec<ProgramSummary>>(
+        &locked,
+        checkpoint::PROGRAMS,
+        checkpoint::PROGRAMS_FORMAT,
+    );
     let lines = match saved {
         Some(saved) => saved.into_state(),
         None => {

@@ -15,7 +15,7 @@ use super::args::Format;
 use super::program_cmds::{lock_store, open_app};
 use super::render;
 use crate::app::{parse_as_of, App};
-use crate::checkpoint::{self, AtHead, Checkpointed};
+use crate::checkpoint::{self, Checkpointed};
 use crate::domain::{Organization, Timestamp};
 use crate::projections::audit::{self, AuditHistory};
 use crate::projections::dashboard::Dashboard;
@@ -54,11 +54,12 @@ pub(super) fn dashboard(
     let slug = stream.program_slug().unwrap_or(program);
     let locked = lock_store(data)?;
     // A fold saved at the log's current head answers without opening the log.
-    let saved = locked
-        .load_checkpoint(&checkpoint::dashboard_name(slug))
-        .ok()
-        .flatten()
-        .and_then(|bytes| checkpoint::dashboard_at_head(&bytes, slug, locked.head()));
+    let saved = checkpoint::at_head::<Dashboard>(
+        &locked,
+        &checkpoint::dashboard_name(slug),
+        checkpoint::DASHBOARD_FORMAT,
+    )
+    .filter(|saved| saved.state().is_for(slug));
     if let Some(saved) = saved {
         let t = as_of_in(saved.state().organization(), as_of_text)?;
         if let Some(dashboard) = saved.as_of(t) {
@@ -103,13 +104,7 @@ pub(super) fn risk(
 ) -> anyhow::Result<ExitCode> {
     let locked = lock_store(data)?;
     // Saved at the log's head: answered without opening the log.
-    let saved = locked
-        .load_checkpoint(SkillsRisk::NAME)
-        .ok()
-        .flatten()
-        .and_then(|bytes| {
-            AtHead::<SkillsRisk>::load(&bytes, SkillsRisk::NAME, SkillsRisk::FORMAT, locked.head())
-        });
+    let saved = checkpoint::at_head::<SkillsRisk>(&locked, SkillsRisk::NAME, SkillsRisk::FORMAT);
     if let Some(saved) = saved {
         let t = as_of_in(saved.state().organization(), as_of_text)?;
         if let Some(risk) = saved.as_of(t) {

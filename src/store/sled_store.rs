@@ -295,7 +295,8 @@ impl LockedStore {
     }
 }
 
-/// Where the checkpoint `name` lives.
+/// Where the checkpoint `name` lives: in a file beside sled, not in it, since checkpoints can
+/// be large and sled reads its whole contents on every open.
 fn checkpoint_path(store: &Path, name: &str) -> Result<PathBuf, StoreError> {
     super::check_checkpoint_name(name)?;
     Ok(store.join(CHECKPOINT_DIR).join(format!("{name}.json")))
