@@ -23,6 +23,7 @@ mod render;
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Parser;
 
@@ -31,7 +32,8 @@ pub use program_cmds::command_reference;
 
 use read_cmds::HistoryAt;
 
-use crate::store::{LockedStore, SledStore, StoreConfig};
+use crate::app::App;
+use crate::store::{LockedStore, SledStore, StoreConfig, SystemClock};
 
 /// Runs the CLI with the process arguments and returns the exit code.
 pub fn main() -> ExitCode {
@@ -129,11 +131,12 @@ fn os_user() -> String {
 
 /// Opens the store in `data`; `create` decides whether a missing directory becomes a new store.
 fn open_store(data: &Path, create: bool) -> anyhow::Result<SledStore> {
-    Ok(lock_store_dir(data, create)?.open_log()?)
+    Ok(lock_store(data, create)?.open_log()?)
 }
 
-/// Opens and locks the store directory without opening its log yet.
-fn lock_store_dir(data: &Path, create: bool) -> anyhow::Result<LockedStore> {
+/// Opens and locks the store directory without opening its log yet (a read that a
+/// checkpoint at the log's head answers never opens it).
+fn lock_store(data: &Path, create: bool) -> anyhow::Result<LockedStore> {
     if !create && !data.exists() {
         anyhow::bail!("no baton store at {} (set --data or BATON_DATA, or create one with `baton import` or `baton demo`)", data.display());
     }
@@ -144,4 +147,17 @@ fn lock_store_dir(data: &Path, create: bool) -> anyhow::Result<LockedStore> {
             ..StoreConfig::default()
         },
     )?)
+}
+
+/// Opens a locked store's log and wraps it in the application service.
+fn app_on(locked: LockedStore) -> anyhow::Result<App> {
+    Ok(App::new(
+        Arc::new(locked.open_log()?),
+        Arc::new(SystemClock),
+    ))
+}
+
+/// Opens the store and wraps it in the application service.
+fn open_app(data: &Path, create: bool) -> anyhow::Result<App> {
+    app_on(lock_store(data, create)?)
 }

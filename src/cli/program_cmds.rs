@@ -3,30 +3,17 @@
 use std::io::Read;
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Context;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::args::Format;
-use super::open_store;
-use crate::app::{App, RunOptions};
+use super::{app_on, lock_store, open_app};
+use crate::app::RunOptions;
 use crate::checkpoint;
 use crate::domain::{command_examples, Command};
 use crate::projections::programs::ProgramSummary;
-use crate::store::{EventStore, LockedStore, SystemClock};
-
-/// Opens and locks an existing store directory without opening its log yet.
-pub(super) fn lock_store(data: &Path) -> anyhow::Result<LockedStore> {
-    super::lock_store_dir(data, false)
-}
-
-/// Opens the store and wraps it in the application service.
-pub(super) fn open_app(data: &Path, create: bool) -> anyhow::Result<App> {
-    let store: Arc<dyn EventStore> = Arc::new(open_store(data, create)?);
-    Ok(App::new(store, Arc::new(SystemClock)))
-}
 
 /// Reads one command (a JSON object) or several (JSON Lines) from a file, `-` for stdin.
 pub(super) fn read_commands(file: &Path) -> anyhow::Result<Vec<Command>> {
@@ -159,7 +146,7 @@ pub(super) fn commands(format: Format) -> anyhow::Result<ExitCode> {
 }
 
 pub(super) fn programs(data: &Path, format: Format) -> anyhow::Result<ExitCode> {
-    let locked = lock_store(data)?;
+    let locked = lock_store(data, false)?;
     // Saved at the log's head: listed without opening the log.
     let saved = checkpoint::at_head::<Vec<ProgramSummary>>(
         &locked,
@@ -168,45 +155,36 @@ pub(super) fn programs(data: &Path, format: Format) -> anyhow::Result<ExitCode> 
     );
     let lines = match saved {
         Some(saved) => saved.into_state(),
-        None => {
-            let app = App::new(Arc::new(locked.open_log()?), Arc::new(SystemClock));
-            checkpoint::programs(&app)?
-        }
+        None => checkpoint::programs(&app_on(locked)?)?,
     };
-    let rows = serde_json::to_value(lines)?;
-    let rows = rows.as_array().cloned().unwrap_or_default();
     match format {
-        Format::Json => outln!("{}", serde_json::to_string_pretty(&rows)?)?,
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&lines)?)?,
+        Format::Table if lines.is_empty() => {
+            outln!("no programs yet (create one with `baton do SLUG create.json`, or load the demo with `baton demo`)")?;
+        }
         Format::Table => {
-            if rows.is_empty() {
-                outln!("no programs yet (create one with `baton do SLUG create.json`, or load the demo with `baton demo`)")?;
-            } else {
+            outln!(
+                "{:<24} {:<10} {:<11} {:>8} {:>8} {:>7}  title",
+                "program",
+                "kind",
+                "deadline",
+                "learners",
+                "sessions",
+                "version"
+            )?;
+            for line in &lines {
+                let deadline = line.deadline.map(|d| d.to_string());
                 outln!(
-                    "{:<24} {:<10} {:<11} {:>8} {:>8} {:>7}  title",
-                    "program",
-                    "kind",
-                    "deadline",
-                    "learners",
-                    "sessions",
-                    "version"
+                    "{:<24} {:<10} {:<11} {:>8} {:>8} {:>7}  {}{}",
+                    line.program,
+                    line.kind.as_str(),
+                    deadline.as_deref().unwrap_or("-"),
+                    line.learners,
+                    line.sessions,
+                    line.version,
+                    line.title,
+                    if line.archived { " (archived)" } else { "" }
                 )?;
-                for r in &rows {
-                    outln!(
-                        "{:<24} {:<10} {:<11} {:>8} {:>8} {:>7}  {}{}",
-                        r["program"].as_str().unwrap_or_default(),
-                        r["kind"].as_str().unwrap_or_default(),
-                        r["deadline"].as_str().unwrap_or("-"),
-                        r["learners"].as_u64().unwrap_or_default(),
-                        r["sessions"].as_u64().unwrap_or_default(),
-                        r["version"].as_u64().unwrap_or_default(),
-                        r["title"].as_str().unwrap_or_default(),
-                        if r["archived"] == json!(true) {
-                            " (archived)"
-                        } else {
-                            ""
-                        }
-                    )?;
-                }
             }
         }
     }

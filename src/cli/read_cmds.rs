@@ -6,14 +6,13 @@
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::json;
 
 use super::args::Format;
-use super::program_cmds::{lock_store, open_app};
 use super::render;
+use super::{app_on, lock_store, open_app};
 use crate::app::{parse_as_of, App};
 use crate::checkpoint::{self, Checkpointed};
 use crate::domain::{Organization, Timestamp};
@@ -52,7 +51,7 @@ pub(super) fn dashboard(
 ) -> anyhow::Result<ExitCode> {
     let stream = crate::app::program_stream(program)?;
     let slug = stream.program_slug().unwrap_or(program);
-    let locked = lock_store(data)?;
+    let locked = lock_store(data, false)?;
     // A fold saved at the log's current head answers without opening the log.
     let saved = checkpoint::at_head::<Dashboard>(
         &locked,
@@ -66,7 +65,7 @@ pub(super) fn dashboard(
             return print_dashboard(slug, &dashboard, t, format);
         }
     }
-    let app = App::new(Arc::new(locked.open_log()?), Arc::new(SystemClock));
+    let app = app_on(locked)?;
     if app.store().stream_version(stream.as_str()) == 0 {
         anyhow::bail!("no program {slug:?} (see `baton programs`)");
     }
@@ -102,7 +101,7 @@ pub(super) fn risk(
     as_of_text: Option<&str>,
     format: Format,
 ) -> anyhow::Result<ExitCode> {
-    let locked = lock_store(data)?;
+    let locked = lock_store(data, false)?;
     // Saved at the log's head: answered without opening the log.
     let saved = checkpoint::at_head::<SkillsRisk>(&locked, SkillsRisk::NAME, SkillsRisk::FORMAT);
     if let Some(saved) = saved {
@@ -111,7 +110,7 @@ pub(super) fn risk(
             return print_risk(&risk, t, format);
         }
     }
-    let app = App::new(Arc::new(locked.open_log()?), Arc::new(SystemClock));
+    let app = app_on(locked)?;
     let t = as_of(&app, as_of_text)?;
     let (risk, _) = checkpoint::fold_as_of::<SkillsRisk>(&app, t)?;
     print_risk(&risk, t, format)

@@ -27,6 +27,16 @@ pub enum ProgramKind {
     Mentoring,
 }
 
+impl ProgramKind {
+    /// The kind's wire name (`training`, `mentoring`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProgramKind::Training => "training",
+            ProgramKind::Mentoring => "mentoring",
+        }
+    }
+}
+
 /// A step of the method, ticked on the program's phase checklist.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -964,4 +974,22 @@ define_events! {
     CoachingSessionHeld => Program, schema 1;
     AssignmentGiven => Program, schema 1;
     AssignmentDone => Program, schema 1;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PhaseStep, ProgramKind};
+
+    #[test]
+    fn wire_names_match_the_serialized_form() {
+        for kind in [ProgramKind::Training, ProgramKind::Mentoring] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
+        for step in PhaseStep::for_kind(ProgramKind::Training)
+            .iter()
+            .chain(PhaseStep::for_kind(ProgramKind::Mentoring))
+        {
+            assert_eq!(serde_json::to_value(step).unwrap(), step.as_str());
+        }
+    }
 }
