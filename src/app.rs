@@ -236,12 +236,12 @@ impl App {
         Ok(program.map(|p| (p, version)))
     }
 
-    /// Slugs of every program, sorted.
-    pub fn program_slugs(&self) -> Vec<String> {
+    /// Every program's slug with its stream's version, sorted by slug.
+    pub fn program_versions(&self) -> Vec<(String, u64)> {
         self.store
             .streams()
             .into_iter()
-            .filter_map(|(s, _)| s.strip_prefix("program-").map(str::to_string))
+            .filter_map(|(s, v)| s.strip_prefix("program-").map(|slug| (slug.to_string(), v)))
             .collect()
     }
 

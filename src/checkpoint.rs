@@ -55,9 +55,10 @@ pub trait Checkpointed: Projection + Default + Serialize + DeserializeOwned {
 
 impl Checkpointed for World {
     const NAME: &'static str = WORLD;
-    const FORMAT: u32 = FORMAT;
-    // Every program with its events: hundreds of megabytes on a long log.
-    const SAVE_AFTER: u64 = SAVE_AFTER;
+    const FORMAT: u32 = 1;
+    // Every program with its events: hundreds of megabytes on a long log, so it is saved
+    // only after a thousand events past the last one.
+    const SAVE_AFTER: u64 = 1_000;
 }
 
 impl Checkpointed for SkillsRisk {
@@ -71,14 +72,8 @@ impl Checkpointed for SkillsRisk {
 /// The world checkpoint's name.
 pub const WORLD: &str = "world";
 
-/// Bump when `World`'s fold or its serialized form changes.
-pub const FORMAT: u32 = 1;
-
 /// Bump when `Dashboard`'s fold or its serialized form changes.
 pub const DASHBOARD_FORMAT: u32 = 1;
-
-/// How many events past the last world checkpoint make a new one worth saving.
-pub const SAVE_AFTER: u64 = 1_000;
 
 /// What every checkpoint carries around its state.
 #[derive(Serialize, Deserialize)]
@@ -352,14 +347,11 @@ pub fn programs(app: &App) -> Result<Vec<ProgramSummary>, AppError> {
         .map(|(lines, _)| lines.into_iter().map(|l| (l.program.clone(), l)).collect())
         .unwrap_or_default();
     let mut lines = Vec::new();
-    for (stream, version) in app.store().streams() {
-        let Some(slug) = stream.strip_prefix("program-") else {
-            continue;
-        };
-        match saved.remove(slug).filter(|line| line.version == version) {
+    for (slug, version) in app.program_versions() {
+        match saved.remove(&slug).filter(|line| line.version == version) {
             Some(line) => lines.push(line),
             None => {
-                if let Some((program, version)) = app.program(slug)? {
+                if let Some((program, version)) = app.program(&slug)? {
                     lines.push(ProgramSummary::of(&program, version));
                 }
             }

@@ -141,7 +141,7 @@ fn unfit_checkpoints_are_discarded_safely() {
         ("truncated", good[..good.len() / 2].to_vec()),
         (
             "other format",
-            edit("format", serde_json::json!(checkpoint::FORMAT + 1)),
+            edit("format", serde_json::json!(World::FORMAT + 1)),
         ),
         ("other code", edit("code", serde_json::json!("0.0.0-other"))),
         (
@@ -401,9 +401,9 @@ fn program_lines_are_reused_while_their_stream_is_unchanged() {
     let store = demo_store(dir.path());
     let app = App::new(store.clone(), Arc::new(SystemClock));
     let fresh = |app: &App| -> Vec<ProgramSummary> {
-        app.program_slugs()
+        app.program_versions()
             .iter()
-            .filter_map(|slug| app.program(slug).unwrap())
+            .filter_map(|(slug, _)| app.program(slug).unwrap())
             .map(|(p, v)| ProgramSummary::of(&p, v))
             .collect()
     };
