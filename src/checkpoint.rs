@@ -95,6 +95,34 @@ struct Position {
     max_occurred: Timestamp,
 }
 
+/// Business time's filter over a fold: which events occurred by `as_of`, whether any was
+/// left out (a fold with gaps is not saved), and the latest occurrence folded.
+struct Window {
+    as_of: Timestamp,
+    complete: bool,
+    max_occurred: Timestamp,
+}
+
+impl Window {
+    fn new(as_of: Timestamp, max_occurred: Timestamp) -> Window {
+        Window {
+            as_of,
+            complete: true,
+            max_occurred,
+        }
+    }
+
+    /// Whether an event that occurred at `t` is folded.
+    fn admits(&mut self, t: Timestamp) -> bool {
+        if t > self.as_of {
+            self.complete = false;
+            return false;
+        }
+        self.max_occurred = self.max_occurred.max(t);
+        true
+    }
+}
+
 /// How a fold was obtained (for tests and diagnostics).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Provenance {
@@ -185,32 +213,28 @@ pub fn fold_as_of<P: Checkpointed>(
     as_of: Timestamp,
 ) -> Result<(P, Provenance), AppError> {
     let epoch = app.store().checkpoint_epoch();
-    let (mut state, from_seq, mut max_occurred) = match load::<P>(app, as_of) {
-        Some((state, at)) => (state, at.seq, at.max_occurred),
-        None => (P::default(), 0, Timestamp::EPOCH),
+    let (mut state, from_seq, mut window) = match load::<P>(app, as_of) {
+        Some((state, at)) => (state, at.seq, Window::new(as_of, at.max_occurred)),
+        None => (P::default(), 0, Window::new(as_of, Timestamp::EPOCH)),
     };
     let mut replayed = 0;
-    let mut complete = true;
     let mut last = None;
     for ev in app.store().iter_from(from_seq + 1) {
         let ev = ev?;
         replayed += 1;
         last = Some((ev.seq(), ev.hash()));
-        if ev.occurred_at() > as_of {
-            complete = false;
-            continue;
-        }
-        max_occurred = max_occurred.max(ev.occurred_at());
-        if let Some(fact) = decode(&ev)? {
-            state.update(&fact.meta, &fact.event);
+        if window.admits(ev.occurred_at()) {
+            if let Some(fact) = decode(&ev)? {
+                state.update(&fact.meta, &fact.event);
+            }
         }
     }
     let mut saved = false;
-    if let (true, true, Some((seq, hash))) = (complete, replayed >= P::SAVE_AFTER, last) {
+    if let (true, true, Some((seq, hash))) = (window.complete, replayed >= P::SAVE_AFTER, last) {
         let at = Position {
             seq,
             hash,
-            max_occurred,
+            max_occurred: window.max_occurred,
         };
         (state, saved) = save(app, P::NAME, P::FORMAT, &at, state, epoch);
     }
@@ -296,23 +320,17 @@ pub fn dashboard_as_of(
     let head = app.store().head();
     let facts = app.facts_of(&[ORGANIZATION_STREAM, stream.as_str()])?;
     let mut dashboard = Dashboard::new(slug);
-    let mut complete = true;
-    let mut max_occurred = Timestamp::EPOCH;
-    for f in &facts {
-        if f.meta.occurred_at > as_of {
-            complete = false;
-            continue;
-        }
-        max_occurred = max_occurred.max(f.meta.occurred_at);
+    let mut window = Window::new(as_of, Timestamp::EPOCH);
+    for f in facts.iter().filter(|f| window.admits(f.meta.occurred_at)) {
         dashboard.update(&f.meta, &f.event);
     }
     // Saved against the head read before the streams: if anything was appended meanwhile,
     // the head moved on and the checkpoint is simply never used.
-    if complete && head.last_seq > 0 && dashboard.program_exists() {
+    if window.complete && head.last_seq > 0 && dashboard.program_exists() {
         let at = Position {
             seq: head.last_seq,
             hash: head.head_hash,
-            max_occurred,
+            max_occurred: window.max_occurred,
         };
         return Ok(save(
             app,
