@@ -255,23 +255,14 @@ impl Rollout<'_> {
             .collect();
         let m5b: Vec<String> = extra[6..].to_vec();
         let cat_trainer = self.w.trainer_candidates[3].clone();
-        for (id, invitees, on) in [
-            ("m5-a", m5a, day(2026, 9, 8)),
-            ("m5-b", m5b, day(2026, 9, 22)),
-        ] {
-            let s = Session {
-                id: id.into(),
-                module: 4,
-                trainer: cat_trainer.clone(),
-                start: on.and_hms_opt(9, 30, 0).expect("time"),
-                location: location("central"),
-                capacity: 12,
-                invitees,
-                scheduled_at: at(scheduled, 16, 0),
-            };
-            self.schedule(plan, &s);
-            self.hold(plan, &s);
-        }
+        self.optional_module(
+            plan,
+            (4, &cat_trainer, 12, scheduled),
+            [
+                ("m5-a", m5a, day(2026, 9, 8)),
+                ("m5-b", m5b, day(2026, 9, 22)),
+            ],
+        );
         let scheduled = day(2026, 9, 14);
         let mut leads: Vec<String> = self
             .w
@@ -284,17 +275,33 @@ impl Rollout<'_> {
         leads.push(self.w.head_cataloguer.clone());
         leads.push(self.w.joiners[3].id.clone());
         let reports_trainer = self.central_trainers[0].clone();
-        for (id, invitees, on) in [
-            ("m6-a", leads[..5].to_vec(), day(2026, 10, 6)),
-            ("m6-b", leads[5..].to_vec(), day(2026, 11, 5)),
-        ] {
+        self.optional_module(
+            plan,
+            (5, &reports_trainer, 8, scheduled),
+            [
+                ("m6-a", leads[..5].to_vec(), day(2026, 10, 6)),
+                ("m6-b", leads[5..].to_vec(), day(2026, 11, 5)),
+            ],
+        );
+    }
+
+    /// Two sessions of an optional module at Central, 9:30, scheduled together at 16:00 on
+    /// `scheduled`, then held: `(module, trainer, capacity, scheduled)` and each session's
+    /// id, invitees and day.
+    fn optional_module(
+        &mut self,
+        plan: &mut Plan,
+        (module, trainer, capacity, scheduled): (usize, &str, u32, NaiveDate),
+        sessions: [(&str, Vec<String>, NaiveDate); 2],
+    ) {
+        for (id, invitees, on) in sessions {
             let s = Session {
                 id: id.into(),
-                module: 5,
-                trainer: reports_trainer.clone(),
+                module,
+                trainer: trainer.to_string(),
                 start: on.and_hms_opt(9, 30, 0).expect("time"),
                 location: location("central"),
-                capacity: 8,
+                capacity,
                 invitees,
                 scheduled_at: at(scheduled, 16, 0),
             };
