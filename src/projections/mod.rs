@@ -2,9 +2,11 @@
 //! rebuilt from the log. None reads the clock: "now" is an argument of every result that
 //! depends on time.
 //!
-//! - [`world`]: the organization and every program, folded (shared by the others).
+//! - [`world`]: the organization and every program, folded (what the dashboard and the
+//!   journey compute from).
 //! - [`dashboard`]: one program's dashboard, with every definition written down.
-//! - [`risk`]: skills matrix, holders, single-holder skills, truck factor, coverage over time.
+//! - [`risk`]: skills matrix, holders, single-holder skills, truck factor, coverage over time
+//!   (a compact fold: the organization and practice days).
 //! - [`audit`]: a program's history, field-level diffs, state as of a version or time.
 //! - [`journey`]: one person across programs.
 //! - [`programs`]: the programs list.
