@@ -245,7 +245,6 @@ fn be_u64(bytes: &[u8]) -> Option<u64> {
 /// calls [`LockedStore::open_log`].
 pub struct LockedStore {
     dir: StoreDir,
-    path: PathBuf,
     high_water: HighWater,
     config: StoreConfig,
 }
@@ -270,7 +269,6 @@ impl LockedStore {
         }
         Ok(LockedStore {
             dir,
-            path: path.to_path_buf(),
             high_water,
             config,
         })
@@ -286,7 +284,7 @@ impl LockedStore {
 
     /// Reads a saved checkpoint, as [`EventStore::load_checkpoint`] does.
     pub fn load_checkpoint(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        read_checkpoint(&self.path, name)
+        read_checkpoint(&self.dir.path, name)
     }
 
     /// Opens the log.
@@ -325,10 +323,10 @@ impl SledStore {
     fn open_locked(locked: LockedStore) -> Result<SledStore, StoreError> {
         let LockedStore {
             mut dir,
-            path,
             high_water: hw,
             config,
         } = locked;
+        let path = dir.path.clone();
         let path = path.as_path();
         let shown = path.display().to_string();
         let sled_path = dir.sled_path();
