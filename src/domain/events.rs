@@ -232,18 +232,6 @@ pub enum EvaluationResult {
     },
 }
 
-impl EvaluationResult {
-    /// The Kirkpatrick level, 1–4.
-    pub fn kirkpatrick_level(&self) -> u8 {
-        match self {
-            EvaluationResult::Reaction { .. } => 1,
-            EvaluationResult::Learning { .. } => 2,
-            EvaluationResult::Behaviour { .. } => 3,
-            EvaluationResult::Results { .. } => 4,
-        }
-    }
-}
-
 /// A session time as given (local, in the organization's zone) and as resolved (UTC).
 ///
 /// Both are stored so that a session at 09:30 local stays at 09:30 local even when the zone's
