@@ -197,16 +197,28 @@ impl App {
 
     /// The organization's current state and its stream version.
     pub fn organization(&self) -> Result<(Organization, u64), AppError> {
-        let cached = self.cache().org.clone();
-        let (mut version, mut org) = cached.unwrap_or_default();
-        for ev in self.store.read_stream(ORGANIZATION_STREAM, version + 1)? {
-            version = ev.version();
-            if let Some(f) = decode(&ev)? {
-                org.apply(&f.meta, &f.event);
-            }
-        }
+        let cached = self.cache().org.clone().unwrap_or_default();
+        let (version, org) = self.catch_up(ORGANIZATION_STREAM, cached, |org, f| {
+            org.apply(&f.meta, &f.event)
+        })?;
         self.cache().org = Some((version, org.clone()));
         Ok((org, version))
+    }
+
+    /// Folds the events of `stream` past `version` into a state folded up to it.
+    fn catch_up<S>(
+        &self,
+        stream: &str,
+        (mut version, mut state): (u64, S),
+        mut fold: impl FnMut(&mut S, &Fact),
+    ) -> Result<(u64, S), AppError> {
+        for ev in self.store.read_stream(stream, version + 1)? {
+            version = ev.version();
+            if let Some(f) = decode(&ev)? {
+                fold(&mut state, &f);
+            }
+        }
+        Ok((version, state))
     }
 
     fn cache(&self) -> std::sync::MutexGuard<'_, StateCache> {
@@ -223,13 +235,10 @@ impl App {
     pub fn program(&self, slug: &str) -> Result<Option<(Program, u64)>, AppError> {
         let stream = program_stream(slug)?;
         let cached = self.cache().programs.get(stream.as_str()).cloned();
-        let (mut version, mut program) = cached.unwrap_or_default();
-        for ev in self.store.read_stream(stream.as_str(), version + 1)? {
-            version = ev.version();
-            if let Some(f) = decode(&ev)? {
-                Program::fold_one(&mut program, &f.meta, &f.event);
-            }
-        }
+        let (version, program) =
+            self.catch_up(stream.as_str(), cached.unwrap_or_default(), |p, f| {
+                Program::fold_one(p, &f.meta, &f.event);
+            })?;
         self.cache()
             .programs
             .insert(stream.as_str().to_string(), (version, program.clone()));
