@@ -559,30 +559,29 @@ fn damaged_sled_metadata_files_are_refused_or_intact() {
         fs::write(dir.join("sled").join("conf"), b"\x00\x01garbage").unwrap();
     });
     corrupt("deleted snapshots", 40, |dir| {
-        for entry in fs::read_dir(dir.join("sled")).unwrap() {
-            let path = entry.unwrap().path();
-            if path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("snap."))
-            {
-                fs::remove_file(path).unwrap();
-            }
+        for path in snapshots(dir) {
+            fs::remove_file(path).unwrap();
         }
     });
     corrupt("garbage snapshot", 40, |dir| {
-        for entry in fs::read_dir(dir.join("sled")).unwrap() {
-            let path = entry.unwrap().path();
-            if path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("snap."))
-            {
-                let len = file_len(&path);
-                overwrite(&path, len / 2, &[0xee; 64]);
-            }
+        for path in snapshots(dir) {
+            let len = file_len(&path);
+            overwrite(&path, len / 2, &[0xee; 64]);
         }
     });
+}
+
+/// sled's snapshot files (`snap.*`) in the store `dir`.
+fn snapshots(dir: &Path) -> Vec<PathBuf> {
+    fs::read_dir(dir.join("sled"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            path.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("snap."))
+        })
+        .collect()
 }
 
 #[test]
