@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::domain::{
     self, Command, DomainError, Event, EventMeta, Organization, Program, StreamId, Timestamp,
 };
-use crate::store::record::{is_redaction_marker, redaction_kept};
+use crate::store::record::{is_redaction_marker, redaction_kept, FORMAT_1};
 use crate::store::{
     AppendRequest, Clock, EventStore, NewEvent, RecordedEvent, StoreError, ORGANIZATION_STREAM,
 };
@@ -94,6 +94,9 @@ pub struct App {
     /// quadratic; states are kept with the version they were folded to and only the newer
     /// events are folded on top. A std lock, never held across an `.await`.
     cache: Arc<Mutex<StateCache>>,
+    /// Why: a seeded log (the demo) must be reproducible byte for byte, so its events' nonces
+    /// come from a seeded generator instead of the store's random ones. `None`: random.
+    nonces: Option<Arc<Mutex<rand_chacha::ChaCha8Rng>>>,
 }
 
 /// Folded states by stream, each with the stream version it reflects.
@@ -112,7 +115,13 @@ pub fn decode(ev: &RecordedEvent) -> Result<Option<Fact>, AppError> {
         .map_err(|e| AppError::Decode { seq, message: e.0 })?;
     let data = if is_redaction_marker(&data) {
         match redaction_kept(&data) {
-            Some(kept) => kept.clone(),
+            Some(kept) => {
+                let mut kept = kept.clone();
+                if ev.format() != FORMAT_1 {
+                    domain::codec::fill_erased(ev.event_type(), &mut kept, &ev.personal());
+                }
+                kept
+            }
             None => return Ok(None),
         }
     } else {
@@ -127,6 +136,26 @@ pub fn decode(ev: &RecordedEvent) -> Result<Option<Fact>, AppError> {
         meta: meta_of(ev),
         event,
     }))
+}
+
+/// The domain's rules for imported events: a known type and schema whose data decodes (a
+/// redaction's kept part included), and the personal fields of each type.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DomainRules;
+
+impl crate::store::jsonl::EventRules for DomainRules {
+    fn check(&self, record: &RecordedEvent) -> Result<(), String> {
+        decode(record).map(|_| ()).map_err(|e| match e {
+            AppError::Decode { message, .. } => message,
+            other => other.to_string(),
+        })
+    }
+    fn personal_fields(&self, event_type: &str) -> Vec<String> {
+        domain::codec::personal_fields(event_type)
+            .iter()
+            .map(|f| f.to_string())
+            .collect()
+    }
 }
 
 /// The envelope facts of a stored event.
@@ -149,7 +178,18 @@ impl App {
             store,
             clock,
             cache: Arc::default(),
+            nonces: None,
         }
+    }
+
+    /// The same service, giving every event it appends a nonce from a generator seeded with
+    /// `seed` (reproducible logs, such as the demo; never for real data).
+    pub fn with_seeded_nonces(mut self, seed: u64) -> App {
+        use rand::SeedableRng;
+        self.nonces = Some(Arc::new(Mutex::new(rand_chacha::ChaCha8Rng::seed_from_u64(
+            seed,
+        ))));
+        self
     }
 
     /// The store.
@@ -266,20 +306,29 @@ impl App {
         if commands.is_empty() {
             return Err(AppError::Invalid("no command given".into()));
         }
-        if let Some(command_id) = options.command_id {
-            if let Some(result) = self.find_retry(command_id)? {
-                return Ok(result);
-            }
-        }
-        let now = options.business_time.unwrap_or_else(|| self.clock.now());
         let slug = program.map(str::to_string).or_else(|| {
             commands.iter().find_map(|c| match c {
                 Command::CreateProgram(c) => Some(c.program.clone()),
                 _ => None,
             })
         });
+        if let Some(command_id) = options.command_id {
+            if let Some(result) = self.retry(command_id, slug.as_deref(), commands, options)? {
+                return Ok(result);
+            }
+        }
+        let now = options.business_time.unwrap_or_else(|| self.clock.now());
         let read = self.read_states(slug.as_deref(), options.expect_version)?;
-        let batch = decide_batch(&read, slug.as_deref(), commands, now, options)?;
+        let mut batch = decide_batch(&read, slug.as_deref(), commands, now, options)?;
+        if let Some(nonces) = &self.nonces {
+            use rand::RngCore;
+            let mut rng = nonces.lock().unwrap_or_else(|p| p.into_inner());
+            for ev in &mut batch.events {
+                let mut nonce = [0u8; 16];
+                rng.fill_bytes(&mut nonce);
+                ev.nonce = Some(nonce);
+            }
+        }
         if batch.events.is_empty() {
             return Ok(RunResult {
                 seqs: vec![],
@@ -290,18 +339,18 @@ impl App {
         }
         let event_types = batch.events.iter().map(|e| e.event_type.clone()).collect();
         let erased = batch.erased.clone();
-        let appended = self.store.append(guarded_request(
-            &read,
-            slug.as_deref(),
-            batch,
-            &options.actor,
-        )?)?;
-        if !erased.is_empty() {
-            for person in &erased {
-                self.scrub_person(person, &options.actor)?;
-            }
+        let request = guarded_request(&read, slug.as_deref(), batch, &options.actor)?;
+        let appended = if erased.is_empty() {
+            self.store.append(request)?
+        } else {
+            // One erasure, all or nothing: the events that record it and every redaction.
+            let eraser = PersonEraser::new(erased, &options.actor);
+            let appended = self.store.erase(Some(request), Box::new(eraser));
             self.forget_states();
-        }
+            appended?.ok_or_else(|| {
+                AppError::Invalid("the erasure appended nothing; please report this".into())
+            })?
+        };
         let program_version = slug
             .as_deref()
             .map_or(0, |s| self.store.stream_version(&format!("program-{s}")));
@@ -351,61 +400,200 @@ impl App {
         })
     }
 
-    fn find_retry(&self, command_id: Uuid) -> Result<Option<RunResult>, AppError> {
+    /// A command id that is already stored: the batch is decided again against the states
+    /// as they stood just before the original was stored, at its time, and appended with the
+    /// same event ids, so the store's id check tells an identical retry (the original result,
+    /// nothing written) from a reused id with other content (`IdReused`), also when the batch
+    /// is the original plus more. `None` when the command id is new.
+    fn retry(
+        &self,
+        command_id: Uuid,
+        slug: Option<&str>,
+        commands: &[Command],
+        options: &RunOptions,
+    ) -> Result<Option<RunResult>, AppError> {
         let first = Uuid::new_v5(&command_id, &0u64.to_be_bytes());
-        if self.store.find_id(&first)?.is_none() {
+        let Some(first_seq) = self.store.find_id(&first)? else {
             return Ok(None);
+        };
+        let original = self.store.get(first_seq)?;
+        let reused = |reason: String| {
+            AppError::Store(StoreError::IdReused {
+                id: first,
+                reason: format!(
+                    "command id {command_id} was already used at seq {first_seq} for a different command ({reason}); use a new command id"
+                ),
+            })
+        };
+        let now = options
+            .business_time
+            .unwrap_or_else(|| original.recorded_at());
+        let read = self.states_before(slug, first_seq)?;
+        let batch = match decide_batch(&read, slug, commands, now, options) {
+            Ok(batch) => batch,
+            Err(e) => return Err(reused(format!("this one is refused there: {e}"))),
+        };
+        if batch.events.is_empty() {
+            return Err(reused("this one writes nothing".into()));
         }
-        let mut seqs = Vec::new();
-        let mut event_types = Vec::new();
-        let mut stream = None;
-        for index in 0u64.. {
-            let id = Uuid::new_v5(&command_id, &index.to_be_bytes());
-            let Some(seq) = self.store.find_id(&id)? else {
-                break;
-            };
-            let ev = self.store.get(seq)?;
-            if ev.stream() != ORGANIZATION_STREAM {
-                stream = Some(ev.stream().to_string());
+        let event_types: Vec<String> = batch.events.iter().map(|e| e.event_type.clone()).collect();
+        let request = guarded_request(&read, slug, batch, &options.actor)?;
+        let appended = match self.store.append(request) {
+            Ok(appended) if appended.duplicate => appended,
+            Ok(_) => {
+                return Err(AppError::Invalid(format!(
+                    "command id {command_id}: a retry wrote new events; please report this"
+                )))
             }
-            seqs.push(seq);
-            event_types.push(ev.event_type().to_string());
-        }
-        let program_version = stream.map_or(0, |s| self.store.stream_version(&s));
+            Err(StoreError::IdReused { reason, .. }) => return Err(reused(reason)),
+            Err(e) => return Err(e.into()),
+        };
+        let program_version = appended
+            .events
+            .iter()
+            .find(|e| e.stream != ORGANIZATION_STREAM)
+            .map_or(0, |e| self.store.stream_version(&e.stream));
         Ok(Some(RunResult {
-            seqs,
+            seqs: appended.events.iter().map(|e| e.seq).collect(),
             event_types,
             program_version,
             duplicate: true,
         }))
     }
 
-    /// Redacts the personal fields of every event that mentions `person`, in every stream,
-    /// keeping a scrubbed copy that still decodes (`domain::codec::redact`).
-    fn scrub_person(&self, person: &str, actor: &str) -> Result<(), AppError> {
-        let mut targets = Vec::new();
-        for ev in self.store.iter_from(1) {
-            let ev = ev?;
-            if ev.is_redacted() || domain::codec::personal_fields(ev.event_type()).is_empty() {
-                continue;
+    /// The organization and the program as they stood before the event at `seq` was stored.
+    fn states_before(&self, slug: Option<&str>, seq: u64) -> Result<ReadStates, AppError> {
+        let mut org = Organization::default();
+        let mut org_version = 0;
+        for ev in self.store.read_stream(ORGANIZATION_STREAM, 1)? {
+            if ev.seq() >= seq {
+                break;
             }
-            let data = ev.data_value().map_err(|e| AppError::Decode {
-                seq: ev.seq(),
-                message: e.0,
-            })?;
-            if domain::codec::mentions(&data, person) {
-                targets.push((ev.seq(), domain::codec::redact(ev.event_type(), &data)));
+            org_version = ev.version();
+            if let Some(f) = decode(&ev)? {
+                org.apply(&f.meta, &f.event);
             }
         }
-        for (seq, kept) in targets {
-            self.store.redact_keeping(
-                seq,
-                actor,
-                &format!("erasure of person {person}"),
-                Some(&kept),
-            )?;
+        let mut program = None;
+        let mut program_version = 0;
+        if let Some(slug) = slug {
+            for ev in self.store.read_stream(program_stream(slug)?.as_str(), 1)? {
+                if ev.seq() >= seq {
+                    break;
+                }
+                program_version = ev.version();
+                if let Some(f) = decode(&ev)? {
+                    Program::fold_one(&mut program, &f.meta, &f.event);
+                }
+            }
         }
-        Ok(())
+        Ok(ReadStates {
+            org,
+            org_version,
+            program,
+            program_version,
+        })
+    }
+
+    /// Completes the erasure of a person who is already recorded as erased (a store whose
+    /// erasure was interrupted before erasures were all or nothing): every event about them
+    /// that still holds personal data is redacted, and nothing is appended.
+    pub fn complete_erasure(&self, person: &str, actor: &str) -> Result<(), AppError> {
+        let eraser = PersonEraser::new(vec![person.to_string()], actor);
+        let result = self.store.erase(None, Box::new(eraser));
+        self.forget_states();
+        result.map(|_| ()).map_err(AppError::from)
+    }
+}
+
+/// Picks the events an erasure of some people redacts: every event with personal fields
+/// that is about one of them — naming them anywhere in its data, or naming a mentoring pair
+/// they belong to, a follow-up with them, or an event already picked (the void of an event
+/// about them) — and keeps, for format-1 events, a scrubbed copy that still decodes.
+struct PersonEraser {
+    people: Vec<String>,
+    by: String,
+    reason: String,
+    /// Ids (pairs, follow-ups) that stand for one of the people, learnt in seq order.
+    about: std::collections::HashSet<String>,
+    /// Events picked so far, by id.
+    picked: std::collections::HashSet<Uuid>,
+}
+
+impl PersonEraser {
+    fn new(people: Vec<String>, actor: &str) -> PersonEraser {
+        PersonEraser {
+            reason: format!("erasure of person {}", people.join(", ")),
+            people,
+            by: actor.to_string(),
+            about: Default::default(),
+            picked: Default::default(),
+        }
+    }
+
+    fn mentions(&self, data: &serde_json::Value) -> bool {
+        self.people
+            .iter()
+            .any(|p| domain::codec::mentions(data, p))
+    }
+}
+
+impl crate::store::Eraser for PersonEraser {
+    fn by(&self) -> &str {
+        &self.by
+    }
+    fn reason(&self) -> &str {
+        &self.reason
+    }
+    fn pick(&mut self, ev: &RecordedEvent) -> Result<Option<Option<serde_json::Value>>, String> {
+        let data = ev.data_value().map_err(|e| e.0)?;
+        let data = if ev.is_redacted() {
+            match redaction_kept(&data) {
+                Some(kept) => kept.clone(),
+                None => return Ok(None),
+            }
+        } else {
+            data
+        };
+        let text = |key: &str| data.get(key).and_then(|v| v.as_str()).map(str::to_string);
+        let direct = self.mentions(&data);
+        // What this event teaches about which ids stand for the people.
+        match ev.event_type() {
+            "MentoringPaired" | "FollowUpScheduled" if direct => {
+                if let Some(id) = text("pair").or_else(|| text("follow_up")) {
+                    self.about.insert(id);
+                }
+            }
+            _ => {}
+        }
+        if ev.is_redacted() || domain::codec::personal_fields(ev.event_type()).is_empty() {
+            if direct || self.linked(&data) {
+                self.picked.insert(ev.id());
+            }
+            return Ok(None);
+        }
+        if !(direct || self.linked(&data)) {
+            return Ok(None);
+        }
+        self.picked.insert(ev.id());
+        Ok(Some(Some(domain::codec::redact(ev.event_type(), &data))))
+    }
+}
+
+impl PersonEraser {
+    /// Whether the data names a pair or follow-up of the people, or voids a picked event.
+    fn linked(&self, data: &serde_json::Value) -> bool {
+        let names = |key: &str| {
+            data.get(key)
+                .and_then(|v| v.as_str())
+                .is_some_and(|id| self.about.contains(id))
+        };
+        let voids_picked = data
+            .get("event_id")
+            .and_then(|v| v.as_str())
+            .and_then(|s| Uuid::parse_str(s).ok())
+            .is_some_and(|id| self.picked.contains(&id));
+        names("pair") || names("follow_up") || voids_picked
     }
 }
 
@@ -508,8 +696,13 @@ fn stage(
         .filter(|end| *end <= now)
         .or_else(|| occurred_at(decided.event.business_date(), org, now))
         .or(options.business_time);
+    let personal = domain::codec::personal_fields(&encoded.event_type)
+        .iter()
+        .map(|f| f.to_string())
+        .collect();
     let mut ev =
         NewEvent::new(stream, encoded.event_type, encoded.schema, encoded.data).with_id(id);
+    ev.personal = personal;
     ev.occurred_at = occurred_at;
     ev.correlation_id = options.command_id;
     Ok(ev)

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use baton::app::{App, AppError, RunOptions};
 use baton::domain::Command;
 use baton::store::{
-    AppendRequest, Appended, EventIter, EventStore, LogHead, MemoryStore, NewEvent, RecordedEvent,
+    AppendRequest, Appended, Eraser, EventIter, EventStore, LogHead, MemoryStore, NewEvent, RecordedEvent,
     StoreError, SystemClock,
 };
 use serde_json::{json, Value};
@@ -58,14 +58,12 @@ impl EventStore for Interloper {
     fn head(&self) -> LogHead {
         self.inner.head()
     }
-    fn redact_keeping(
+    fn erase(
         &self,
-        seq: u64,
-        by: &str,
-        reason: &str,
-        kept: Option<&Value>,
-    ) -> Result<(), StoreError> {
-        self.inner.redact_keeping(seq, by, reason, kept)
+        request: Option<AppendRequest>,
+        eraser: Box<dyn Eraser>,
+    ) -> Result<Option<Appended>, StoreError> {
+        self.inner.erase(request, eraser)
     }
     fn restore(&self, records: Vec<RecordedEvent>) -> Result<(), StoreError> {
         self.inner.restore(records)

@@ -47,13 +47,32 @@ fn fails(out: &Output) -> String {
     String::from_utf8(out.stderr.clone()).unwrap()
 }
 
-/// Runs `f` while sled's log file is replaced by an empty one (a read that opened the log
-/// would find the store truncated), then puts it back.
-fn with_empty_sled_log(data: &Path, scratch: &Path, f: impl FnOnce() -> Output) -> Output {
+/// Runs `f` while sled's log file is replaced by zeros of the same length (a read that opened
+/// the log would find the store truncated; one that trusts a checkpoint at the head cannot
+/// tell, since the file is no shorter), then puts it back.
+fn with_zeroed_sled_log(data: &Path, scratch: &Path, f: impl FnOnce() -> Output) -> Output {
     let db = data.join("sled").join("db");
     let away = scratch.join("db-away");
     std::fs::rename(&db, &away).unwrap();
-    std::fs::write(&db, b"").unwrap();
+    let len = std::fs::metadata(&away).unwrap().len();
+    std::fs::write(&db, vec![0u8; len as usize]).unwrap();
+    let out = f();
+    std::fs::rename(&away, &db).unwrap();
+    out
+}
+
+/// Runs `f` while sled's log file is cut shorter than when the checkpoints were saved.
+fn with_short_sled_log(data: &Path, scratch: &Path, f: impl FnOnce() -> Output) -> Output {
+    let db = data.join("sled").join("db");
+    let away = scratch.join("db-away");
+    std::fs::copy(&db, &away).unwrap();
+    let len = std::fs::metadata(&db).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&db)
+        .unwrap()
+        .set_len(len / 2)
+        .unwrap();
     let out = f();
     std::fs::rename(&away, &db).unwrap();
     out
@@ -174,6 +193,42 @@ fn a_command_id_makes_a_retry_safe() {
             .count(),
         1
     );
+}
+
+#[test]
+fn a_reused_command_id_with_other_content_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("store");
+    setup(&data);
+    let id = "5d0c1f3a-7a44-4c61-9b0e-3a1f2e4d5c6b";
+    let ann = r#"{"type":"EnrolLearner","person":"ann"}"#;
+    let bob = r#"{"type":"EnrolLearner","person":"bob"}"#;
+    ok(&baton(&data, &["do", "pilot", "-", "--command-id", id], Some(ann)));
+    let before = ok(&baton(&data, &["export"], None));
+    // Another command under the same id.
+    let err = fails(&baton(&data, &["do", "pilot", "-", "--command-id", id], Some(bob)));
+    assert!(err.contains("reused") && err.contains(id), "{err}");
+    // The original plus one more command.
+    let both = format!("{ann}\n{bob}\n");
+    let err = fails(&baton(&data, &["do", "pilot", "-", "--command-id", id], Some(&both)));
+    assert!(err.contains("reused"), "{err}");
+    // The same command for another program.
+    ok(&baton(
+        &data,
+        &["do", "other", "-"],
+        Some(r#"{"type":"CreateProgram","program":"other","kind":"training","title":"Other"}"#),
+    ));
+    let err = fails(&baton(&data, &["do", "other", "-", "--command-id", id], Some(ann)));
+    assert!(err.contains("reused"), "{err}");
+    let after: Vec<String> = ok(&baton(&data, &["export"], None))
+        .lines()
+        .filter(|l| !l.contains("program-other"))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(after, before.lines().map(str::to_string).collect::<Vec<_>>());
+    // The identical retry is still recognised.
+    let again = ok(&baton(&data, &["do", "pilot", "-", "--command-id", id], Some(ann)));
+    assert!(again.contains("already applied"), "{again}");
 }
 
 #[test]
@@ -332,9 +387,9 @@ fn a_dashboard_checkpoint_follows_the_log_and_an_erasure_drops_it() {
 
     // The same head: answered from the checkpoint without opening the log (shown by
     // swapping sled's log file for an empty one for the duration of the read).
-    let again = with_empty_sled_log(&data, dir.path(), || baton(&data, &args, None));
+    let again = with_zeroed_sled_log(&data, dir.path(), || baton(&data, &args, None));
     assert_eq!(ok(&again), first);
-    let opened = with_empty_sled_log(&data, dir.path(), || {
+    let opened = with_zeroed_sled_log(&data, dir.path(), || {
         baton(&data, &["history", "pilot"], None)
     });
     let noticed = fails(&opened);
@@ -342,6 +397,20 @@ fn a_dashboard_checkpoint_follows_the_log_and_an_erasure_drops_it() {
         noticed.contains("is damaged"),
         "a read of the log notices: {noticed}"
     );
+    // A log file emptied or cut shorter than at the head is noticed by the read at the head
+    // too: it opens the log, which refuses.
+    let emptied = {
+        let db = data.join("sled").join("db");
+        let away = dir.path().join("db-emptied");
+        std::fs::rename(&db, &away).unwrap();
+        std::fs::write(&db, b"").unwrap();
+        let out = baton(&data, &args, None);
+        std::fs::rename(&away, &db).unwrap();
+        out
+    };
+    assert!(fails(&emptied).contains("is damaged"));
+    let shorter = with_short_sled_log(&data, dir.path(), || baton(&data, &args, None));
+    assert!(fails(&shorter).contains("is damaged"));
     // Before the events it holds occurred: the log is read.
     let early = fails(&baton(
         &data,
@@ -386,11 +455,11 @@ fn risk_and_programs_are_answered_at_the_head_and_an_erasure_drops_them() {
     assert!(first.contains("Ann Lee"), "{first}");
     assert!(data.join("checkpoints/risk.json").exists());
     // Same head: no need for the log (sled's log file is swapped for an empty one).
-    let again = with_empty_sled_log(&data, dir.path(), || baton(&data, &args, None));
+    let again = with_zeroed_sled_log(&data, dir.path(), || baton(&data, &args, None));
     assert_eq!(ok(&again), first);
     // The programs list likewise.
     let list = ok(&baton(&data, &["programs", "--format", "json"], None));
-    let listed = with_empty_sled_log(&data, dir.path(), || {
+    let listed = with_zeroed_sled_log(&data, dir.path(), || {
         baton(&data, &["programs", "--format", "json"], None)
     });
     assert_eq!(ok(&listed), list);

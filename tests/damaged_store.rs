@@ -558,17 +558,40 @@ fn damaged_sled_metadata_files_are_refused_or_intact() {
     corrupt("garbage conf", 40, |dir| {
         fs::write(dir.join("sled").join("conf"), b"\x00\x01garbage").unwrap();
     });
-    corrupt("deleted snapshots", 40, |dir| {
+    corrupt_with_snapshot("deleted snapshots", |dir| {
         for path in snapshots(dir) {
             fs::remove_file(path).unwrap();
         }
     });
-    corrupt("garbage snapshot", 40, |dir| {
+    corrupt_with_snapshot("garbage snapshot", |dir| {
         for path in snapshots(dir) {
             let len = file_len(&path);
             overwrite(&path, len / 2, &[0xee; 64]);
         }
     });
+}
+
+/// Damages a store that has a snapshot (sled writes one when a store is opened again), and
+/// checks that the damage touched something.
+fn corrupt_with_snapshot(case: &str, damage: impl Fn(&Path)) -> Outcome {
+    let n = 40;
+    let (_root, dir) = store_with(n);
+    drop(open_existing(&dir, case).expect("reopens"));
+    let before = snapshots(&dir);
+    assert!(!before.is_empty(), "{case}: the store has a snapshot to damage");
+    let contents: Vec<Vec<u8>> = before.iter().map(|p| fs::read(p).unwrap()).collect();
+    damage(&dir);
+    let after: Vec<Option<Vec<u8>>> = before.iter().map(|p| fs::read(p).ok()).collect();
+    assert!(
+        after
+            .iter()
+            .zip(&contents)
+            .any(|(a, b)| a.as_ref() != Some(b)),
+        "{case}: the damage changed a snapshot"
+    );
+    let outcome = refused_or_intact(&dir, n, case);
+    println!("{case}: {outcome:?}");
+    outcome
 }
 
 /// sled's snapshot files (`snap.*`) in the store `dir`.

@@ -151,7 +151,7 @@ fn acknowledged_means_durable() {
                         for i in 0..25 {
                             let stream = format!("program-w{w}");
                             let events = (0..=(i % 3))
-                                .map(|k| NewEvent::new(&stream, "Noted", 1, json!([w, i, k])))
+                                .map(|k| NewEvent::new(&stream, "Noted", 1, json!({"w": w, "i": i, "k": k})))
                                 .collect();
                             let a = store.append(AppendRequest::new("tester", events)).unwrap();
                             let synced = rec.synced.load(Ordering::SeqCst);
@@ -164,7 +164,7 @@ fn acknowledged_means_durable() {
                             // An idempotent retry is answered from durable data too.
                             let retry = store.append(AppendRequest::new(
                                 "tester",
-                                vec![NewEvent::new(&stream, "Noted", 1, json!([w, i, 0]))
+                                vec![NewEvent::new(&stream, "Noted", 1, json!({"w": w, "i": i, "k": 0}))
                                     .with_id(a.events[0].id)],
                             ));
                             assert!(retry.unwrap().duplicate);
@@ -369,7 +369,7 @@ fn write_concurrently(
                             } else {
                                 format!("program-{tag}-{w}")
                             };
-                            NewEvent::new(stream, "Noted", 1, json!([w, i, k]))
+                            NewEvent::new(stream, "Noted", 1, json!({"w": w, "i": i, "k": k}))
                         })
                         .collect();
                     let a = store.append(AppendRequest::new("w", events)).unwrap();
@@ -634,7 +634,7 @@ fn failed_sync_acknowledges_nothing_of_its_group() {
     while durability.calls.load(Ordering::SeqCst) == 0 {
         thread::sleep(Duration::from_millis(1));
     }
-    let event = NewEvent::new("program-a", "Noted", 1, json!("once"));
+    let event = NewEvent::new("program-a", "Noted", 1, json!({"once": true}));
     let attempts: Vec<_> = (0..2)
         .map(|_| {
             let store = store.clone();

@@ -285,6 +285,7 @@ fn build_chain(specs: &[(&str, Value)]) -> Vec<RecordedEvent> {
         let bytes = baton::store::canonical::to_vec(data).unwrap();
         let at = t0().plus_seconds(i as i64);
         let env = Envelope {
+            format: record::FORMAT_1,
             seq: i as u64 + 1,
             stream,
             version: *v,
@@ -296,7 +297,9 @@ fn build_chain(specs: &[(&str, Value)]) -> Vec<RecordedEvent> {
             actor: "builder",
             correlation_id: None,
             causation_id: None,
+            personal: vec![],
             data: &bytes,
+            nonce: None,
             redacted: false,
             data_hash: blake3_of(&bytes),
             prev_hash: prev,
@@ -480,10 +483,12 @@ fn envelope_fields_and_formats<H: Harness>() {
                     correlation_id: Some(corr),
                     causation_id: Some(cause),
                     actor: None,
+                    personal: vec![],
+                    nonce: None,
                 },
                 NewEvent {
                     actor: Some("bob".into()),
-                    ..ev("program-x", json!(null))
+                    ..ev("program-x", json!({}))
                 },
             ],
         ))
@@ -1186,7 +1191,9 @@ fn export_restore_is_lossless<H: Harness>() {
         jsonl::ImportSummary {
             events: 5,
             stored: 5,
-            restored: true
+            restored: true,
+            chunks: 1,
+            unverified_redactions: vec![],
         }
     );
     assert_eq!(export_all(copy.store()), exported);
@@ -1406,7 +1413,9 @@ fn import_append_rechains<H: Harness>() {
         jsonl::ImportSummary {
             events: 5,
             stored: 5,
-            restored: false
+            restored: false,
+            chunks: 1,
+            unverified_redactions: vec![],
         }
     );
     let imported = target.store().read_all(3, 100).unwrap();

@@ -154,9 +154,18 @@ pub enum Command {
     Import {
         /// The JSON Lines file.
         file: PathBuf,
-        /// Append to a non-empty store instead of restoring into an empty one.
+        /// Append to a non-empty store instead of restoring into an empty one (in atomic
+        /// chunks of at most 10,000 events).
         #[arg(long)]
         append: bool,
+        /// Accept format-1 redactions (made before erasures were checkable), whose kept data
+        /// cannot be checked against the chain.
+        #[arg(long)]
+        accept_unverified_redactions: bool,
+        /// Restore only if the file ends at this head, `SEQ:HASH` (as `verify` prints it),
+        /// noted somewhere the file's author could not rewrite.
+        #[arg(long, value_name = "SEQ:HASH")]
+        expect_head: Option<String>,
     },
     /// Check the log's integrity: hash chain, data hashes, seq and version contiguity, indexes.
     /// Exits 0 with a summary when intact, 1 naming the first bad seq when not.
@@ -164,5 +173,9 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// Also check that the log still holds exactly this head, `SEQ:HASH`, noted earlier
+        /// (from a report or a previous `verify`) somewhere the store's owner cannot rewrite.
+        #[arg(long, value_name = "SEQ:HASH")]
+        head: Option<String>,
     },
 }

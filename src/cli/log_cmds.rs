@@ -9,11 +9,32 @@ use anyhow::Context;
 
 use super::args::{ExportFormat, Format};
 use super::open_store;
-use crate::store::{jsonl, verify, EventStore, ORGANIZATION_STREAM};
+use crate::store::{jsonl, record, verify, EventStore, Hash, ORGANIZATION_STREAM};
 
-pub(super) fn verify(data: &Path, format: Format) -> anyhow::Result<ExitCode> {
+/// Reads a head noted as `SEQ:HASH`.
+pub(super) fn parse_head(text: &str) -> anyhow::Result<(u64, Hash)> {
+    let expected = "expected SEQ:HASH, a seq and 64 lowercase hex digits (as `baton verify` prints the head)";
+    let (seq, hash) = text
+        .split_once(':')
+        .ok_or_else(|| anyhow::anyhow!("head {text:?}: {expected}"))?;
+    let seq = seq
+        .parse()
+        .map_err(|_| anyhow::anyhow!("head {text:?}: {expected}"))?;
+    let hash = record::parse_hex(hash).ok_or_else(|| anyhow::anyhow!("head {text:?}: {expected}"))?;
+    Ok((seq, hash))
+}
+
+pub(super) fn verify(data: &Path, format: Format, head: Option<&str>) -> anyhow::Result<ExitCode> {
+    let noted = head.map(parse_head).transpose()?;
     let store = open_store(data, false)?;
-    let report = verify::verify_sled(&store)?;
+    let mut report = verify::verify_sled(&store)?;
+    let head_check = noted.map(|(seq, hash)| verify::check_head(&store, seq, &hash));
+    if let (Some(Err(detail)), None) = (&head_check, &report.problem) {
+        report.problem = Some(verify::Problem {
+            seq: noted.map_or(0, |(seq, _)| seq),
+            detail: format!("the noted head is not in the log: {detail}"),
+        });
+    }
     match format {
         Format::Json => outln!("{}", serde_json::to_string_pretty(&report)?)?,
         Format::Table => {
@@ -30,6 +51,21 @@ pub(super) fn verify(data: &Path, format: Format) -> anyhow::Result<ExitCode> {
                     report.redactions.len(),
                     seqs.join(", ")
                 )?;
+            }
+            if !report.unverified_redactions.is_empty() {
+                let seqs: Vec<String> = report
+                    .unverified_redactions
+                    .iter()
+                    .map(u64::to_string)
+                    .collect();
+                outln!(
+                    "unverified  {} format-1 redactions whose kept data cannot be checked (seq {})",
+                    seqs.len(),
+                    seqs.join(", ")
+                )?;
+            }
+            if let (Some((seq, hash)), Some(Ok(()))) = (noted, &head_check) {
+                outln!("noted head  {seq}:{} is in the log", record::hex(&hash))?;
             }
             match &report.problem {
                 None => {
@@ -87,25 +123,59 @@ pub(super) fn export(
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn import(
-    data: &Path,
-    file: &Path,
-    append: bool,
-    actor: &str,
-) -> anyhow::Result<ExitCode> {
+/// What `import` was asked.
+pub(super) struct ImportArgs<'a> {
+    pub append: bool,
+    pub accept_unverified_redactions: bool,
+    pub expect_head: Option<&'a str>,
+    pub actor: &'a str,
+}
+
+pub(super) fn import(data: &Path, file: &Path, args: ImportArgs<'_>) -> anyhow::Result<ExitCode> {
+    let expect_head = args.expect_head.map(parse_head).transpose()?;
+    if expect_head.is_some() && args.append {
+        anyhow::bail!("--expect-head checks a restore; an --append import re-chains the events, so it has no head of its own to check");
+    }
     let input = File::open(file).with_context(|| format!("opening {}", file.display()))?;
     let store = open_store(data, true)?;
-    let summary = jsonl::import(&store, &mut BufReader::new(input), append, actor)
+    let options = jsonl::ImportOptions {
+        append: args.append,
+        actor: args.actor,
+        accept_unverified_redactions: args.accept_unverified_redactions,
+        expect_head,
+        rules: &crate::app::DomainRules,
+    };
+    let summary = jsonl::import_with(&store, &mut BufReader::new(input), &options)
         .with_context(|| format!("importing {}", file.display()))?;
     if summary.restored {
         outln!("restored {} events into {}", summary.events, data.display())?;
+        if !summary.unverified_redactions.is_empty() {
+            outln!(
+                "accepted {} format-1 redactions whose kept data cannot be checked",
+                summary.unverified_redactions.len()
+            )?;
+        }
     } else if summary.stored == 0 && summary.events > 0 {
         outln!(
             "all {} events were already stored; nothing changed",
             summary.events
         )?;
     } else {
-        outln!("appended {} events into {}", summary.stored, data.display())?;
+        outln!(
+            "appended {} events into {} in {} atomic chunk{} of at most {} events{}",
+            summary.stored,
+            data.display(),
+            summary.chunks,
+            if summary.chunks == 1 { "" } else { "s" },
+            crate::store::IMPORT_CHUNK_EVENTS,
+            if summary.stored < summary.events {
+                format!(" ({} were already stored)", summary.events - summary.stored)
+            } else {
+                String::new()
+            }
+        )?;
     }
+    let head = store.head();
+    eprintln!("head {}:{}", head.last_seq, record::hex(&head.head_hash));
     Ok(ExitCode::SUCCESS)
 }

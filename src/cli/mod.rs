@@ -61,13 +61,27 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let actor = cli.actor.clone().unwrap_or_else(os_user);
     let data = cli.data.clone();
     match cli.command {
-        Command::Verify { format } => log_cmds::verify(&data, format),
+        Command::Verify { format, head } => log_cmds::verify(&data, format, head.as_deref()),
         Command::Export {
             program,
             format,
             output,
         } => log_cmds::export(&data, program.as_deref(), format, output.as_deref()),
-        Command::Import { file, append } => log_cmds::import(&data, &file, append, &actor),
+        Command::Import {
+            file,
+            append,
+            accept_unverified_redactions,
+            expect_head,
+        } => log_cmds::import(
+            &data,
+            &file,
+            log_cmds::ImportArgs {
+                append,
+                accept_unverified_redactions,
+                expect_head: expect_head.as_deref(),
+                actor: &actor,
+            },
+        ),
         Command::Do {
             program,
             file,

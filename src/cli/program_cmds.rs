@@ -193,6 +193,14 @@ pub(super) fn programs(data: &Path, format: Format) -> anyhow::Result<ExitCode> 
 
 pub(super) fn erase(data: &Path, person: &str, actor: &str) -> anyhow::Result<ExitCode> {
     let app = open_app(data, false)?;
+    let (org, _) = app.organization()?;
+    if org.people.get(person).is_some_and(|p| p.erased) {
+        // Recorded as erased: make sure every event about them is (an erasure interrupted
+        // before erasures were all or nothing is completed; otherwise nothing changes).
+        app.complete_erasure(person, actor)?;
+        outln!("{person} was already erased; every event about them is redacted")?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let command = Command::from_json(&json!({"type": "ErasePerson", "person": person}))?;
     let options = RunOptions {
         actor: actor.to_string(),

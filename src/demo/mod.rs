@@ -139,7 +139,7 @@ pub fn generate(seed: u64) -> Result<Vec<u8>, DemoError> {
         steps.first().map_or(Timestamp::EPOCH, |s| s.now),
     ));
     let store = Arc::new(MemoryStore::with_clock(clock.clone()));
-    let app = App::new(store.clone(), clock.clone());
+    let app = App::new(store.clone(), clock.clone()).with_seeded_nonces(seed);
     for (index, step) in steps.iter().enumerate() {
         let command_type = step
             .command

@@ -82,7 +82,10 @@ pub struct ScaledEvents {
 /// complete log (it is checked like a restore: seq, chain, versions) or an event's data cannot
 /// be read.
 pub fn scaled_events(demo_jsonl: &[u8], copies: usize) -> Result<ScaledEvents, ImportError> {
-    let records = jsonl::read_full_log(&mut &demo_jsonl[..])?;
+    let (records, _) = jsonl::read_full_log(
+        &mut &demo_jsonl[..],
+        &jsonl::ImportOptions::new(false, "scale"),
+    )?;
     let mut sources = Vec::with_capacity(records.len());
     for (i, record) in records.iter().enumerate() {
         sources.push(source(record).map_err(|message| ImportError::Line {
@@ -124,6 +127,8 @@ fn source(record: &RecordedEvent) -> Result<Source, String> {
             correlation_id: record.correlation_id(),
             causation_id: record.causation_id(),
             actor: Some(record.actor().to_string()),
+            personal: record.personal().into_iter().map(str::to_string).collect(),
+            nonce: None,
         },
     })
 }
@@ -159,6 +164,8 @@ fn copy_of(event: &NewEvent, slug: &str, copy: usize) -> NewEvent {
         correlation_id: event.correlation_id.map(|id| copy_id(copy, id)),
         causation_id: event.causation_id.map(|id| copy_id(copy, id)),
         actor: event.actor.clone(),
+        personal: event.personal.clone(),
+        nonce: None,
     }
 }
 

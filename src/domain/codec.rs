@@ -117,6 +117,8 @@ pub fn personal_fields(event_type: &str) -> &'static [&'static str] {
         | "CommitmentDeclined"
         | "CommitmentWithdrawn" => &["reason"],
         "EventVoided" => &["reason"],
+        "PlanPrepared" => &["notes"],
+        "PlanTestRun" => &["findings"],
         "FollowUpScheduled" => &["purpose"],
         "FollowUpCompleted" => &["notes"],
         "Congratulated" => &["milestone"],
@@ -159,6 +161,35 @@ pub fn redact(event_type: &str, data: &Value) -> Value {
         }
     }
     out
+}
+
+/// Puts the erased marker back in place of the personal fields an erasure removed (a
+/// checkable redaction keeps only the non-personal fields), so that [`decode`] still reads
+/// the event: text becomes [`REDACTED`], a list of texts a one-item list of it.
+pub fn fill_erased(event_type: &str, data: &mut Value, removed: &[&str]) {
+    const LISTS: [&str; 6] = [
+        "goals",
+        "desired_outcomes",
+        "already_knows",
+        "already_works",
+        "priorities",
+        "topics",
+    ];
+    let Some(map) = data.as_object_mut() else {
+        return;
+    };
+    for field in personal_fields(event_type) {
+        if !removed.contains(field) || map.contains_key(*field) {
+            continue;
+        }
+        let marker = Value::String(REDACTED.to_string());
+        let value = if LISTS.contains(field) {
+            Value::Array(vec![marker])
+        } else {
+            marker
+        };
+        map.insert((*field).to_string(), value);
+    }
 }
 
 /// Applies every upcaster from `schema` to the current schema, one step at a time.

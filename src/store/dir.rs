@@ -43,18 +43,79 @@ fn display(path: &Path) -> String {
     path.display().to_string()
 }
 
-fn sync_dir(path: &Path) -> Result<(), StoreError> {
+pub(crate) fn sync_dir(path: &Path) -> Result<(), StoreError> {
     File::open(path)
         .and_then(|d| d.sync_all())
         .map_err(|e| StoreError::io(format!("syncing directory {}", display(path)), e))
 }
 
+/// Fsyncs the directory that holds `path` (the current directory for a relative path with
+/// no parent), so that a new entry `path` survives a crash.
+fn sync_parent(path: &Path) -> Result<(), StoreError> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    sync_dir(&parent)
+}
+
+/// Where an erasure writes the rewritten sled database before swapping it in.
+pub(crate) const SLED_ERASING: &str = "sled.erasing";
+/// Where the old sled database goes during the swap.
+const SLED_OLD: &str = "sled.old";
+
+/// Swaps a complete, fsynced `sled.erasing` in for `sled`: `sled` → `sled.old`, then
+/// `sled.erasing` → `sled`, then the directory is fsynced.
+pub(crate) fn swap_in(store: &Path) -> std::io::Result<()> {
+    fs::rename(store.join(SLED_DIR), store.join(SLED_OLD))?;
+    fs::rename(store.join(SLED_ERASING), store.join(SLED_DIR))?;
+    File::open(store)?.sync_all()
+}
+
+/// Removes the old sled database after a swap, and fsyncs the directory.
+pub(crate) fn remove_old(store: &Path) -> std::io::Result<()> {
+    match fs::remove_dir_all(store.join(SLED_OLD)) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    File::open(store)?.sync_all()
+}
+
+/// Brings an erasure that a crash interrupted to one end, before sled is opened: a
+/// rewritten database not yet swapped in is discarded (the erasure never happened); a swap
+/// half done is completed, and the old database (which holds the erased data) removed.
+pub(crate) fn recover_swap(store: &Path) -> std::io::Result<()> {
+    let live = store.join(SLED_DIR);
+    let fresh = store.join(SLED_ERASING);
+    let old = store.join(SLED_OLD);
+    let mut changed = false;
+    if fresh.exists() {
+        if !live.exists() && old.exists() {
+            fs::rename(&fresh, &live)?;
+        } else {
+            fs::remove_dir_all(&fresh)?;
+        }
+        changed = true;
+    }
+    if old.exists() && live.exists() {
+        fs::remove_dir_all(&old)?;
+        changed = true;
+    }
+    if changed {
+        File::open(store)?.sync_all()?;
+    }
+    Ok(())
+}
+
 impl StoreDir {
     /// Opens (creating when `create` and the directory is missing or empty) and locks a store
-    /// directory. Never writes into a directory that is neither empty nor marked.
+    /// directory. Never writes into a directory that is neither empty nor marked. The lock is
+    /// taken before anything is created, so two processes creating one store at once see
+    /// "in use", and a creation that was interrupted (a lock file, a high-water mark, a
+    /// temporary marker, nothing else) is taken up again.
     pub fn open(path: &Path, create: bool) -> Result<StoreDir, StoreError> {
         let shown = display(path);
-        let marker = path.join(MARKER_FILE);
         if !path.exists() {
             if !create {
                 return Err(StoreError::Damaged {
@@ -62,37 +123,18 @@ impl StoreDir {
                     detail: "the directory does not exist".into(),
                 });
             }
-            fs::create_dir_all(path).map_err(|e| StoreError::io(format!("creating {shown}"), e))?;
-            Self::init(path)?;
+            match fs::create_dir_all(path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(StoreError::io(format!("creating {shown}"), e)),
+            }
+            sync_parent(path)?;
         } else if !path.is_dir() {
             return Err(StoreError::NotAStore { path: shown });
-        } else if marker.exists() {
-            let mut text = String::new();
-            File::open(&marker)
-                .and_then(|mut f| f.read_to_string(&mut text))
-                .map_err(|e| StoreError::io(format!("reading {}", display(&marker)), e))?;
-            if !text.starts_with("baton event store\n") {
-                return Err(StoreError::NotAStore { path: shown });
-            }
-            if text != MARKER_TEXT {
-                return Err(StoreError::Damaged {
-                    path: shown,
-                    detail: format!(
-                        "unsupported store format in {MARKER_FILE}: {:?}",
-                        text.lines().nth(1).unwrap_or("")
-                    ),
-                });
-            }
-        } else {
-            // Empty, or holding only the temporary marker of a creation that was interrupted.
-            let empty = fs::read_dir(path)
-                .map_err(|e| StoreError::io(format!("listing {shown}"), e))?
-                .filter_map(Result::ok)
-                .all(|entry| entry.file_name() == MARKER_TEMP);
-            if !empty || !create {
-                return Err(StoreError::NotAStore { path: shown });
-            }
-            Self::init(path)?;
+        }
+        let marked = Self::check_marker(path)?;
+        if !marked && (!create || !Self::only_leftovers(path)?) {
+            return Err(StoreError::NotAStore { path: shown });
         }
 
         let lock = OpenOptions::new()
@@ -121,38 +163,108 @@ impl StoreDir {
             .map_err(|e| StoreError::io(format!("writing the lock file in {shown}"), e))?;
 
         let hwm_path = path.join(HWM_FILE);
-        // The mark is written before sled's directory is first created, so a store with a
-        // sled directory must have one. Only a store that never got that far starts afresh
-        // (a crash while creating the mark leaves it empty).
+        // Under the lock: another process may have finished creating the store meanwhile.
+        let marked = Self::check_marker(path)?;
+        if !marked {
+            if !Self::only_leftovers(path)? {
+                return Err(StoreError::NotAStore { path: shown });
+            }
+            // The mark first, then the marker: a marked store always has its mark.
+            let hwm = Self::open_hwm(&hwm_path)?;
+            let mut dir = StoreDir {
+                path: path.to_path_buf(),
+                _lock: lock,
+                hwm,
+                hwm_counter: 0,
+            };
+            dir.write_high_water(HighWater::default())?;
+            sync_dir(path)?;
+            Self::init(path)?;
+            return Ok(dir);
+        }
+        recover_swap(path).map_err(|e| {
+            StoreError::io(format!("completing an interrupted erasure in {shown}"), e)
+        })?;
         let hwm_len = fs::metadata(&hwm_path).map(|m| m.len()).ok();
         let sled_exists = path.join(SLED_DIR).exists();
-        if sled_exists && hwm_len.is_none() {
+        if hwm_len.is_none() {
             return Err(StoreError::Damaged {
                 path: shown,
-                detail: format!(
-                    "the high-water mark file {HWM_FILE} is missing, so a truncated log could not be detected"
-                ),
+                detail: if sled_exists {
+                    format!("the high-water mark file {HWM_FILE} is missing, so a truncated log could not be detected")
+                } else {
+                    format!("it has its {MARKER_FILE} marker but neither sled's folder nor the high-water mark {HWM_FILE}")
+                },
             });
         }
-        let fresh = !sled_exists && hwm_len.unwrap_or(0) == 0;
-        let hwm = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&hwm_path)
-            .map_err(|e| StoreError::io(format!("opening {}", display(&hwm_path)), e))?;
+        let hwm = Self::open_hwm(&hwm_path)?;
         let mut dir = StoreDir {
             path: path.to_path_buf(),
             _lock: lock,
             hwm,
             hwm_counter: 0,
         };
-        if fresh {
+        if !sled_exists && hwm_len == Some(0) {
+            // The crash came while the mark was first written: the store never held anything.
             dir.write_high_water(HighWater::default())?;
             sync_dir(path)?;
         }
         Ok(dir)
+    }
+
+    fn open_hwm(hwm_path: &Path) -> Result<File, StoreError> {
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(hwm_path)
+            .map_err(|e| StoreError::io(format!("opening {}", display(hwm_path)), e))
+    }
+
+    /// Whether the directory holds a baton marker of the supported format (an error for a
+    /// marker of another format).
+    fn check_marker(path: &Path) -> Result<bool, StoreError> {
+        let marker = path.join(MARKER_FILE);
+        if !marker.exists() {
+            return Ok(false);
+        }
+        let mut text = String::new();
+        File::open(&marker)
+            .and_then(|mut f| f.read_to_string(&mut text))
+            .map_err(|e| StoreError::io(format!("reading {}", display(&marker)), e))?;
+        if !text.starts_with("baton event store\n") {
+            return Err(StoreError::NotAStore {
+                path: display(path),
+            });
+        }
+        if text != MARKER_TEXT {
+            return Err(StoreError::Damaged {
+                path: display(path),
+                detail: format!(
+                    "unsupported store format in {MARKER_FILE}: {:?}",
+                    text.lines().nth(1).unwrap_or("")
+                ),
+            });
+        }
+        Ok(true)
+    }
+
+    /// Whether an unmarked directory is empty, or holds only what an interrupted creation
+    /// leaves (the lock file, an empty high-water mark, the temporary marker).
+    fn only_leftovers(path: &Path) -> Result<bool, StoreError> {
+        let entries = fs::read_dir(path)
+            .map_err(|e| StoreError::io(format!("listing {}", display(path)), e))?;
+        for entry in entries.filter_map(Result::ok) {
+            let name = entry.file_name();
+            let leftover = name == MARKER_TEMP
+                || name == LOCK_FILE
+                || (name == HWM_FILE && entry.metadata().is_ok_and(|m| m.len() <= (SLOT * 2) as u64));
+            if !leftover {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// Writes the marker atomically (temporary file, fsync, rename), so a crash leaves either
@@ -168,10 +280,7 @@ impl StoreDir {
         fs::rename(&temp, &marker)
             .map_err(|e| StoreError::io(format!("creating {}", display(&marker)), e))?;
         sync_dir(path)?;
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            sync_dir(parent)?;
-        }
-        Ok(())
+        sync_parent(path)
     }
 
     /// The sled directory.

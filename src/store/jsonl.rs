@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
 
-use super::record::{hex, parse_line, Hash, RecordedEvent, ZERO_HASH};
-use super::{AppendRequest, Appended, EventStore, NewEvent, StoreError};
+use super::record::{hex, parse_line, Hash, RecordedEvent, FORMAT_1, ZERO_HASH};
+use super::{AppendRequest, Appended, EventStore, NewEvent, StoreError, IMPORT_CHUNK_EVENTS};
 
 /// A rejected import, naming the line.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +35,62 @@ pub struct ImportSummary {
     pub stored: u64,
     /// Whether this was a restore (positions and hashes kept) or an append.
     pub restored: bool,
+    /// How many atomic appends an `--append` import took (each of at most
+    /// [`IMPORT_CHUNK_EVENTS`] events); a restore is always one.
+    pub chunks: usize,
+    /// Format-1 redactions the file holds, whose kept part cannot be checked (accepted only
+    /// with `accept_unverified_redactions`).
+    pub unverified_redactions: Vec<u64>,
+}
+
+/// The domain's rules for what an event may be, which the log itself does not know: known
+/// event types and schema numbers, data that decodes, and which fields are personal.
+pub trait EventRules {
+    /// Checks a record: an error says what is wrong (an unknown type, data that does not
+    /// decode, …).
+    fn check(&self, record: &RecordedEvent) -> Result<(), String>;
+    /// The top-level data keys of `event_type` that hold personal data.
+    fn personal_fields(&self, event_type: &str) -> Vec<String>;
+}
+
+/// Rules that accept every well-formed envelope (tests of the log alone).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AnyEvent;
+
+impl EventRules for AnyEvent {
+    fn check(&self, _: &RecordedEvent) -> Result<(), String> {
+        Ok(())
+    }
+    fn personal_fields(&self, _: &str) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// How to import.
+pub struct ImportOptions<'a> {
+    /// Append to a non-empty store (re-sequence and re-chain) instead of restoring.
+    pub append: bool,
+    /// Who imports (the request's actor; each event keeps its own).
+    pub actor: &'a str,
+    /// Accept format-1 redactions, whose kept part cannot be checked.
+    pub accept_unverified_redactions: bool,
+    /// A restore stores nothing unless the file's last event is this seq with this hash.
+    pub expect_head: Option<(u64, Hash)>,
+    /// The domain's rules for events.
+    pub rules: &'a dyn EventRules,
+}
+
+impl<'a> ImportOptions<'a> {
+    /// Options with no head expected, unverified redactions refused and any event accepted.
+    pub fn new(append: bool, actor: &'a str) -> ImportOptions<'a> {
+        ImportOptions {
+            append,
+            actor,
+            accept_unverified_redactions: false,
+            expect_head: None,
+            rules: &AnyEvent,
+        }
+    }
 }
 
 /// Writes events as JSON Lines, one canonical envelope per line, in seq order; only `stream`'s
@@ -101,13 +157,21 @@ fn read_records(input: &mut dyn BufRead) -> Result<Vec<(usize, RecordedEvent)>, 
     Ok(records)
 }
 
-/// Reads a whole export and checks it as a complete log: seq from 1 without gaps, every
-/// `prev_hash` linking to the line before, versions contiguous per stream.
-pub fn read_full_log(input: &mut dyn BufRead) -> Result<Vec<RecordedEvent>, ImportError> {
+/// Reads a whole export and checks it as a complete log before anything is stored: every
+/// envelope rule of each line ([`parse_line`]), seq from 1 without gaps, every `prev_hash`
+/// linking to the line before, versions contiguous per stream, ids unique, the domain's rules,
+/// format-1 redactions only when accepted, and the expected head.
+pub fn read_full_log(
+    input: &mut dyn BufRead,
+    options: &ImportOptions<'_>,
+) -> Result<(Vec<RecordedEvent>, Vec<u64>), ImportError> {
     let records = read_records(input)?;
     let mut prev: Hash = ZERO_HASH;
     let mut versions: HashMap<String, u64> = HashMap::new();
+    let mut ids: HashMap<uuid::Uuid, usize> = HashMap::with_capacity(records.len());
+    let mut unverified = Vec::new();
     let mut out = Vec::with_capacity(records.len());
+    let mut last_line = 0;
     for (i, (line, ev)) in records.into_iter().enumerate() {
         let err = |message: String| ImportError::Line { line, message };
         let want = i as u64 + 1;
@@ -130,29 +194,74 @@ pub fn read_full_log(input: &mut dyn BufRead) -> Result<Vec<RecordedEvent>, Impo
             )));
         }
         *version = ev.version();
+        if let Some(first) = ids.insert(ev.id(), line) {
+            return Err(err(format!(
+                "event id {} is already used on line {first}: ids are unique",
+                ev.id()
+            )));
+        }
+        if ev.is_redacted() && ev.format() == FORMAT_1 {
+            if !options.accept_unverified_redactions {
+                return Err(err(format!(
+                    "seq {}: a format-1 redaction, whose kept data cannot be checked against the chain; import with --accept-unverified-redactions if you trust this file",
+                    ev.seq()
+                )));
+            }
+            unverified.push(ev.seq());
+        }
+        options
+            .rules
+            .check(&ev)
+            .map_err(|m| err(format!("seq {}: {m}", ev.seq())))?;
         prev = ev.hash();
+        last_line = line;
         out.push(ev);
     }
-    Ok(out)
+    if let Some((seq, hash)) = options.expect_head {
+        let last = out.last().map_or(0, RecordedEvent::seq);
+        if last != seq || prev != hash {
+            return Err(ImportError::Line {
+                line: last_line,
+                message: format!(
+                    "the file ends at seq {last} with hash {}, not at the expected head {seq}:{}",
+                    hex(&prev),
+                    hex(&hash)
+                ),
+            });
+        }
+    }
+    Ok((out, unverified))
 }
 
-/// Imports an export file. Into an empty store (and without `append`) it is a restore that
-/// keeps every position, time and hash. With `append` the events are appended atomically as
-/// new events (new seq, `recorded_at` and hashes; same ids, `occurred_at`, actors and data),
-/// each stream expected at the version before its first event in the file. Nothing is stored
-/// from a rejected file.
+/// Imports an export file (see [`import_with`]) with no head expected, format-1 redactions
+/// refused and any well-formed event accepted.
 pub fn import(
     store: &dyn EventStore,
     input: &mut dyn BufRead,
     append: bool,
     actor: &str,
 ) -> Result<ImportSummary, ImportError> {
-    if !append {
+    import_with(store, input, &ImportOptions::new(append, actor))
+}
+
+/// Imports an export file. Into an empty store (and without `append`) it is a restore that
+/// keeps every position, time and hash, checked whole before anything is stored. With
+/// `append` the events are appended as new events (new seq, `recorded_at` and hashes; same
+/// ids, `occurred_at`, actors and data) in atomic chunks of at most [`IMPORT_CHUNK_EVENTS`],
+/// each stream expected at the version before its first event in the file; every line is
+/// checked before the first chunk is stored, and re-running an interrupted import stores only
+/// the chunks that are missing.
+pub fn import_with(
+    store: &dyn EventStore,
+    input: &mut dyn BufRead,
+    options: &ImportOptions<'_>,
+) -> Result<ImportSummary, ImportError> {
+    if !options.append {
         let existing = store.head().last_seq;
         if existing != 0 {
             return Err(StoreError::NotEmpty { events: existing }.into());
         }
-        let records = read_full_log(input)?;
+        let (records, unverified) = read_full_log(input, options)?;
         let events = records.len() as u64;
         if events > 0 {
             store.restore(records)?;
@@ -161,28 +270,45 @@ pub fn import(
             events,
             stored: events,
             restored: true,
+            chunks: usize::from(events > 0),
+            unverified_redactions: unverified,
         });
     }
     let records = read_records(input)?;
     let mut events = Vec::with_capacity(records.len());
-    let mut expected: Vec<(String, u64)> = Vec::new();
+    let mut lines = Vec::with_capacity(records.len());
+    let mut first_version: Vec<(String, u64)> = Vec::new();
+    let mut ids = HashMap::with_capacity(records.len());
     for (line, ev) in &records {
-        if ev.is_redacted() {
-            return Err(ImportError::Line {
-                line: *line,
-                message: format!(
-                    "seq {}: its data was erased, so it cannot be appended again",
-                    ev.seq()
-                ),
-            });
-        }
-        let data = ev.data_value().map_err(|e| ImportError::Line {
+        let err = |message: String| ImportError::Line {
             line: *line,
-            message: e.0,
-        })?;
-        if !expected.iter().any(|(s, _)| s == ev.stream()) {
-            expected.push((ev.stream().to_string(), ev.version().saturating_sub(1)));
+            message,
+        };
+        if ev.is_redacted() {
+            return Err(err(format!(
+                "seq {}: its data was erased, so it cannot be appended again",
+                ev.seq()
+            )));
         }
+        if let Some(first) = ids.insert(ev.id(), *line) {
+            return Err(err(format!(
+                "event id {} is already used on line {first}: ids are unique",
+                ev.id()
+            )));
+        }
+        options
+            .rules
+            .check(ev)
+            .map_err(|m| err(format!("seq {}: {m}", ev.seq())))?;
+        let data = ev.data_value().map_err(|e| err(e.0))?;
+        if !first_version.iter().any(|(s, _)| s == ev.stream()) {
+            first_version.push((ev.stream().to_string(), ev.version().saturating_sub(1)));
+        }
+        let personal = if ev.format() == FORMAT_1 {
+            options.rules.personal_fields(ev.event_type())
+        } else {
+            ev.personal().into_iter().map(str::to_string).collect()
+        };
         events.push(NewEvent {
             id: ev.id(),
             stream: ev.stream().to_string(),
@@ -193,24 +319,79 @@ pub fn import(
             correlation_id: ev.correlation_id(),
             causation_id: ev.causation_id(),
             actor: Some(ev.actor().to_string()),
+            personal,
+            nonce: None,
         });
+        lines.push(*line);
     }
     let total = events.len() as u64;
-    if events.is_empty() {
-        return Ok(ImportSummary {
-            events: 0,
-            stored: 0,
-            restored: false,
-        });
-    }
-    let mut request = AppendRequest::new(actor, events);
-    for (stream, version) in expected {
-        request = request.expect(stream, version);
-    }
-    let appended: Appended = store.append(request)?;
-    Ok(ImportSummary {
+    let mut summary = ImportSummary {
         events: total,
-        stored: if appended.duplicate { 0 } else { total },
+        stored: 0,
         restored: false,
-    })
+        chunks: 0,
+        unverified_redactions: Vec::new(),
+    };
+    // The version each stream is expected at before the next chunk.
+    let mut expected: HashMap<String, u64> = HashMap::new();
+    let mut start = 0;
+    while start < events.len() {
+        let end = (start + IMPORT_CHUNK_EVENTS).min(events.len());
+        let chunk: Vec<NewEvent> = events[start..end].to_vec();
+        let mut streams: Vec<String> = Vec::new();
+        for ev in &chunk {
+            if !streams.contains(&ev.stream) {
+                streams.push(ev.stream.clone());
+            }
+        }
+        let mut request = AppendRequest::new(options.actor, chunk);
+        for stream in streams {
+            let version = expected.get(&stream).copied().unwrap_or_else(|| {
+                first_version
+                    .iter()
+                    .find(|(s, _)| *s == stream)
+                    .map_or(0, |(_, v)| *v)
+            });
+            request = request.expect(stream, version);
+        }
+        let appended: Appended = store
+            .append(request)
+            .map_err(|e| name_line(e, &lines[start..end]))?;
+        for ev in &appended.events {
+            let v = expected.entry(ev.stream.clone()).or_default();
+            *v = (*v).max(ev.version);
+        }
+        if !appended.duplicate {
+            summary.stored += (end - start) as u64;
+        }
+        summary.chunks += 1;
+        start = end;
+    }
+    Ok(summary)
+}
+
+/// A store error about `events[i]` of a chunk, told by the file's line number.
+fn name_line(e: StoreError, lines: &[usize]) -> ImportError {
+    let index = |field: &str| -> Option<usize> {
+        field
+            .strip_prefix("events[")?
+            .split(']')
+            .next()?
+            .parse()
+            .ok()
+    };
+    match &e {
+        StoreError::Invalid { field, message } => match index(field).and_then(|i| lines.get(i)) {
+            Some(line) => ImportError::Line {
+                line: *line,
+                message: format!("{field}: {message}"),
+            },
+            None => e.into(),
+        },
+        StoreError::IdReused { .. } | StoreError::Conflict { .. } => ImportError::Line {
+            line: lines.first().copied().unwrap_or(0),
+            message: format!("in the chunk of lines {} to {}: {e}", lines.first().copied().unwrap_or(0), lines.last().copied().unwrap_or(0)),
+        },
+        _ => e.into(),
+    }
 }

@@ -5,10 +5,13 @@ use std::collections::{HashMap, HashSet};
 
 use uuid::Uuid;
 
-use super::record::{blake3_of, Envelope, Hash, RecordedEvent, ZERO_HASH};
+use super::record::{
+    blake3_of, check_fields, data_hash_v2, Envelope, Hash, Nonce, RecordedEvent, FORMAT_2,
+    ZERO_HASH,
+};
 use super::{
     canonical, is_valid_stream, AppendRequest, Appended, AppendedEvent, StoreError,
-    MAX_BATCH_EVENTS, MAX_EVENT_BYTES,
+    MAX_BATCH_BYTES, MAX_BATCH_EVENTS,
 };
 use crate::domain::Timestamp;
 
@@ -28,6 +31,8 @@ pub(crate) struct PreparedEvent {
     pub event_type: String,
     pub schema: u32,
     pub data: Vec<u8>,
+    pub personal: Vec<String>,
+    pub nonce: Nonce,
     pub data_hash: Hash,
     pub occurred_at: Option<Timestamp>,
     pub correlation_id: Option<Uuid>,
@@ -58,7 +63,7 @@ pub(crate) fn prepare(request: AppendRequest) -> Result<Prepared, StoreError> {
             ),
         ));
     }
-    if request.actor.is_empty() || request.actor.len() > 256 {
+    if request.actor.is_empty() || request.actor.len() > super::record::MAX_ACTOR_BYTES {
         return Err(invalid("actor", "expected a name of 1 to 256 bytes"));
     }
     let mut expected = Vec::with_capacity(request.expected.len());
@@ -82,6 +87,7 @@ pub(crate) fn prepare(request: AppendRequest) -> Result<Prepared, StoreError> {
         expected.push((e.stream.clone(), e.version));
     }
     let mut ids = HashSet::new();
+    let mut total_bytes = 0usize;
     let mut events = Vec::with_capacity(request.events.len());
     for (i, ev) in request.events.into_iter().enumerate() {
         let at = |f: &str| format!("events[{i}].{f}");
@@ -91,62 +97,65 @@ pub(crate) fn prepare(request: AppendRequest) -> Result<Prepared, StoreError> {
                 format!("{} is nil or repeated within the batch", ev.id),
             ));
         }
-        if !is_valid_stream(&ev.stream) {
-            return Err(invalid(
-                at("stream"),
-                format!(
-                    "{:?} is not `organization` or `program-<slug>` with slug [a-z0-9-]{{1,64}}",
-                    ev.stream
-                ),
-            ));
-        }
-        if ev.event_type.is_empty()
-            || ev.event_type.len() > 128
-            || !ev
-                .event_type
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
-        {
-            return Err(invalid(
-                at("type"),
-                format!(
-                    "{:?} is not a name of 1 to 128 letters, digits, `_` or `.`",
-                    ev.event_type
-                ),
-            ));
-        }
-        if ev.schema == 0 {
-            return Err(invalid(
-                at("schema"),
-                "expected a schema version of at least 1",
-            ));
-        }
         if super::record::is_redaction_marker(&ev.data) {
             return Err(invalid(
                 at("data"),
                 "the `$redacted` marker is reserved for erasure",
             ));
         }
-        let data = canonical::to_vec(&ev.data).map_err(|e| invalid(at("data"), e.to_string()))?;
-        if let Some(actor) = &ev.actor {
-            if actor.is_empty() || actor.len() > 256 {
-                return Err(invalid(at("actor"), "expected a name of 1 to 256 bytes"));
-            }
+        if !ev.data.is_object() {
+            return Err(invalid(at("data"), "expected a JSON object"));
         }
-        let actor_len = ev.actor.as_ref().unwrap_or(&request.actor).len();
-        let size = 182 + 6 + ev.stream.len() + ev.event_type.len() + actor_len + data.len();
-        if size > MAX_EVENT_BYTES {
+        let data = canonical::to_vec(&ev.data).map_err(|e| invalid(at("data"), e.to_string()))?;
+        let mut personal: Vec<String> = ev
+            .personal
+            .iter()
+            .filter(|k| ev.data.get(k.as_str()).is_some_and(|v| !v.is_null()))
+            .cloned()
+            .collect();
+        personal.sort();
+        personal.dedup();
+        let actor = ev.actor.as_deref().unwrap_or(&request.actor);
+        let probe = Envelope {
+            format: FORMAT_2,
+            seq: 1,
+            stream: &ev.stream,
+            version: 1,
+            id: ev.id,
+            event_type: &ev.event_type,
+            schema: ev.schema,
+            recorded_at: Timestamp::from_micros(0),
+            occurred_at: Timestamp::from_micros(0),
+            actor,
+            correlation_id: ev.correlation_id,
+            causation_id: ev.causation_id,
+            personal: personal.iter().map(String::as_str).collect(),
+            data: &data,
+            nonce: None,
+            redacted: false,
+            data_hash: ZERO_HASH,
+            prev_hash: ZERO_HASH,
+        };
+        if let Err(e) = check_fields(&probe) {
+            return Err(invalid(at(e.field), e.message));
+        }
+        total_bytes += probe.encoded_len();
+        if total_bytes > MAX_BATCH_BYTES {
             return Err(invalid(
-                at("data"),
-                format!("event of {size} bytes exceeds the limit of {MAX_EVENT_BYTES} bytes"),
+                "events",
+                format!("the batch exceeds {MAX_BATCH_BYTES} bytes: split it"),
             ));
         }
-        let data_hash = blake3_of(&data);
+        let nonce = ev.nonce.unwrap_or_else(|| *Uuid::new_v4().as_bytes());
+        let keys: Vec<&str> = personal.iter().map(String::as_str).collect();
+        let data_hash =
+            data_hash_v2(&data, &keys, &nonce).map_err(|e| invalid(at("data"), e))?;
+        let content_hash = blake3_of(&data);
         let fingerprint = fingerprint(
             &ev.stream,
             &ev.event_type,
             ev.schema,
-            &data_hash,
+            &content_hash,
             ev.correlation_id,
             ev.causation_id,
         );
@@ -156,6 +165,8 @@ pub(crate) fn prepare(request: AppendRequest) -> Result<Prepared, StoreError> {
             event_type: ev.event_type,
             schema: ev.schema,
             data,
+            personal,
+            nonce,
             data_hash,
             occurred_at: ev.occurred_at,
             correlation_id: ev.correlation_id,
@@ -203,7 +214,7 @@ pub(crate) fn fingerprint_of(ev: &RecordedEvent) -> Hash {
         ev.stream(),
         ev.event_type(),
         ev.schema(),
-        &ev.data_hash(),
+        &ev.content_hash(),
         ev.correlation_id(),
         ev.causation_id(),
     )
@@ -384,6 +395,7 @@ pub(crate) fn plan(
         let version = previous.unwrap_or(0) + 1;
         let seq = head.last_seq + 1;
         let env = Envelope {
+            format: FORMAT_2,
             seq,
             stream: &ev.stream,
             version,
@@ -395,7 +407,9 @@ pub(crate) fn plan(
             actor: ev.actor.as_deref().unwrap_or(&req.actor),
             correlation_id: ev.correlation_id,
             causation_id: ev.causation_id,
+            personal: ev.personal.iter().map(String::as_str).collect(),
             data: &ev.data,
+            nonce: Some(ev.nonce),
             redacted: false,
             data_hash: ev.data_hash,
             prev_hash: if seq == 1 { ZERO_HASH } else { head.head_hash },

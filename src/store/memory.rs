@@ -10,7 +10,8 @@ use uuid::Uuid;
 use super::log::{self, Head, IdEntry, LogView, Plan};
 use super::record::RecordedEvent;
 use super::{
-    AppendRequest, Appended, Clock, EventIter, EventStore, LogHead, StoreError, SystemClock,
+    erase_refused, redact, AppendRequest, Appended, Clock, Eraser, EventIter, EventStore,
+    LogHead, StoreError, SystemClock,
 };
 
 /// An event store held in memory.
@@ -169,22 +170,54 @@ impl EventStore for MemoryStore {
         }
     }
 
-    fn redact_keeping(
+    fn erase(
         &self,
-        seq: u64,
-        by: &str,
-        reason: &str,
-        kept: Option<&serde_json::Value>,
-    ) -> Result<(), StoreError> {
+        request: Option<AppendRequest>,
+        mut eraser: Box<dyn Eraser>,
+    ) -> Result<Option<Appended>, StoreError> {
+        let prepared = request.map(log::prepare).transpose()?;
         let now = self.clock.now();
         let mut state = self.lock();
-        let record = state.event(seq)?;
-        if !record.is_redacted() {
-            state.events[(seq - 1) as usize] = record.redacted(now, by, reason, kept);
+        // Planned on a copy of the head: nothing changes until every step has succeeded.
+        let mut head = state.head.clone();
+        let (mut records, appended) = match &prepared {
+            None => (Vec::new(), None),
+            Some(prepared) => match log::plan(&mut head, prepared, now, &*state)? {
+                Plan::Duplicate(appended) => (Vec::new(), Some(appended)),
+                Plan::Write {
+                    records, appended, ..
+                } => (records, Some(appended)),
+            },
+        };
+        let mut replaced: Vec<(usize, RecordedEvent)> = Vec::new();
+        for (i, ev) in state.events.iter().enumerate() {
+            if let Some(kept) = eraser.pick(ev).map_err(|m| erase_refused(ev.seq(), m))? {
+                replaced.push((i, redact(ev, now, &*eraser, kept.as_ref())?));
+            }
+        }
+        for (record, _) in &mut records {
+            if let Some(kept) = eraser
+                .pick(record)
+                .map_err(|m| erase_refused(record.seq(), m))?
+            {
+                *record = redact(record, now, &*eraser, kept.as_ref())?;
+            }
+        }
+        for (i, record) in replaced {
+            state.events[i] = record;
+        }
+        let wrote = !records.is_empty();
+        for (record, entry) in records {
+            state.push(record, entry);
         }
         state.checkpoint_epoch += 1;
         state.checkpoints.clear();
-        Ok(())
+        let last = state.head.last_seq;
+        drop(state);
+        if wrote {
+            let _ = self.notify.send(last);
+        }
+        Ok(appended)
     }
 
     fn restore(&self, records: Vec<RecordedEvent>) -> Result<(), StoreError> {

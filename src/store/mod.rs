@@ -28,7 +28,9 @@ use crate::domain::Timestamp;
 
 pub use memory::MemoryStore;
 pub use record::{Hash, RecordedEvent, ZERO_HASH};
-pub use sled_store::{Durability, FsyncDurability, LockedStore, SledStore, StoreConfig};
+pub use sled_store::{
+    Durability, FsyncDurability, LockedStore, RealFiles, SledStore, StoreConfig, SyncFiles,
+};
 pub use subscribe::Subscription;
 
 /// The name of the organization's stream.
@@ -40,7 +42,13 @@ pub const ORGANIZATION_STREAM: &str = "organization";
 pub const MAX_EVENT_BYTES: usize = 64 * 1024;
 
 /// The most events one append may carry.
-pub const MAX_BATCH_EVENTS: usize = 10_000;
+pub const MAX_BATCH_EVENTS: usize = 100_000;
+
+/// The most bytes of stored records one append may hold.
+pub const MAX_BATCH_BYTES: usize = 64 << 20;
+
+/// The events an import appends in one atomic chunk.
+pub const IMPORT_CHUNK_EVENTS: usize = 10_000;
 
 /// A source of "now" for the store. Injected so tests control `recorded_at`.
 pub trait Clock: Send + Sync + 'static {
@@ -80,6 +88,13 @@ pub struct NewEvent {
     /// Overrides the request's actor for this event (used when re-appending exported events,
     /// so the audit keeps who originally wrote them).
     pub actor: Option<String>,
+    /// The top-level keys of `data` that hold personal data (names, free text about a
+    /// person): an erasure removes them and keeps the rest checkable. Keys absent from `data`
+    /// or null are ignored.
+    pub personal: Vec<String>,
+    /// The salt of the personal part's hash; random when `None` (set it only to make a
+    /// seeded log reproducible).
+    pub nonce: Option<record::Nonce>,
 }
 
 impl NewEvent {
@@ -100,6 +115,8 @@ impl NewEvent {
             correlation_id: None,
             causation_id: None,
             actor: None,
+            personal: Vec::new(),
+            nonce: None,
         }
     }
 
@@ -195,6 +212,39 @@ pub struct LogHead {
 }
 
 /// Everything that can go wrong in the store.
+/// Picks the events an erasure redacts; see [`EventStore::erase`].
+pub trait Eraser: Send {
+    /// Who erases (the redaction marker's `by`).
+    fn by(&self) -> &str;
+    /// Why (the marker's `reason`).
+    fn reason(&self) -> &str;
+    /// Called for every event in seq order (already redacted ones included, so that the
+    /// eraser can follow what it learns from earlier events): `Ok(None)` keeps the event as
+    /// it is, `Ok(Some(kept))` redacts it, where `kept` is what a format-1 marker keeps (a
+    /// format-2 marker keeps the non-personal part by itself). An error stops the erasure
+    /// before anything changed.
+    fn pick(&mut self, event: &RecordedEvent) -> Result<Option<Option<Value>>, String>;
+}
+
+/// Erases the one event at `seq`.
+struct BySeq {
+    seq: u64,
+    by: String,
+    reason: String,
+}
+
+impl Eraser for BySeq {
+    fn by(&self) -> &str {
+        &self.by
+    }
+    fn reason(&self) -> &str {
+        &self.reason
+    }
+    fn pick(&mut self, event: &RecordedEvent) -> Result<Option<Option<Value>>, String> {
+        Ok((event.seq() == self.seq).then_some(None))
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// An expected version did not match. Carries every checked stream's actual version.
@@ -266,6 +316,25 @@ pub enum StoreError {
     Closed(String),
 }
 
+/// An erasure that an eraser refused, naming the event.
+pub(crate) fn erase_refused(seq: u64, message: String) -> StoreError {
+    StoreError::Invalid {
+        field: format!("seq {seq}"),
+        message: format!("the erasure was refused, nothing changed: {message}"),
+    }
+}
+
+/// The redacted copy of `ev`, as the eraser asks.
+pub(crate) fn redact(
+    ev: &RecordedEvent,
+    now: Timestamp,
+    eraser: &dyn Eraser,
+    kept: Option<&Value>,
+) -> Result<RecordedEvent, StoreError> {
+    ev.redacted(now, eraser.by(), eraser.reason(), kept)
+        .map_err(|e| erase_refused(ev.seq(), e.0))
+}
+
 fn fmt_versions(v: &[(String, u64)]) -> String {
     v.iter()
         .map(|(s, n)| format!("{s}@{n}"))
@@ -312,23 +381,29 @@ pub trait EventStore: Send + Sync {
     /// The last acknowledged seq and its hash.
     fn head(&self) -> LogHead;
 
-    /// Replaces an event's data with a redaction marker (erasure of personal data).
-    /// The chain stays valid because it covers `data_hash`, not `data`. Every saved checkpoint
-    /// is dropped before it returns (a checkpoint may hold the erased data).
+    /// Replaces one event's data with a redaction marker (see [`EventStore::erase`]).
     fn redact(&self, seq: u64, by: &str, reason: &str) -> Result<(), StoreError> {
-        self.redact_keeping(seq, by, reason, None)
+        self.get(seq)?;
+        let eraser = BySeq {
+            seq,
+            by: by.to_string(),
+            reason: reason.to_string(),
+        };
+        self.erase(None, Box::new(eraser)).map(|_| ())
     }
 
-    /// Like [`EventStore::redact`], keeping a scrubbed copy of the data inside the marker
-    /// (`{"$redacted": {..., "kept": {...}}}`) so the application can still fold the event's
-    /// non-personal facts. `kept` must not contain floats.
-    fn redact_keeping(
+    /// An erasure, all or nothing: appends `request` (the event that records the erasure, if
+    /// any) and replaces the data of every event the `eraser` picks, visiting every stored
+    /// event and then the appended ones in seq order, with a redaction marker. The chain stays
+    /// valid because it covers `data_hash`, not `data`. No copy of the erased data is left in
+    /// the store's files (the sled store rewrites its database afresh and swaps it in), and
+    /// every saved checkpoint is dropped before it returns (a checkpoint may hold the erased
+    /// data). A crash leaves either no trace of the erasure or all of it.
+    fn erase(
         &self,
-        seq: u64,
-        by: &str,
-        reason: &str,
-        kept: Option<&Value>,
-    ) -> Result<(), StoreError>;
+        request: Option<AppendRequest>,
+        eraser: Box<dyn Eraser>,
+    ) -> Result<Option<Appended>, StoreError>;
 
     /// Stores verified records as they are (seq, times, hashes), into an empty store.
     fn restore(&self, records: Vec<RecordedEvent>) -> Result<(), StoreError>;

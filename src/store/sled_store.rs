@@ -36,7 +36,8 @@ use super::dir::{HighWater, StoreDir};
 use super::log::{self, Head, IdEntry, LogView, Plan, Prepared};
 use super::record::RecordedEvent;
 use super::{
-    AppendRequest, Appended, Clock, EventIter, EventStore, LogHead, StoreError, SystemClock,
+    AppendRequest, Appended, Clock, Eraser, EventIter, EventStore, LogHead, StoreError,
+    SystemClock,
 };
 
 /// The step that makes a written batch durable before it is acknowledged.
@@ -54,37 +55,86 @@ pub trait Durability: Send + Sync + 'static {
 /// The first commit, and any commit after sled's set of files changed (a new snapshot, a new
 /// blob), fsyncs every file and directory. Otherwise only sled's log file (`db`) can hold new
 /// data, so only it is synced, through a handle kept open.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct FsyncDurability {
     /// What the last full sync saw: the sorted file listing and an open handle on `db`.
     /// A std lock: held only by the writer thread, never across an `.await`.
     known: Mutex<Option<Synced>>,
+    /// Why: the file layer that issues the syncs is injectable, so a test can count them.
+    files: Arc<dyn SyncFiles>,
+}
+
+impl Default for FsyncDurability {
+    fn default() -> Self {
+        FsyncDurability::with_files(Arc::new(RealFiles))
+    }
+}
+
+impl FsyncDurability {
+    /// The durability step over a file layer of the caller's (a test's counting one).
+    pub fn with_files(files: Arc<dyn SyncFiles>) -> FsyncDurability {
+        FsyncDurability {
+            known: Mutex::new(None),
+            files,
+        }
+    }
+}
+
+/// The file layer under [`FsyncDurability`]: the calls that make data durable.
+pub trait SyncFiles: Send + Sync + std::fmt::Debug + 'static {
+    /// `fsync` of a file or directory (`File::sync_all`).
+    fn sync_all(&self, file: &File, path: &Path) -> std::io::Result<()>;
+    /// `fdatasync` of a file (`File::sync_data`).
+    fn sync_data(&self, file: &File, path: &Path) -> std::io::Result<()>;
+}
+
+/// The operating system's syncs.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RealFiles;
+
+impl SyncFiles for RealFiles {
+    fn sync_all(&self, file: &File, _: &Path) -> std::io::Result<()> {
+        file.sync_all()
+    }
+    fn sync_data(&self, file: &File, _: &Path) -> std::io::Result<()> {
+        file.sync_data()
+    }
 }
 
 #[derive(Debug)]
 struct Synced {
     dir: PathBuf,
     listing: Vec<PathBuf>,
+    /// The inode of `db` when it was opened: an erasure swaps in a new file of the same name.
+    inode: u64,
     db: File,
+}
+
+fn inode(path: &Path) -> std::io::Result<u64> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).map(|m| m.ino())
 }
 
 impl Durability for FsyncDurability {
     fn make_durable(&self, db: &sled::Db, sled_dir: &Path, _last_seq: u64) -> std::io::Result<()> {
         db.flush().map_err(std::io::Error::other)?;
         let listing = list_tree(sled_dir)?;
+        let db_path = sled_dir.join("db");
+        let current = inode(&db_path)?;
         let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(synced) = known
             .as_ref()
-            .filter(|k| k.dir == sled_dir && k.listing == listing)
+            .filter(|k| k.dir == sled_dir && k.listing == listing && k.inode == current)
         {
-            return synced.db.sync_data();
+            return self.files.sync_data(&synced.db, &db_path);
         }
         *known = None;
-        sync_tree(sled_dir)?;
-        let db_file = File::open(sled_dir.join("db"))?;
+        sync_tree(&*self.files, sled_dir)?;
+        let db_file = File::open(&db_path)?;
         *known = Some(Synced {
             dir: sled_dir.to_path_buf(),
             listing,
+            inode: inode(&db_path)?,
             db: db_file,
         });
         Ok(())
@@ -111,7 +161,7 @@ fn list_tree(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 
 /// Fsyncs every file under `dir`, then `dir` itself. A file that sled removes while this runs
 /// (an old snapshot or blob) has nothing left to make durable and is skipped.
-fn sync_tree(dir: &Path) -> std::io::Result<()> {
+fn sync_tree(files: &dyn SyncFiles, dir: &Path) -> std::io::Result<()> {
     fn vanished(result: std::io::Result<()>) -> std::io::Result<()> {
         match result {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
@@ -127,12 +177,12 @@ fn sync_tree(dir: &Path) -> std::io::Result<()> {
             Err(e) => return Err(e),
         };
         if kind.is_dir() {
-            vanished(sync_tree(&path))?;
+            vanished(sync_tree(files, &path))?;
         } else if kind.is_file() {
-            vanished(File::open(&path).and_then(|f| f.sync_all()))?;
+            vanished(File::open(&path).and_then(|f| files.sync_all(&f, &path)))?;
         }
     }
-    File::open(dir)?.sync_all()
+    files.sync_all(&File::open(dir)?, dir)
 }
 
 /// How to open a [`SledStore`].
@@ -164,6 +214,16 @@ const CHECKPOINT_DIR: &str = "checkpoints";
 /// quarter of a segment, hence 8 MiB segments keep every event inline (a test checks it).
 const SEGMENT_SIZE: usize = 8 << 20;
 
+/// How sled is opened for a store: its folder, 8 MiB segments, no background flush (the
+/// writer flushes each commit).
+fn sled_config(path: &Path) -> sled::Config {
+    sled::Config::new()
+        .path(path)
+        .segment_size(SEGMENT_SIZE)
+        .flush_every_ms(None)
+        .mode(sled::Mode::HighThroughput)
+}
+
 /// The durable event store.
 pub struct SledStore {
     shared: Arc<Shared>,
@@ -174,7 +234,9 @@ pub struct SledStore {
 
 /// State readers share with the writer.
 struct Shared {
-    db: sled::Db,
+    /// The database; replaced when an erasure swaps in a rewritten one. A std lock, held
+    /// only to clone or replace the handle.
+    db: RwLock<sled::Db>,
     path: PathBuf,
     /// Why: readers never see events that are not yet durable.
     durable_seq: AtomicU64,
@@ -186,6 +248,12 @@ struct Shared {
     checkpoint_epoch: Mutex<u64>,
 }
 
+impl Shared {
+    fn db(&self) -> sled::Db {
+        self.db.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
 struct Committed {
     head: LogHead,
     streams: HashMap<String, u64>,
@@ -193,13 +261,11 @@ struct Committed {
 
 enum Request {
     Append(Prepared, oneshot::Sender<Result<Appended, StoreError>>),
-    Redact {
-        seq: u64,
-        by: String,
-        reason: String,
-        kept: Option<serde_json::Value>,
-        reply: oneshot::Sender<Result<(), StoreError>>,
-    },
+    Erase(
+        Option<Prepared>,
+        Box<dyn Eraser>,
+        oneshot::Sender<Result<Option<Appended>, StoreError>>,
+    ),
     Restore(Vec<RecordedEvent>, oneshot::Sender<Result<(), StoreError>>),
 }
 
@@ -282,9 +348,17 @@ impl LockedStore {
         }
     }
 
-    /// Reads a saved checkpoint, as [`EventStore::load_checkpoint`] does.
+    /// Reads a saved checkpoint, as [`EventStore::load_checkpoint`] does, unless sled's log
+    /// file is now shorter than when it was saved (emptied or cut: the log may have lost what
+    /// the checkpoint shows, so the reader must open the log, which tells).
     pub fn load_checkpoint(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        read_checkpoint(&self.dir.path, name)
+        let Some((saved_len, bytes)) = read_checkpoint_file(&self.dir.path, name)? else {
+            return Ok(None);
+        };
+        if log_file_len(&self.dir.path) < saved_len {
+            return Ok(None);
+        }
+        Ok(Some(bytes))
     }
 
     /// Opens the log.
@@ -300,13 +374,34 @@ fn checkpoint_path(store: &Path, name: &str) -> Result<PathBuf, StoreError> {
     Ok(store.join(CHECKPOINT_DIR).join(format!("{name}.json")))
 }
 
-fn read_checkpoint(store: &Path, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+/// The first bytes of a checkpoint file, before the length of sled's log file when it was
+/// saved (u64 BE) and the checkpoint itself.
+const CHECKPOINT_MAGIC: &[u8; 8] = b"BATONCP1";
+
+/// A saved checkpoint and the length of sled's log file when it was saved; `None` when there
+/// is none (or one in an older file format: checkpoints are caches).
+fn read_checkpoint_file(store: &Path, name: &str) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
     let path = checkpoint_path(store, name)?;
     match std::fs::read(&path) {
-        Ok(bytes) => Ok(Some(bytes)),
+        Ok(bytes) => {
+            if bytes.len() < 16 || &bytes[..8] != CHECKPOINT_MAGIC {
+                return Ok(None);
+            }
+            let len = u64::from_be_bytes(bytes[8..16].try_into().unwrap_or_default());
+            Ok(Some((len, bytes[16..].to_vec())))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(StoreError::io(format!("reading {}", path.display()), e)),
     }
+}
+
+fn read_checkpoint(store: &Path, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    Ok(read_checkpoint_file(store, name)?.map(|(_, bytes)| bytes))
+}
+
+/// The length of sled's log file (0 when it is missing).
+fn log_file_len(store: &Path) -> u64 {
+    std::fs::metadata(store.join(super::dir::SLED_DIR).join("db")).map_or(0, |m| m.len())
 }
 
 impl SledStore {
@@ -335,11 +430,8 @@ impl SledStore {
             detail,
         };
 
-        let sled_config = sled::Config::new()
-            .path(&sled_path)
-            .segment_size(SEGMENT_SIZE)
-            .flush_every_ms(None)
-            .mode(sled::Mode::HighThroughput);
+        let sled_config = sled_config(&sled_path);
+        let created = !sled_path.exists();
         // sled can panic on a damaged file: contain it and report the store as damaged.
         let db = match catch_unwind(AssertUnwindSafe(|| sled_config.open())) {
             Ok(Ok(db)) => db,
@@ -351,6 +443,10 @@ impl SledStore {
                 )))
             }
         };
+        if created {
+            // sled's new folder is an entry of the store directory: make it durable.
+            super::dir::sync_dir(path)?;
+        }
         let loaded = catch_unwind(AssertUnwindSafe(|| load_head(&db)));
         let head = match loaded {
             Ok(Ok(head)) => head,
@@ -397,7 +493,7 @@ impl SledStore {
         }
 
         let shared = Arc::new(Shared {
-            db: db.clone(),
+            db: RwLock::new(db.clone()),
             path: path.to_path_buf(),
             durable_seq: AtomicU64::new(head.last_seq),
             committed: RwLock::new(Committed {
@@ -413,6 +509,7 @@ impl SledStore {
         let (tx, rx) = mpsc::channel();
         let writer = Writer {
             shared: shared.clone(),
+            db,
             dir,
             head,
             clock: config.clock,
@@ -460,15 +557,16 @@ impl SledStore {
         };
         match std::fs::remove_dir_all(&dir) {
             Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(io(e)),
         }
-        Ok(())
+        // The removal itself must survive a crash, or the erased data could come back.
+        super::dir::sync_dir(&self.shared.path)
     }
 
     /// The sled database, for integrity checks of its indexes.
-    pub(crate) fn db(&self) -> &sled::Db {
-        &self.shared.db
+    pub(crate) fn db(&self) -> sled::Db {
+        self.shared.db()
     }
 
     fn send(&self, request: Request) -> Result<(), StoreError> {
@@ -550,6 +648,8 @@ fn load_head(db: &sled::Db) -> Result<Head, String> {
 
 struct Writer {
     shared: Arc<Shared>,
+    /// The writer's handle on the database (the same as `shared.db`).
+    db: sled::Db,
     dir: StoreDir,
     head: Head,
     clock: Arc<dyn Clock>,
@@ -632,7 +732,28 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            self.commit(group);
+            // An erasure runs alone, after what was queued before it.
+            let mut pending = Vec::new();
+            for request in group {
+                match request {
+                    Request::Erase(prepared, eraser, reply) => {
+                        if !pending.is_empty() {
+                            self.commit(std::mem::take(&mut pending));
+                        }
+                        let result = match &self.failed {
+                            Some(reason) => Err(StoreError::Closed(format!(
+                                "an earlier commit failed ({reason}); reopen the store"
+                            ))),
+                            None => self.erase(prepared, eraser),
+                        };
+                        let _ = reply.send(result);
+                    }
+                    other => pending.push(other),
+                }
+            }
+            if !pending.is_empty() {
+                self.commit(pending);
+            }
         }
     }
 
@@ -656,8 +777,11 @@ impl Writer {
                     Request::Append(_, reply) => {
                         replies.push(Reply::Append(reply, Err(err()), false))
                     }
-                    Request::Redact { reply, .. } | Request::Restore(_, reply) => {
+                    Request::Restore(_, reply) => {
                         replies.push(Reply::Unit(reply, Err(err()), false))
+                    }
+                    Request::Erase(_, _, reply) => {
+                        let _ = reply.send(Err(err()));
                     }
                 }
                 continue;
@@ -665,7 +789,7 @@ impl Writer {
             match request {
                 Request::Append(prepared, reply) => {
                     let view = GroupView {
-                        db: &self.shared.db,
+                        db: &self.db,
                         ids: &ids,
                         events: &events,
                     };
@@ -694,22 +818,11 @@ impl Writer {
                         Err(e) => replies.push(Reply::Append(reply, Err(e), wrote)),
                     }
                 }
-                Request::Redact {
-                    seq,
-                    by,
-                    reason,
-                    kept,
-                    reply,
-                } => {
-                    let result = self.plan_redact(
-                        &mut batch,
-                        &mut events,
-                        seq,
-                        (&by, &reason, kept.as_ref()),
-                        now,
-                    );
-                    wrote |= result.is_ok();
-                    replies.push(Reply::Unit(reply, result, true));
+                Request::Erase(_, _, reply) => {
+                    // `run` never groups an erasure with other requests.
+                    let _ = reply.send(Err(StoreError::Closed(
+                        "an erasure was grouped with other writes".into(),
+                    )));
                 }
                 Request::Restore(records, reply) => {
                     if self.head.last_seq != 0 || !events.is_empty() {
@@ -795,31 +908,139 @@ impl Writer {
         }
     }
 
-    fn plan_redact(
+    /// An erasure: the database is rewritten afresh into `sled.erasing` (every key copied,
+    /// the picked events redacted, the erasure's own events added), made durable, and swapped
+    /// in by two renames; the old folder, which still holds the erased data in its files, is
+    /// then removed. A crash before the first rename leaves the old database (the erasure
+    /// never happened); after it, opening the store completes the swap
+    /// ([`super::dir::recover_swap`]).
+    fn erase(
+        &mut self,
+        prepared: Option<Prepared>,
+        mut eraser: Box<dyn Eraser>,
+    ) -> Result<Option<Appended>, StoreError> {
+        let now = self.clock.now();
+        let mut head = self.head.clone();
+        let view = GroupView {
+            db: &self.db,
+            ids: &HashMap::new(),
+            events: &HashMap::new(),
+        };
+        let (records, appended) = match &prepared {
+            None => (Vec::new(), None),
+            Some(prepared) => match log::plan(&mut head, prepared, now, &view)? {
+                Plan::Duplicate(appended) => (Vec::new(), Some(appended)),
+                Plan::Write {
+                    records, appended, ..
+                } => (records, Some(appended)),
+            },
+        };
+        let fresh = self.dir.path.join(super::dir::SLED_ERASING);
+        let result = self.rewrite(&fresh, &head, records, &mut *eraser, now);
+        if let Err(e) = result {
+            let _ = std::fs::remove_dir_all(&fresh);
+            return Err(e);
+        }
+        let io = |what: &str, e: std::io::Error| StoreError::io(format!("erasure: {what}"), e);
+        super::dir::swap_in(&self.dir.path).map_err(|e| io("swapping in the rewritten database", e))?;
+        let db = sled_config(&self.sled_path).open().map_err(|e| StoreError::Damaged {
+            path: self.dir.path.display().to_string(),
+            detail: format!("the rewritten database does not open: {e}"),
+        })?;
+        *self.shared.db.write().unwrap_or_else(|p| p.into_inner()) = db.clone();
+        self.db = db;
+        super::dir::remove_old(&self.dir.path).map_err(|e| io("removing the old database", e))?;
+        self.head = head;
+        self.dir.write_high_water(HighWater {
+            seq: self.head.last_seq,
+            hash: self.head.head_hash,
+        })?;
+        let mut committed = self
+            .shared
+            .committed
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
+        committed.head = LogHead {
+            last_seq: self.head.last_seq,
+            head_hash: self.head.head_hash,
+        };
+        committed.streams = self.head.streams.clone();
+        drop(committed);
+        self.shared
+            .durable_seq
+            .store(self.head.last_seq, Ordering::Release);
+        if appended.as_ref().is_some_and(|a| !a.duplicate) {
+            let _ = self.shared.notify.send(self.head.last_seq);
+        }
+        Ok(appended)
+    }
+
+    /// Writes the whole database afresh into `path`: every key of the current one, the events
+    /// the eraser picks redacted, then `records`; flushed and fsynced.
+    fn rewrite(
         &self,
-        batch: &mut sled::Batch,
-        events: &mut HashMap<u64, RecordedEvent>,
-        seq: u64,
-        (by, reason, kept): (&str, &str, Option<&serde_json::Value>),
+        path: &Path,
+        head: &Head,
+        mut records: Vec<(RecordedEvent, IdEntry)>,
+        eraser: &mut dyn Eraser,
         now: crate::domain::Timestamp,
     ) -> Result<(), StoreError> {
-        let view = GroupView {
-            db: &self.shared.db,
-            ids: &HashMap::new(),
-            events,
-        };
-        let record = view.event(seq)?;
-        if record.is_redacted() {
-            return Ok(());
+        let io = |e: std::io::Error| StoreError::io("erasure: writing the new database", e);
+        let sled_err = |e: sled::Error| io(std::io::Error::other(e));
+        match std::fs::remove_dir_all(path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io(e)),
         }
-        let redacted = record.redacted(now, by, reason, kept);
-        batch.insert(&e_key(seq), redacted.as_bytes());
-        events.insert(seq, redacted);
-        Ok(())
+        let fresh = sled_config(path).open().map_err(sled_err)?;
+        let mut batch = sled::Batch::default();
+        let mut in_batch = 0;
+        for item in self.db.iter() {
+            let (key, value) = item.map_err(sled_err)?;
+            let mut value = value;
+            if key.first() == Some(&b'E') {
+                let ev = RecordedEvent::from_bytes(value.clone()).map_err(|e| StoreError::Damaged {
+                    path: String::new(),
+                    detail: e.0,
+                })?;
+                if let Some(kept) = eraser
+                    .pick(&ev)
+                    .map_err(|m| super::erase_refused(ev.seq(), m))?
+                {
+                    value = super::redact(&ev, now, eraser, kept.as_ref())?
+                        .as_bytes()
+                        .into();
+                }
+            }
+            batch.insert(key, value);
+            in_batch += 1;
+            if in_batch == 4096 {
+                fresh.apply_batch(std::mem::take(&mut batch)).map_err(sled_err)?;
+                in_batch = 0;
+            }
+        }
+        for (record, _) in &mut records {
+            if let Some(kept) = eraser
+                .pick(record)
+                .map_err(|m| super::erase_refused(record.seq(), m))?
+            {
+                *record = super::redact(record, now, eraser, kept.as_ref())?;
+            }
+        }
+        for (record, entry) in &records {
+            add_record(&mut batch, record, entry);
+            if let Some(v) = head.streams.get(record.stream()) {
+                batch.insert(h_key(record.stream()), &v.to_be_bytes());
+            }
+        }
+        fresh.apply_batch(batch).map_err(sled_err)?;
+        fresh.flush().map_err(sled_err)?;
+        drop(fresh);
+        sync_tree(&RealFiles, path).map_err(io)
     }
 
     fn write_durably(&mut self, batch: sled::Batch) -> Result<(), String> {
-        let db = &self.shared.db;
+        let db = &self.db;
         match catch_unwind(AssertUnwindSafe(|| db.apply_batch(batch))) {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(format!("writing to sled: {e}")),
@@ -866,7 +1087,7 @@ impl EventStore for SledStore {
         if from > durable {
             return Box::new(std::iter::empty());
         }
-        let range = self.shared.db.range(e_key(from)..=e_key(durable));
+        let range = self.shared.db().range(e_key(from)..=e_key(durable));
         Box::new(range.map(|item| match item {
             Ok((_, value)) => RecordedEvent::from_bytes(value).map_err(|e| StoreError::Damaged {
                 path: String::new(),
@@ -885,7 +1106,8 @@ impl EventStore for SledStore {
         let start = s_key(stream, from_version.max(1));
         let end = s_key(stream, u64::MAX);
         let mut out = Vec::new();
-        for item in self.shared.db.range(start..=end) {
+        let db = self.shared.db();
+        for item in db.range(start..=end) {
             let (_, value) =
                 item.map_err(|e| StoreError::io("reading a stream", std::io::Error::other(e)))?;
             let seq = be_u64(&value).ok_or_else(|| StoreError::Damaged {
@@ -895,7 +1117,7 @@ impl EventStore for SledStore {
             if seq > durable {
                 break;
             }
-            out.push(read_event(&self.shared.db, seq)?);
+            out.push(read_event(&db, seq)?);
         }
         Ok(out)
     }
@@ -904,7 +1126,7 @@ impl EventStore for SledStore {
         if seq == 0 || seq > self.shared.durable_seq.load(Ordering::Acquire) {
             return Err(StoreError::NoSuchEvent(seq));
         }
-        read_event(&self.shared.db, seq)
+        read_event(&self.shared.db(), seq)
     }
 
     fn stream_version(&self, stream: &str) -> u64 {
@@ -919,24 +1141,19 @@ impl EventStore for SledStore {
         self.committed().head
     }
 
-    fn redact_keeping(
+    fn erase(
         &self,
-        seq: u64,
-        by: &str,
-        reason: &str,
-        kept: Option<&serde_json::Value>,
-    ) -> Result<(), StoreError> {
+        request: Option<AppendRequest>,
+        eraser: Box<dyn Eraser>,
+    ) -> Result<Option<Appended>, StoreError> {
+        let prepared = request.map(log::prepare).transpose()?;
         let (reply, rx) = oneshot::channel();
-        self.send(Request::Redact {
-            seq,
-            by: by.to_string(),
-            reason: reason.to_string(),
-            kept: kept.cloned(),
-            reply,
-        })?;
-        rx.blocking_recv()
+        self.send(Request::Erase(prepared, eraser, reply))?;
+        let appended = rx
+            .blocking_recv()
             .map_err(|_| StoreError::Closed("the writer stopped before answering".into()))??;
-        self.drop_checkpoints()
+        self.drop_checkpoints()?;
+        Ok(appended)
     }
 
     fn restore(&self, records: Vec<RecordedEvent>) -> Result<(), StoreError> {
@@ -948,7 +1165,7 @@ impl EventStore for SledStore {
 
     fn find_id(&self, id: &Uuid) -> Result<Option<u64>, StoreError> {
         let durable = self.shared.durable_seq.load(Ordering::Acquire);
-        match self.shared.db.get(i_key(id)) {
+        match self.shared.db().get(i_key(id)) {
             Ok(Some(v)) => Ok(IdEntry::decode(&v)
                 .map(|e| e.seq)
                 .filter(|&seq| seq <= durable)),
@@ -978,7 +1195,11 @@ impl EventStore for SledStore {
         let io = |e| StoreError::io(format!("saving {}", path.display()), e);
         std::fs::create_dir_all(self.shared.path.join(CHECKPOINT_DIR)).map_err(io)?;
         // Written beside, then renamed over: a reader sees the old checkpoint or the new one.
-        std::fs::write(&temp, bytes).map_err(io)?;
+        let mut file = Vec::with_capacity(bytes.len() + 16);
+        file.extend_from_slice(CHECKPOINT_MAGIC);
+        file.extend_from_slice(&log_file_len(&self.shared.path).to_be_bytes());
+        file.extend_from_slice(bytes);
+        std::fs::write(&temp, file).map_err(io)?;
         std::fs::rename(&temp, &path).map_err(io)?;
         Ok(true)
     }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::record::{blake3_of, hex, Hash, ZERO_HASH};
+use super::record::{hex, DataCheck, Hash, ZERO_HASH};
 use super::{is_valid_stream, EventStore, SledStore, StoreError};
 
 /// The first problem found.
@@ -29,6 +29,8 @@ pub struct VerifyReport {
     pub head_hash: String,
     /// Seqs whose data was erased.
     pub redactions: Vec<u64>,
+    /// Of those, the format-1 redactions: what they kept cannot be checked against the chain.
+    pub unverified_redactions: Vec<u64>,
     /// The first problem, if any.
     pub problem: Option<Problem>,
 }
@@ -46,6 +48,7 @@ pub fn verify(store: &dyn EventStore) -> Result<VerifyReport, StoreError> {
     let mut prev: Hash = ZERO_HASH;
     let mut versions: HashMap<String, u64> = HashMap::new();
     let mut redactions = Vec::new();
+    let mut unverified_redactions = Vec::new();
     let mut problem = None;
     for item in store.iter_from(1) {
         let ev = match item {
@@ -92,11 +95,17 @@ pub fn verify(store: &dyn EventStore) -> Result<VerifyReport, StoreError> {
             problem = fail("hash does not match the envelope (the envelope was altered)".into());
             break;
         }
-        if ev.is_redacted() {
-            redactions.push(seq);
-        } else if blake3_of(ev.data_bytes()) != ev.data_hash() {
-            problem = fail("data does not match data_hash (the data was altered)".into());
-            break;
+        match ev.envelope().check_data() {
+            Ok(DataCheck::Intact) => {}
+            Ok(DataCheck::RedactionVerified) => redactions.push(seq),
+            Ok(DataCheck::RedactionUnverified) => {
+                redactions.push(seq);
+                unverified_redactions.push(seq);
+            }
+            Err(detail) => {
+                problem = fail(detail);
+                break;
+            }
         }
         prev = ev.hash();
         expected_seq += 1;
@@ -120,8 +129,30 @@ pub fn verify(store: &dyn EventStore) -> Result<VerifyReport, StoreError> {
         last_seq,
         head_hash: hex(&prev),
         redactions,
+        unverified_redactions,
         problem,
     })
+}
+
+/// Checks that the log still holds exactly the head `seq`:`hash` noted earlier (its event
+/// at `seq` has that hash); an error says what it holds instead.
+pub fn check_head(store: &dyn EventStore, seq: u64, hash: &Hash) -> Result<(), String> {
+    let head = store.head();
+    if seq == 0 || seq > head.last_seq {
+        return Err(format!(
+            "the log ends at seq {}, so it does not hold seq {seq}",
+            head.last_seq
+        ));
+    }
+    let ev = store.get(seq).map_err(|e| e.to_string())?;
+    if ev.hash() != *hash {
+        return Err(format!(
+            "the event at seq {seq} has hash {}, not {}: the log was rewritten",
+            hex(&ev.hash()),
+            hex(hash)
+        ));
+    }
+    Ok(())
 }
 
 /// [`verify`] plus the sled store's indexes (stream index, id index, stream heads).

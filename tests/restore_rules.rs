@@ -1,0 +1,308 @@
+//! A restore checks every envelope rule before it stores anything: each rule broken by a
+//! correctly chained file, refused by its line number with nothing stored. And `import
+//! --append` and `baton do` take batches of any size the user gives them.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use baton::domain::Timestamp;
+use baton::store::record::{self, blake3_of, Envelope};
+use baton::store::{jsonl, AppendRequest, EventStore, MemoryStore, NewEvent, ZERO_HASH};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+fn baton(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_baton"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env("BATON_ACTOR", "tester")
+        .output()
+        .unwrap()
+}
+
+/// One event of a hand-built log: (stream, type, schema, actor, data, id).
+struct Spec {
+    stream: String,
+    event_type: String,
+    schema: u32,
+    actor: String,
+    data: Value,
+    id: Uuid,
+}
+
+fn spec(n: u128, stream: &str, event_type: &str, data: Value) -> Spec {
+    Spec {
+        stream: stream.into(),
+        event_type: event_type.into(),
+        schema: 1,
+        actor: "builder".into(),
+        data,
+        id: Uuid::from_u128(n),
+    }
+}
+
+/// The lines of a correctly chained format-1 log of `specs` (hashes computed, whatever the
+/// specs break). The data goes in as given (canonical JSON of any value).
+fn chained(specs: &[Spec]) -> String {
+    let mut prev = ZERO_HASH;
+    let mut versions = std::collections::HashMap::<String, u64>::new();
+    let mut out = String::new();
+    let t0 = Timestamp::parse_strict("2026-01-05T09:00:00.000000Z").unwrap();
+    for (i, s) in specs.iter().enumerate() {
+        let v = versions.entry(s.stream.clone()).or_default();
+        *v += 1;
+        let bytes = baton::store::canonical::to_vec(&s.data).unwrap();
+        let at = t0.plus_seconds(i as i64);
+        let env = Envelope {
+            format: record::FORMAT_1,
+            seq: i as u64 + 1,
+            stream: &s.stream,
+            version: *v,
+            id: s.id,
+            event_type: &s.event_type,
+            schema: s.schema,
+            recorded_at: at,
+            occurred_at: at,
+            actor: &s.actor,
+            correlation_id: None,
+            causation_id: None,
+            personal: vec![],
+            data: &bytes,
+            nonce: None,
+            redacted: false,
+            data_hash: blake3_of(&bytes),
+            prev_hash: prev,
+        };
+        let hash = env.compute_hash();
+        prev = hash;
+        out.push_str(std::str::from_utf8(&env.to_line(&hash)).unwrap());
+        out.push('\n');
+    }
+    out
+}
+
+fn good() -> Vec<Spec> {
+    vec![
+        spec(
+            1,
+            "organization",
+            "OrganizationConfigured",
+            json!({"name": "Riverside", "time_zone": "Europe/Paris"}),
+        ),
+        spec(
+            2,
+            "organization",
+            "SkillAdded",
+            json!({"skill": "marc", "name": "MARC"}),
+        ),
+        spec(
+            3,
+            "organization",
+            "PersonJoined",
+            json!({"person": "ann", "name": "Ann Lee", "department": "d", "branch": "b", "supervisor": null, "on": "2026-01-05"}),
+        ),
+    ]
+}
+
+/// Restores `file_text` into a fresh store and expects a refusal naming `line` and `words`,
+/// with nothing stored.
+fn refused(file_text: &str, line: usize, words: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("log.jsonl");
+    std::fs::write(&file, file_text).unwrap();
+    let data = dir.path().join("store");
+    let out = baton(&data, &["import", file.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!out.status.success(), "accepted a file that breaks {words:?}");
+    assert!(
+        err.contains(&format!("line {line}")) && err.contains(words),
+        "expected line {line} and {words:?}, got: {err}"
+    );
+    let export = baton(&data, &["export"]);
+    assert!(export.status.success());
+    assert!(export.stdout.is_empty(), "something was stored");
+}
+
+#[test]
+fn the_good_file_restores() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("log.jsonl");
+    std::fs::write(&file, chained(&good())).unwrap();
+    let data = dir.path().join("store");
+    let out = baton(&data, &["import", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn each_envelope_rule_is_checked_before_anything_is_stored() {
+    let with = |edit: &dyn Fn(&mut Spec)| {
+        let mut specs = good();
+        edit(&mut specs[1]);
+        chained(&specs)
+    };
+    refused(
+        &with(&|s| s.stream = "program-Not_A_Slug".into()),
+        2,
+        "stream",
+    );
+    refused(&with(&|s| s.stream = "accounts".into()), 2, "stream");
+    refused(&with(&|s| s.id = Uuid::from_u128(1)), 2, "already used on line 1");
+    refused(
+        &with(&|s| s.event_type = "NoSuchThing".into()),
+        2,
+        "unknown event type",
+    );
+    refused(&with(&|s| s.event_type = "Bad type!".into()), 2, "type");
+    refused(&with(&|s| s.schema = 9), 2, "schema");
+    refused(&with(&|s| s.data = json!(["marc", "MARC"])), 2, "object");
+    refused(&with(&|s| s.data = json!({"skill": "marc"})), 2, "name");
+    refused(&with(&|s| s.actor = "a".repeat(70_000)), 2, "actor");
+    refused(&with(&|s| s.actor = "a".repeat(300)), 2, "actor");
+    refused(
+        &with(&|s| s.data = json!({"skill": "marc", "name": "x".repeat(3_000_000)})),
+        2,
+        "exceeds the limit",
+    );
+}
+
+#[test]
+fn a_format_1_redaction_needs_to_be_accepted_explicitly() {
+    // A format-1 log with one redaction, made by the store itself.
+    let store = MemoryStore::new();
+    let lines = chained(&good());
+    jsonl::import(&store, &mut lines.as_bytes(), false, "x").unwrap();
+    store.redact(3, "dpo", "erasure").unwrap();
+    let mut exported = Vec::new();
+    jsonl::export(&store, None, &mut exported).unwrap();
+    let exported = String::from_utf8(exported).unwrap();
+    assert!(exported.lines().nth(2).unwrap().contains("$redacted"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("log.jsonl");
+    std::fs::write(&file, &exported).unwrap();
+    refused(&exported, 3, "--accept-unverified-redactions");
+    let data = dir.path().join("store");
+    let out = baton(
+        &data,
+        &[
+            "import",
+            file.to_str().unwrap(),
+            "--accept-unverified-redactions",
+        ],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = baton(&data, &["verify"]);
+    let text = String::from_utf8_lossy(&report.stdout);
+    assert!(report.status.success(), "{text}");
+    assert!(text.contains("unverified  1") && text.contains("seq 3"), "{text}");
+}
+
+#[test]
+fn a_restore_can_require_the_head_noted_elsewhere() {
+    let lines = chained(&good());
+    let last: Value = serde_json::from_str(lines.lines().last().unwrap()).unwrap();
+    let head = format!("3:{}", last["hash"].as_str().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("log.jsonl");
+    std::fs::write(&file, &lines).unwrap();
+    let wrong = format!("3:{}", "0".repeat(64));
+    let data = dir.path().join("a");
+    let out = baton(&data, &["import", file.to_str().unwrap(), "--expect-head", &wrong]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected head"));
+    let out = baton(&data, &["import", file.to_str().unwrap(), "--expect-head", &head]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // And `verify --head` checks it still stands.
+    let out = baton(&data, &["verify", "--head", &head]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("noted head"));
+    let out = baton(&data, &["verify", "--head", &wrong]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("the log was rewritten"));
+    let out = baton(&data, &["verify", "--head", "4:abc"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SEQ:HASH"));
+}
+
+#[test]
+fn an_append_import_of_any_size_goes_in_atomic_chunks() {
+    // 25,000 organization events, exported from a store of their own.
+    let source = MemoryStore::new();
+    let mut events = vec![NewEvent::new(
+        "organization",
+        "OrganizationConfigured",
+        1,
+        json!({"name": "Riverside", "time_zone": "Europe/Paris"}),
+    )];
+    for i in 0..24_999 {
+        events.push(NewEvent::new(
+            "organization",
+            "SkillAdded",
+            1,
+            json!({"skill": format!("s{i}"), "name": format!("Skill {i}")}),
+        ));
+    }
+    source
+        .append(AppendRequest::new("builder", events))
+        .unwrap();
+    let mut exported = Vec::new();
+    jsonl::export(&source, None, &mut exported).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.jsonl");
+    std::fs::write(&file, &exported).unwrap();
+    let data = dir.path().join("store");
+    // A store that already holds a program.
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .arg("--data")
+        .arg(&data)
+        .args(["do", "pilot", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(
+                br#"{"type":"CreateProgram","program":"pilot","kind":"training","title":"P"}"#,
+            )?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert!(out.status.success());
+    let out = baton(&data, &["import", "--append", file.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        text.contains("appended 25000 events") && text.contains("3 atomic chunks"),
+        "{text}"
+    );
+    // Again: nothing new.
+    let out = baton(&data, &["import", "--append", file.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("already stored"));
+    let report = baton(&data, &["verify"]);
+    assert!(report.status.success());
+    assert!(String::from_utf8_lossy(&report.stdout).contains("events      25001"));
+}
+
+#[test]
+fn do_takes_a_batch_of_ten_thousand_commands() {
+    let mut batch = String::from(
+        r#"{"type":"ConfigureOrganization","name":"Riverside","time_zone":"Europe/Paris"}"#,
+    );
+    batch.push('\n');
+    for i in 0..10_000 {
+        batch.push_str(&format!(
+            r#"{{"type":"AddSkill","skill":"s{i}","name":"Skill {i}"}}"#
+        ));
+        batch.push('\n');
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("batch.jsonl");
+    std::fs::write(&file, batch).unwrap();
+    let data = dir.path().join("store");
+    let out = baton(&data, &["do", "organization", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = baton(&data, &["verify"]);
+    assert!(String::from_utf8_lossy(&report.stdout).contains("events      10001"));
+}
