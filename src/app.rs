@@ -186,9 +186,9 @@ impl App {
     /// `seed` (reproducible logs, such as the demo; never for real data).
     pub fn with_seeded_nonces(mut self, seed: u64) -> App {
         use rand::SeedableRng;
-        self.nonces = Some(Arc::new(Mutex::new(rand_chacha::ChaCha8Rng::seed_from_u64(
-            seed,
-        ))));
+        self.nonces = Some(Arc::new(Mutex::new(
+            rand_chacha::ChaCha8Rng::seed_from_u64(seed),
+        )));
         self
     }
 
@@ -531,10 +531,16 @@ impl PersonEraser {
         }
     }
 
-    fn mentions(&self, data: &serde_json::Value) -> bool {
-        self.people
-            .iter()
-            .any(|p| domain::codec::mentions(data, p))
+    /// Whether the event's data is about one of the people: it names them anywhere, except
+    /// that a person's joining is about that person only (not about their supervisor).
+    fn mentions(&self, event_type: &str, data: &serde_json::Value) -> bool {
+        if event_type == "PersonJoined" {
+            return data
+                .get("person")
+                .and_then(|p| p.as_str())
+                .is_some_and(|p| self.people.iter().any(|q| q == p));
+        }
+        self.people.iter().any(|p| domain::codec::mentions(data, p))
     }
 }
 
@@ -556,7 +562,7 @@ impl crate::store::Eraser for PersonEraser {
             data
         };
         let text = |key: &str| data.get(key).and_then(|v| v.as_str()).map(str::to_string);
-        let direct = self.mentions(&data);
+        let direct = self.mentions(ev.event_type(), &data);
         // What this event teaches about which ids stand for the people.
         match ev.event_type() {
             "MentoringPaired" | "FollowUpScheduled" if direct => {
@@ -696,7 +702,7 @@ fn stage(
         .filter(|end| *end <= now)
         .or_else(|| occurred_at(decided.event.business_date(), org, now))
         .or(options.business_time);
-    let personal = domain::codec::personal_fields(&encoded.event_type)
+    let personal = domain::codec::personal_fields(encoded.event_type)
         .iter()
         .map(|f| f.to_string())
         .collect();

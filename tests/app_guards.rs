@@ -8,8 +8,8 @@ use std::sync::Arc;
 use baton::app::{App, AppError, RunOptions};
 use baton::domain::Command;
 use baton::store::{
-    AppendRequest, Appended, Eraser, EventIter, EventStore, LogHead, MemoryStore, NewEvent, RecordedEvent,
-    StoreError, SystemClock,
+    AppendRequest, Appended, Eraser, EventIter, EventStore, LogHead, MemoryStore, NewEvent,
+    RecordedEvent, StoreError, SystemClock,
 };
 use serde_json::{json, Value};
 use uuid::Uuid;

@@ -577,7 +577,7 @@ fn a_coordinator_runs_both_programs_from_the_cli_alone() {
     assert_eq!(d["archived"], false);
     assert_eq!(d["attendance"]["held"], 4);
 
-    let programs = b.json(&["programs"]);
+    let programs = b.json(&["programs"])["programs"].clone();
     assert_eq!(programs.as_array().unwrap().len(), 2);
     assert_eq!(row(&programs, "program", "pilot")["archived"], true);
 

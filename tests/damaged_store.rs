@@ -578,7 +578,10 @@ fn corrupt_with_snapshot(case: &str, damage: impl Fn(&Path)) -> Outcome {
     let (_root, dir) = store_with(n);
     drop(open_existing(&dir, case).expect("reopens"));
     let before = snapshots(&dir);
-    assert!(!before.is_empty(), "{case}: the store has a snapshot to damage");
+    assert!(
+        !before.is_empty(),
+        "{case}: the store has a snapshot to damage"
+    );
     let contents: Vec<Vec<u8>> = before.iter().map(|p| fs::read(p).unwrap()).collect();
     damage(&dir);
     let after: Vec<Option<Vec<u8>>> = before.iter().map(|p| fs::read(p).ok()).collect();
@@ -619,4 +622,50 @@ fn an_interrupted_creation_is_resumed_not_refused() {
     drop(store);
     assert!(path.join("BATON_STORE").exists());
     assert!(!path.join("BATON_STORE.tmp").exists());
+}
+
+#[test]
+fn a_marker_without_sled_or_high_water_mark_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store");
+    drop(baton::store::SledStore::open(&path).unwrap());
+    // Everything but the marker (and the lock) gone: not a valid empty store.
+    fs::remove_dir_all(path.join("sled")).unwrap();
+    fs::remove_file(path.join("baton.hwm")).unwrap();
+    let detail = damaged_detail(open_existing(&path, "marker only"), "marker only");
+    assert!(
+        detail.contains("neither sled's folder nor the high-water mark"),
+        "{detail}"
+    );
+}
+
+#[test]
+fn two_openers_creating_one_store_at_once_see_in_use() {
+    for round in 0..10 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store");
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let path = path.clone();
+                let barrier = barrier.clone();
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    let result = baton::store::SledStore::open(&path);
+                    // Hold a winner open until every opener has tried.
+                    barrier.wait();
+                    result.map(|_| ())
+                })
+            })
+            .collect();
+        let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        let winners = results.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(winners, 1, "round {round}: {results:?}");
+        for r in results.into_iter().filter_map(Result::err) {
+            assert!(
+                matches!(r, StoreError::InUse { .. }),
+                "round {round}: a loser got {r:?}, not \"in use\""
+            );
+        }
+    }
 }

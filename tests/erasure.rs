@@ -58,7 +58,13 @@ fn about(log: &[Value], person: &str) -> Vec<bool> {
             let voids = data["event_id"]
                 .as_str()
                 .is_some_and(|id| events.contains(id));
-            let yes = mentions(data, person) || link("pair") || link("follow_up") || voids;
+            // A person's joining is about them, not about their supervisor.
+            let named = if line["type"] == "PersonJoined" {
+                data["person"] == person
+            } else {
+                mentions(data, person)
+            };
+            let yes = named || link("pair") || link("follow_up") || voids;
             if yes {
                 for key in ["pair", "follow_up"] {
                     if let Some(id) = data[key].as_str() {
@@ -143,8 +149,21 @@ fn leaks(data: &Path, texts: &[String]) -> Vec<(PathBuf, String)> {
 }
 
 fn first(log: &[Value], event_type: &str, key: &str) -> String {
+    nth(log, event_type, key, 0)
+}
+
+/// A mentee of another pair than the first one whose pair's free texts are theirs alone.
+fn mentee_with_texts(log: &[Value]) -> String {
+    (1..)
+        .map(|n| nth(log, "MentoringPaired", "mentee", n))
+        .find(|p| secrets(log, p).len() >= 2)
+        .unwrap()
+}
+
+fn nth(log: &[Value], event_type: &str, key: &str, n: usize) -> String {
     log.iter()
-        .find(|l| l["type"] == event_type)
+        .filter(|l| l["type"] == event_type)
+        .nth(n)
         .and_then(|l| l["data"][key].as_str())
         .unwrap()
         .to_string()
@@ -157,8 +176,12 @@ fn erasing_each_kind_of_person_leaves_no_copy_in_any_file() {
         ("learner", first(&log, "LearnerWithdrew", "person")),
         ("trainer", first(&log, "TrainerWithdrew", "person")),
         ("mentor", first(&log, "MentoringPaired", "mentor")),
-        ("mentee", first(&log, "MentoringPaired", "mentee")),
-        ("supervisor", first(&log, "CommitmentDeclined", "supervisor")),
+        // Of another pair than the mentor's, so that each erasure has its own texts.
+        ("mentee", mentee_with_texts(&log)),
+        (
+            "supervisor",
+            first(&log, "CommitmentDeclined", "supervisor"),
+        ),
     ];
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("store");
@@ -181,9 +204,15 @@ fn erasing_each_kind_of_person_leaves_no_copy_in_any_file() {
         // More reads (new checkpoints) and a reopen, as users would.
         ok(&baton(&data, &["journey", person]));
         ok(&baton(&data, &["risk"]));
-        ok(&baton(&data, &["dashboard", "mentoring-2026", "--as-of", "2026-10-31"]));
+        ok(&baton(
+            &data,
+            &["dashboard", "mentoring-2026", "--as-of", "2026-10-31"],
+        ));
         let found = leaks(&data, &texts);
-        assert!(found.is_empty(), "{kind} {person}: still on disk: {found:?}");
+        assert!(
+            found.is_empty(),
+            "{kind} {person}: still on disk: {found:?}"
+        );
     }
     let report = ok(&baton(&data, &["verify"]));
     assert!(report.contains("status      ok"), "{report}");
@@ -352,4 +381,50 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), target).unwrap();
         }
     }
+}
+
+#[test]
+fn an_erasure_killed_at_a_random_moment_happened_wholly_or_not_at_all() {
+    let log = fixture();
+    let person = mentee_with_texts(&log);
+    let texts = secrets(&log, &person);
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("template");
+    ok(&baton(&template, &["demo"]));
+    let before = ok(&baton(&template, &["export"]));
+    let mut outcomes = (0, 0);
+    for round in 0..8u64 {
+        let data = dir.path().join(format!("round-{round}"));
+        copy_dir(&template, &data);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+            .arg("--data")
+            .arg(&data)
+            .args(["erase", &person])
+            .env("BATON_ACTOR", "dpo")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Spread over the erasure's run: from before it starts to after it ends.
+        std::thread::sleep(std::time::Duration::from_millis(round * 40));
+        let _ = child.kill();
+        let _ = child.wait();
+        let after = ok(&baton(&data, &["export"]));
+        if after == before {
+            outcomes.0 += 1;
+        } else {
+            outcomes.1 += 1;
+            let found = leaks(&data, &texts);
+            assert!(found.is_empty(), "round {round}: partly erased: {found:?}");
+        }
+        let report = ok(&baton(&data, &["verify"]));
+        assert!(report.contains("status      ok"), "round {round}: {report}");
+        // Whatever the kill left, the erasure can be run (again) to its end.
+        ok(&baton(&data, &["erase", &person]));
+        assert!(leaks(&data, &texts).is_empty(), "round {round}");
+    }
+    println!(
+        "killed erasures: {} not happened, {} complete",
+        outcomes.0, outcomes.1
+    );
 }

@@ -114,7 +114,10 @@ fn refused(file_text: &str, line: usize, words: &str) {
     let data = dir.path().join("store");
     let out = baton(&data, &["import", file.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(!out.status.success(), "accepted a file that breaks {words:?}");
+    assert!(
+        !out.status.success(),
+        "accepted a file that breaks {words:?}"
+    );
     assert!(
         err.contains(&format!("line {line}")) && err.contains(words),
         "expected line {line} and {words:?}, got: {err}"
@@ -131,7 +134,11 @@ fn the_good_file_restores() {
     std::fs::write(&file, chained(&good())).unwrap();
     let data = dir.path().join("store");
     let out = baton(&data, &["import", file.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -147,7 +154,11 @@ fn each_envelope_rule_is_checked_before_anything_is_stored() {
         "stream",
     );
     refused(&with(&|s| s.stream = "accounts".into()), 2, "stream");
-    refused(&with(&|s| s.id = Uuid::from_u128(1)), 2, "already used on line 1");
+    refused(
+        &with(&|s| s.id = Uuid::from_u128(1)),
+        2,
+        "already used on line 1",
+    );
     refused(
         &with(&|s| s.event_type = "NoSuchThing".into()),
         2,
@@ -191,11 +202,18 @@ fn a_format_1_redaction_needs_to_be_accepted_explicitly() {
             "--accept-unverified-redactions",
         ],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report = baton(&data, &["verify"]);
     let text = String::from_utf8_lossy(&report.stdout);
     assert!(report.status.success(), "{text}");
-    assert!(text.contains("unverified  1") && text.contains("seq 3"), "{text}");
+    assert!(
+        text.contains("unverified  1") && text.contains("seq 3"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -208,11 +226,21 @@ fn a_restore_can_require_the_head_noted_elsewhere() {
     std::fs::write(&file, &lines).unwrap();
     let wrong = format!("3:{}", "0".repeat(64));
     let data = dir.path().join("a");
-    let out = baton(&data, &["import", file.to_str().unwrap(), "--expect-head", &wrong]);
+    let out = baton(
+        &data,
+        &["import", file.to_str().unwrap(), "--expect-head", &wrong],
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("expected head"));
-    let out = baton(&data, &["import", file.to_str().unwrap(), "--expect-head", &head]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = baton(
+        &data,
+        &["import", file.to_str().unwrap(), "--expect-head", &head],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // And `verify --head` checks it still stands.
     let out = baton(&data, &["verify", "--head", &head]);
     assert!(out.status.success());
@@ -272,7 +300,11 @@ fn an_append_import_of_any_size_goes_in_atomic_chunks() {
     assert!(out.status.success());
     let out = baton(&data, &["import", "--append", file.to_str().unwrap()]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(
         text.contains("appended 25000 events") && text.contains("3 atomic chunks"),
         "{text}"
@@ -302,7 +334,11 @@ fn do_takes_a_batch_of_ten_thousand_commands() {
     std::fs::write(&file, batch).unwrap();
     let data = dir.path().join("store");
     let out = baton(&data, &["do", "organization", file.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report = baton(&data, &["verify"]);
     assert!(String::from_utf8_lossy(&report.stdout).contains("events      10001"));
 }

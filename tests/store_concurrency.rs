@@ -89,7 +89,13 @@ fn store_dir() -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
+/// One event; data that is not an object (event data always is) is wrapped as `{"v": data}`.
 fn one(stream: &str, data: serde_json::Value) -> AppendRequest {
+    let data = if data.is_object() {
+        data
+    } else {
+        json!({ "v": data })
+    };
     AppendRequest::new("tester", vec![NewEvent::new(stream, "Noted", 1, data)])
 }
 
@@ -151,7 +157,14 @@ fn acknowledged_means_durable() {
                         for i in 0..25 {
                             let stream = format!("program-w{w}");
                             let events = (0..=(i % 3))
-                                .map(|k| NewEvent::new(&stream, "Noted", 1, json!({"w": w, "i": i, "k": k})))
+                                .map(|k| {
+                                    NewEvent::new(
+                                        &stream,
+                                        "Noted",
+                                        1,
+                                        json!({"w": w, "i": i, "k": k}),
+                                    )
+                                })
                                 .collect();
                             let a = store.append(AppendRequest::new("tester", events)).unwrap();
                             let synced = rec.synced.load(Ordering::SeqCst);
@@ -164,8 +177,13 @@ fn acknowledged_means_durable() {
                             // An idempotent retry is answered from durable data too.
                             let retry = store.append(AppendRequest::new(
                                 "tester",
-                                vec![NewEvent::new(&stream, "Noted", 1, json!({"w": w, "i": i, "k": 0}))
-                                    .with_id(a.events[0].id)],
+                                vec![NewEvent::new(
+                                    &stream,
+                                    "Noted",
+                                    1,
+                                    json!({"w": w, "i": i, "k": 0}),
+                                )
+                                .with_id(a.events[0].id)],
                             ));
                             assert!(retry.unwrap().duplicate);
                         }

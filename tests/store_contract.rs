@@ -153,8 +153,17 @@ impl Harness for Sled {
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
+/// An event; data that is not an object (event data always is) is wrapped as `{"v": data}`.
 fn ev(stream: &str, data: Value) -> NewEvent {
-    NewEvent::new(stream, "Noted", 1, data)
+    NewEvent::new(stream, "Noted", 1, object(data))
+}
+
+fn object(data: Value) -> Value {
+    if data.is_object() {
+        data
+    } else {
+        json!({ "v": data })
+    }
 }
 
 fn req(events: Vec<NewEvent>) -> AppendRequest {
@@ -437,7 +446,7 @@ fn gapless_seq_and_versions<H: Harness>() {
     assert_eq!(from3, vec![3, 4, 5]);
     assert!(s.iter_from(6).next().is_none());
     assert_eq!(s.read_all(2, 2).unwrap().len(), 2);
-    assert_eq!(s.get(4).unwrap().data_value().unwrap(), json!(4));
+    assert_eq!(s.get(4).unwrap().data_value().unwrap(), json!({"v": 4}));
     assert!(matches!(s.get(0), Err(StoreError::NoSuchEvent(0))));
     assert!(matches!(s.get(6), Err(StoreError::NoSuchEvent(6))));
 
@@ -519,8 +528,14 @@ fn envelope_fields_and_formats<H: Harness>() {
     // Canonical data: compact, keys sorted, whatever the input order.
     let canonical = r#"{"a":{"c":"é","d":[3,1]},"b":2}"#;
     assert_eq!(e.data_bytes(), canonical.as_bytes());
+    // Format 2: the data hash commits to the non-personal and the (salted) personal part.
+    assert_eq!(e.format(), record::FORMAT_2);
     assert_eq!(
         e.data_hash(),
+        record::data_hash_v2(canonical.as_bytes(), &[], &e.nonce().unwrap()).unwrap()
+    );
+    assert_eq!(
+        e.content_hash(),
         *blake3::hash(canonical.as_bytes()).as_bytes()
     );
     assert_eq!(
@@ -539,7 +554,7 @@ fn envelope_fields_and_formats<H: Harness>() {
     let line = String::from_utf8(e.to_line()).unwrap();
     assert!(
         line.starts_with(&format!(
-            r#"{{"seq":2,"stream":"program-x","version":1,"id":"{id}","type":"SessionHeld","schema":2,"recorded_at":"2026-03-01T09:30:00.123456Z","occurred_at":"2025-01-02T03:04:05.000000Z","actor":"ana","correlation_id":"{corr}","causation_id":"{cause}","data":{canonical},"data_hash":""#
+            r#"{{"format":2,"seq":2,"stream":"program-x","version":1,"id":"{id}","type":"SessionHeld","schema":2,"recorded_at":"2026-03-01T09:30:00.123456Z","occurred_at":"2025-01-02T03:04:05.000000Z","actor":"ana","correlation_id":"{corr}","causation_id":"{cause}","personal":[],"data":{canonical},"nonce":""#
         )),
         "{line}"
     );
@@ -557,11 +572,14 @@ fn envelope_fields_and_formats<H: Harness>() {
         "actor",
         "correlation_id",
         "causation_id",
+        "personal",
         "data",
+        "nonce",
         "data_hash",
         "prev_hash",
         "hash",
     ];
+    expected_keys.insert(0, "format");
     expected_keys.sort();
     let mut got_keys = keys.clone();
     got_keys.sort();
@@ -856,7 +874,9 @@ fn invalid_event_rejects_whole_batch<H: Harness>() {
     let stream = "program-a";
     let actor = "tester";
     let ty = "Noted";
-    let fixed = 182 + 6 + stream.len() + ty.len() + actor.len() + 2; // header, lengths, quotes
+    // Format 2: header with its nonce (182 + 16), the personal keys' count (2), the string
+    // lengths (6), the strings, the data's quotes (2) and the `{"v":…}` wrapper (6).
+    let fixed = 198 + 2 + 6 + stream.len() + ty.len() + actor.len() + 2 + 6;
     let exactly = |extra: usize| ev(stream, json!("x".repeat(MAX_EVENT_BYTES - fixed + extra)));
     let err = s.append(req(vec![good(), exactly(1)])).unwrap_err();
     let (field, message) = invalid(err);
@@ -1024,10 +1044,11 @@ fn idempotent_appends<H: Harness>() {
 /// parses and restores identically; an identical retry of the erased event stays a duplicate.
 fn redaction<H: Harness>() {
     let mut h = H::new();
-    let secret = ev(
+    let mut secret = ev(
         "program-a",
-        json!({"name": "Ana Pérez", "email": "ana@example.org"}),
+        json!({"name": "Ana Pérez", "email": "ana@example.org", "level": 3}),
     );
+    secret.personal = vec!["name".into(), "email".into()];
     let s = h.store();
     s.append(req(vec![ev("organization", json!(1))])).unwrap();
     let appended = s.append(req(vec![secret.clone()])).unwrap();
@@ -1062,7 +1083,12 @@ fn redaction<H: Harness>() {
     let report = h.verify();
     assert!(report.is_ok(), "{report:?}");
     assert_eq!(report.redactions, vec![2]);
+    assert!(report.unverified_redactions.is_empty());
     assert_eq!(check_chain(h.store()), 3);
+    // What the redaction kept is checked: the non-personal part, and nothing of the rest.
+    assert_eq!(marker["$redacted"]["kept"], json!({"level": 3}));
+    assert!(!String::from_utf8_lossy(&after.to_line()).contains("example.org"));
+    assert_eq!(after.nonce(), None);
 
     // Export still parses, line by line, and restores byte-identically.
     let exported = export_all(h.store());
@@ -1074,14 +1100,19 @@ fn redaction<H: Harness>() {
     assert_eq!(export_all(copy.store()), exported);
     assert_eq!(copy.verify().redactions, vec![2]);
 
-    // The original writer retrying: still recognised (the fingerprint covers data_hash).
-    let retry = h.store().append(req(vec![secret.clone()])).unwrap();
-    assert_eq!(retry.events, appended.events);
-    assert!(retry.duplicate);
+    // The original writer retrying: the content it would be compared with is gone (the
+    // erasure left no unsalted hash of it either), so it is refused, never stored twice.
+    let _ = appended;
+    let retry = h.store().append(req(vec![secret.clone()])).unwrap_err();
+    assert!(
+        matches!(&retry, StoreError::IdReused { reason, .. } if reason.contains("erased")),
+        "{retry:?}"
+    );
     h.restart();
     assert!(h.store().get(2).unwrap().is_redacted());
     assert_eq!(h.verify().redactions, vec![2]);
-    assert!(h.store().append(req(vec![secret])).unwrap().duplicate);
+    assert!(h.store().append(req(vec![secret])).is_err());
+    assert_eq!(h.store().head(), head);
     // Appending after a redaction keeps chaining.
     h.store()
         .append(req(vec![ev("program-a", json!(4))]))
@@ -1302,10 +1333,10 @@ fn restore_rejects_bad_lines<H: Harness>() {
     {
         // A line rewritten consistently with itself (re-hashed): caught by the link.
         let original = parse_line(lines[3].as_bytes()).unwrap();
-        let data = br#"[1]"#.to_vec();
+        let data = br#"{"v":[1]}"#.to_vec();
         let doctored = doctor(&original, true, |e| {
             e.data = &data;
-            e.data_hash = blake3_of(&data);
+            e.data_hash = record::data_hash_v2(&data, &[], &e.nonce.unwrap()).unwrap();
         });
         let mut ls = lines.clone();
         ls[3] = String::from_utf8(doctored.to_line()).unwrap();
@@ -1428,7 +1459,9 @@ fn import_append_rechains<H: Harness>() {
         assert_eq!(new.id(), old.id());
         assert_eq!(new.occurred_at(), old.occurred_at());
         assert_eq!(new.data_bytes(), old.data_bytes());
-        assert_eq!(new.data_hash(), old.data_hash());
+        // A new nonce, so a new data hash, over the same content.
+        assert_eq!(new.content_hash(), old.content_hash());
+        assert_eq!(new.personal(), old.personal());
         assert_eq!(new.actor(), old.actor());
         assert_eq!(new.stream(), old.stream());
         assert_eq!(new.version(), old.version());
@@ -1501,7 +1534,7 @@ fn subscription_catch_up_then_live<H: Harness>() {
     for want in 6..=9 {
         let got = from_two.blocking_next().unwrap().unwrap();
         assert_eq!(got.seq(), want);
-        assert_eq!(got.data_value().unwrap(), json!(want));
+        assert_eq!(got.data_value().unwrap(), json!({ "v": want }));
         assert_eq!(from_end.blocking_next().unwrap().unwrap().seq(), want);
     }
     assert_eq!(next_seq(&mut from_two), None);

@@ -13,14 +13,16 @@ use crate::store::{jsonl, record, verify, EventStore, Hash, ORGANIZATION_STREAM}
 
 /// Reads a head noted as `SEQ:HASH`.
 pub(super) fn parse_head(text: &str) -> anyhow::Result<(u64, Hash)> {
-    let expected = "expected SEQ:HASH, a seq and 64 lowercase hex digits (as `baton verify` prints the head)";
+    let expected =
+        "expected SEQ:HASH, a seq and 64 lowercase hex digits (as `baton verify` prints the head)";
     let (seq, hash) = text
         .split_once(':')
         .ok_or_else(|| anyhow::anyhow!("head {text:?}: {expected}"))?;
     let seq = seq
         .parse()
         .map_err(|_| anyhow::anyhow!("head {text:?}: {expected}"))?;
-    let hash = record::parse_hex(hash).ok_or_else(|| anyhow::anyhow!("head {text:?}: {expected}"))?;
+    let hash =
+        record::parse_hex(hash).ok_or_else(|| anyhow::anyhow!("head {text:?}: {expected}"))?;
     Ok((seq, hash))
 }
 
@@ -35,9 +37,18 @@ pub(super) fn verify(data: &Path, format: Format, head: Option<&str>) -> anyhow:
             detail: format!("the noted head is not in the log: {detail}"),
         });
     }
+    let head = store.head();
     match format {
-        Format::Json => outln!("{}", serde_json::to_string_pretty(&report)?)?,
+        Format::Json => outln!(
+            "{}",
+            serde_json::to_string_pretty(&super::render::with_head(
+                serde_json::to_value(&report)?,
+                &head,
+                "report"
+            ))?
+        )?,
         Format::Table => {
+            outln!("{}", super::render::title_with_head("Verify", &head))?;
             outln!("events      {}", report.events)?;
             outln!("streams     {}", report.streams)?;
             outln!("last seq    {}", report.last_seq)?;
@@ -120,6 +131,13 @@ pub(super) fn export(
             out.flush()?;
         }
     }
+    // On standard error, so that standard output stays pure data.
+    let head = store.head();
+    eprintln!(
+        "head {}:{} (check it later with `baton verify --head`)",
+        head.last_seq,
+        record::hex(&head.head_hash)
+    );
     Ok(ExitCode::SUCCESS)
 }
 

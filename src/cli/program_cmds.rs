@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::args::Format;
-use super::{app_on, lock_store, open_app};
+use super::{app_on, lock_store, open_app, render};
 use crate::app::RunOptions;
 use crate::checkpoint;
 use crate::domain::{command_examples, Command};
@@ -153,16 +153,27 @@ pub(super) fn programs(data: &Path, format: Format) -> anyhow::Result<ExitCode> 
         checkpoint::PROGRAMS,
         checkpoint::PROGRAMS_FORMAT,
     );
-    let lines = match saved {
-        Some(saved) => saved.into_state(),
-        None => checkpoint::programs(&app_on(locked)?)?,
+    let (lines, head) = match saved {
+        Some(saved) => (saved.into_state(), locked.head()),
+        None => {
+            let app = app_on(locked)?;
+            (checkpoint::programs(&app)?, app.store().head())
+        }
     };
     match format {
-        Format::Json => outln!("{}", serde_json::to_string_pretty(&lines)?)?,
+        Format::Json => outln!(
+            "{}",
+            serde_json::to_string_pretty(&render::with_head(
+                serde_json::to_value(&lines)?,
+                &head,
+                "programs"
+            ))?
+        )?,
         Format::Table if lines.is_empty() => {
             outln!("no programs yet (create one with `baton do SLUG create.json`, or load the demo with `baton demo`)")?;
         }
         Format::Table => {
+            outln!("{}", render::title_with_head("Programs", &head))?;
             outln!(
                 "{:<24} {:<10} {:<11} {:>8} {:>8} {:>7}  title",
                 "program",

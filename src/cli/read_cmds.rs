@@ -21,7 +21,7 @@ use crate::projections::dashboard::Dashboard;
 use crate::projections::journey::LearnerJourney;
 use crate::projections::risk::SkillsRisk;
 use crate::projections::Projection;
-use crate::store::{Clock, SystemClock};
+use crate::store::{Clock, LogHead, SystemClock};
 
 /// Resolves `--as-of` (default: now) against the organization's time zone.
 fn as_of(app: &App, text: Option<&str>) -> anyhow::Result<Timestamp> {
@@ -34,11 +34,24 @@ fn as_of(app: &App, text: Option<&str>) -> anyhow::Result<Timestamp> {
     }
 }
 
-fn print<T: Serialize>(format: Format, title: &str, view: &T) -> anyhow::Result<()> {
+/// Prints a view with the head of the log it was computed from (`DESIGN.md` §4: a report
+/// names the head, so it can be checked against the log later).
+pub(super) fn print<T: Serialize>(
+    format: Format,
+    title: &str,
+    view: &T,
+    head: LogHead,
+) -> anyhow::Result<()> {
     let value = serde_json::to_value(view)?;
     match format {
-        Format::Json => outln!("{}", serde_json::to_string_pretty(&value)?)?,
-        Format::Table => out!("{}", render::table(title, &value))?,
+        Format::Json => outln!(
+            "{}",
+            serde_json::to_string_pretty(&render::with_head(value, &head, "items"))?
+        )?,
+        Format::Table => out!(
+            "{}",
+            render::table(&render::title_with_head(title, &head), &value)
+        )?,
     }
     Ok(())
 }
@@ -62,7 +75,7 @@ pub(super) fn dashboard(
     if let Some(saved) = saved {
         let t = as_of_in(saved.state().organization(), as_of_text)?;
         if let Some(dashboard) = saved.as_of(t) {
-            return print_dashboard(slug, &dashboard, t, format);
+            return print_dashboard(slug, &dashboard, t, format, locked.head());
         }
     }
     let app = app_on(locked)?;
@@ -72,7 +85,7 @@ pub(super) fn dashboard(
     // The dashboard reads the organization and the program's own stream, nothing else.
     let t = as_of(&app, as_of_text)?;
     let (dashboard, _) = checkpoint::dashboard_as_of(&app, slug, t)?;
-    print_dashboard(slug, &dashboard, t, format)
+    print_dashboard(slug, &dashboard, t, format, app.store().head())
 }
 
 fn print_dashboard(
@@ -80,11 +93,17 @@ fn print_dashboard(
     dashboard: &Dashboard,
     t: Timestamp,
     format: Format,
+    head: LogHead,
 ) -> anyhow::Result<ExitCode> {
     let view = dashboard
         .result(t)
         .ok_or_else(|| anyhow::anyhow!("program {slug:?} did not exist yet on {t}"))?;
-    print(format, &format!("Dashboard: {slug} (as of {t})"), &view)?;
+    print(
+        format,
+        &format!("Dashboard: {slug} (as of {t})"),
+        &view,
+        head,
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -107,20 +126,26 @@ pub(super) fn risk(
     if let Some(saved) = saved {
         let t = as_of_in(saved.state().organization(), as_of_text)?;
         if let Some(risk) = saved.as_of(t) {
-            return print_risk(&risk, t, format);
+            return print_risk(&risk, t, format, locked.head());
         }
     }
     let app = app_on(locked)?;
     let t = as_of(&app, as_of_text)?;
     let (risk, _) = checkpoint::fold_as_of::<SkillsRisk>(&app, t)?;
-    print_risk(&risk, t, format)
+    print_risk(&risk, t, format, app.store().head())
 }
 
-fn print_risk(risk: &SkillsRisk, t: Timestamp, format: Format) -> anyhow::Result<ExitCode> {
+fn print_risk(
+    risk: &SkillsRisk,
+    t: Timestamp,
+    format: Format,
+    head: LogHead,
+) -> anyhow::Result<ExitCode> {
     print(
         format,
         &format!("Skills and knowledge risk (as of {t})"),
         &risk.result(t),
+        head,
     )?;
     Ok(ExitCode::SUCCESS)
 }
@@ -138,7 +163,12 @@ pub(super) fn journey(
     let view = journey
         .result(person, t)
         .ok_or_else(|| anyhow::anyhow!("no person {person:?} in the organization"))?;
-    print(format, &format!("Journey: {person} (as of {t})"), &view)?;
+    print(
+        format,
+        &format!("Journey: {person} (as of {t})"),
+        &view,
+        app.store().head(),
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -173,6 +203,7 @@ pub(super) fn history(
     if facts.is_empty() {
         anyhow::bail!("no program {slug:?} (see `baton programs`)");
     }
+    let head = app.store().head();
     let mut audit = AuditHistory::new(slug);
     for f in &facts {
         audit.update(&f.meta, &f.event);
@@ -184,6 +215,7 @@ pub(super) fn history(
             format,
             &format!("Changes to {slug} from version {v1} to {v2}"),
             &json!({ "from": v1, "to": v2, "changes": changes }),
+            head,
         )?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -198,6 +230,7 @@ pub(super) fn history(
             format,
             &format!("History of {slug} up to version {version}"),
             &json!({ "entries": entries, "plan": audit::state_json(&state) }),
+            head,
         )?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -210,6 +243,7 @@ pub(super) fn history(
                 format,
                 &format!("History of {slug} as recorded by {t}"),
                 &json!({ "entries": entries, "plan": audit::state_json(&state) }),
+                head,
             )?;
         }
         None => {
@@ -218,6 +252,7 @@ pub(super) fn history(
                 format,
                 &format!("History of {slug}"),
                 &json!({ "entries": entries }),
+                head,
             )?;
         }
     }

@@ -259,7 +259,8 @@ impl StoreDir {
             let name = entry.file_name();
             let leftover = name == MARKER_TEMP
                 || name == LOCK_FILE
-                || (name == HWM_FILE && entry.metadata().is_ok_and(|m| m.len() <= (SLOT * 2) as u64));
+                || (name == HWM_FILE
+                    && entry.metadata().is_ok_and(|m| m.len() <= (SLOT * 2) as u64));
             if !leftover {
                 return Ok(false);
             }

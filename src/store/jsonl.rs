@@ -390,7 +390,11 @@ fn name_line(e: StoreError, lines: &[usize]) -> ImportError {
         },
         StoreError::IdReused { .. } | StoreError::Conflict { .. } => ImportError::Line {
             line: lines.first().copied().unwrap_or(0),
-            message: format!("in the chunk of lines {} to {}: {e}", lines.first().copied().unwrap_or(0), lines.last().copied().unwrap_or(0)),
+            message: format!(
+                "in the chunk of lines {} to {}: {e}",
+                lines.first().copied().unwrap_or(0),
+                lines.last().copied().unwrap_or(0)
+            ),
         },
         _ => e.into(),
     }

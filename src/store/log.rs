@@ -103,9 +103,6 @@ pub(crate) fn prepare(request: AppendRequest) -> Result<Prepared, StoreError> {
                 "the `$redacted` marker is reserved for erasure",
             ));
         }
-        if !ev.data.is_object() {
-            return Err(invalid(at("data"), "expected a JSON object"));
-        }
         let data = canonical::to_vec(&ev.data).map_err(|e| invalid(at("data"), e.to_string()))?;
         let mut personal: Vec<String> = ev
             .personal
@@ -139,6 +136,9 @@ pub(crate) fn prepare(request: AppendRequest) -> Result<Prepared, StoreError> {
         if let Err(e) = check_fields(&probe) {
             return Err(invalid(at(e.field), e.message));
         }
+        if !ev.data.is_object() {
+            return Err(invalid(at("data"), "expected a JSON object"));
+        }
         total_bytes += probe.encoded_len();
         if total_bytes > MAX_BATCH_BYTES {
             return Err(invalid(
@@ -148,8 +148,7 @@ pub(crate) fn prepare(request: AppendRequest) -> Result<Prepared, StoreError> {
         }
         let nonce = ev.nonce.unwrap_or_else(|| *Uuid::new_v4().as_bytes());
         let keys: Vec<&str> = personal.iter().map(String::as_str).collect();
-        let data_hash =
-            data_hash_v2(&data, &keys, &nonce).map_err(|e| invalid(at("data"), e))?;
+        let data_hash = data_hash_v2(&data, &keys, &nonce).map_err(|e| invalid(at("data"), e))?;
         let content_hash = blake3_of(&data);
         let fingerprint = fingerprint(
             &ev.stream,
@@ -335,9 +334,14 @@ pub(crate) fn plan(
         let mut events = Vec::with_capacity(found.len());
         for (ev, entry) in &found {
             if entry.fingerprint != ev.fingerprint {
+                let erased = view.event(entry.seq).is_ok_and(|s| s.is_redacted());
                 return Err(StoreError::IdReused {
                     id: ev.id,
-                    reason: format!("it is stored at seq {} with different content", entry.seq),
+                    reason: if erased {
+                        format!("it is stored at seq {}, whose data was erased since, so a retry cannot be told from other content", entry.seq)
+                    } else {
+                        format!("it is stored at seq {} with different content", entry.seq)
+                    },
                 });
             }
             let stored = view.event(entry.seq)?;

@@ -10,8 +10,8 @@ use uuid::Uuid;
 use super::log::{self, Head, IdEntry, LogView, Plan};
 use super::record::RecordedEvent;
 use super::{
-    erase_refused, redact, AppendRequest, Appended, Clock, Eraser, EventIter, EventStore,
-    LogHead, StoreError, SystemClock,
+    erase_refused, redact, AppendRequest, Appended, Clock, Eraser, EventIter, EventStore, LogHead,
+    StoreError, SystemClock,
 };
 
 /// An event store held in memory.
@@ -204,6 +204,10 @@ impl EventStore for MemoryStore {
             }
         }
         for (i, record) in replaced {
+            // The id index keeps no hash of the erased content.
+            if let Some(entry) = state.ids.get_mut(&record.id()) {
+                entry.fingerprint = log::fingerprint_of(&record);
+            }
             state.events[i] = record;
         }
         let wrote = !records.is_empty();

@@ -228,10 +228,13 @@ pub fn is_valid_type(name: &str) -> bool {
 }
 
 /// Splits a data object into its non-personal part and its personal part (by top-level key).
-fn split_data<'v>(
-    data: &'v serde_json::Map<String, Value>,
+fn split_data(
+    data: &serde_json::Map<String, Value>,
     personal: &[&str],
-) -> (serde_json::Map<String, Value>, serde_json::Map<String, Value>) {
+) -> (
+    serde_json::Map<String, Value>,
+    serde_json::Map<String, Value>,
+) {
     let mut kept = serde_json::Map::new();
     let mut private = serde_json::Map::new();
     for (k, v) in data {
@@ -252,7 +255,10 @@ fn object_hash(map: serde_json::Map<String, Value>) -> Result<Hash, String> {
 }
 
 /// The commitment to the personal part: BLAKE3(nonce ‖ canonical personal object).
-fn personal_commitment(nonce: &Nonce, private: serde_json::Map<String, Value>) -> Result<Hash, String> {
+fn personal_commitment(
+    nonce: &Nonce,
+    private: serde_json::Map<String, Value>,
+) -> Result<Hash, String> {
     let bytes = canonical::to_vec(&Value::Object(private)).map_err(|e| e.to_string())?;
     let mut h = blake3::Hasher::new();
     h.update(nonce).update(&bytes);
@@ -359,7 +365,10 @@ impl Envelope<'_> {
                 if combine(&object_hash(kept.clone())?, &personal) == self.data_hash {
                     Ok(DataCheck::RedactionVerified)
                 } else {
-                    Err("what the redaction kept does not match data_hash (a forged redaction)".into())
+                    Err(
+                        "what the redaction kept does not match data_hash (a forged redaction)"
+                            .into(),
+                    )
                 }
             }
         }
@@ -791,9 +800,9 @@ impl RecordedEvent {
             }
         } else {
             let data = self.data_value()?;
-            let map = data
-                .as_object()
-                .ok_or_else(|| RecordError(format!("data of seq {} is not an object", self.seq())))?;
+            let map = data.as_object().ok_or_else(|| {
+                RecordError(format!("data of seq {} is not an object", self.seq()))
+            })?;
             let personal = self.personal();
             let nonce = self
                 .nonce()

@@ -36,8 +36,7 @@ use super::dir::{HighWater, StoreDir};
 use super::log::{self, Head, IdEntry, LogView, Plan, Prepared};
 use super::record::RecordedEvent;
 use super::{
-    AppendRequest, Appended, Clock, Eraser, EventIter, EventStore, LogHead, StoreError,
-    SystemClock,
+    AppendRequest, Appended, Clock, Eraser, EventIter, EventStore, LogHead, StoreError, SystemClock,
 };
 
 /// The step that makes a written batch durable before it is acknowledged.
@@ -942,11 +941,14 @@ impl Writer {
             return Err(e);
         }
         let io = |what: &str, e: std::io::Error| StoreError::io(format!("erasure: {what}"), e);
-        super::dir::swap_in(&self.dir.path).map_err(|e| io("swapping in the rewritten database", e))?;
-        let db = sled_config(&self.sled_path).open().map_err(|e| StoreError::Damaged {
-            path: self.dir.path.display().to_string(),
-            detail: format!("the rewritten database does not open: {e}"),
-        })?;
+        super::dir::swap_in(&self.dir.path)
+            .map_err(|e| io("swapping in the rewritten database", e))?;
+        let db = sled_config(&self.sled_path)
+            .open()
+            .map_err(|e| StoreError::Damaged {
+                path: self.dir.path.display().to_string(),
+                detail: format!("the rewritten database does not open: {e}"),
+            })?;
         *self.shared.db.write().unwrap_or_else(|p| p.into_inner()) = db.clone();
         self.db = db;
         super::dir::remove_old(&self.dir.path).map_err(|e| io("removing the old database", e))?;
@@ -995,27 +997,43 @@ impl Writer {
         let fresh = sled_config(path).open().map_err(sled_err)?;
         let mut batch = sled::Batch::default();
         let mut in_batch = 0;
+        let mut erased_ids: HashMap<Uuid, IdEntry> = HashMap::new();
         for item in self.db.iter() {
             let (key, value) = item.map_err(sled_err)?;
             let mut value = value;
             if key.first() == Some(&b'E') {
-                let ev = RecordedEvent::from_bytes(value.clone()).map_err(|e| StoreError::Damaged {
-                    path: String::new(),
-                    detail: e.0,
-                })?;
+                let ev =
+                    RecordedEvent::from_bytes(value.clone()).map_err(|e| StoreError::Damaged {
+                        path: String::new(),
+                        detail: e.0,
+                    })?;
                 if let Some(kept) = eraser
                     .pick(&ev)
                     .map_err(|m| super::erase_refused(ev.seq(), m))?
                 {
-                    value = super::redact(&ev, now, eraser, kept.as_ref())?
-                        .as_bytes()
-                        .into();
+                    let redacted = super::redact(&ev, now, eraser, kept.as_ref())?;
+                    // The id index keeps no hash of the erased content either (an `I` key
+                    // sorts after every `E` key, so this entry wins).
+                    let entry = IdEntry {
+                        seq: ev.seq(),
+                        fingerprint: log::fingerprint_of(&redacted),
+                    };
+                    erased_ids.insert(redacted.id(), entry);
+                    value = redacted.as_bytes().into();
+                }
+            }
+            if key.first() == Some(&b'I') && key.len() == 17 {
+                let id = Uuid::from_slice(&key[1..]).unwrap_or_default();
+                if let Some(entry) = erased_ids.remove(&id) {
+                    value = entry.encode()[..].into();
                 }
             }
             batch.insert(key, value);
             in_batch += 1;
             if in_batch == 4096 {
-                fresh.apply_batch(std::mem::take(&mut batch)).map_err(sled_err)?;
+                fresh
+                    .apply_batch(std::mem::take(&mut batch))
+                    .map_err(sled_err)?;
                 in_batch = 0;
             }
         }
