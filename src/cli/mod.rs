@@ -74,6 +74,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             expect_version,
             command_id,
             on,
+            dry_run,
             format,
         } => program_cmds::run_do(
             &data,
@@ -83,6 +84,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 expect_version,
                 command_id,
                 on: on.as_deref(),
+                dry_run,
                 format,
             },
             &actor,
@@ -97,6 +99,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             as_of,
             at_version,
             diff,
+            last,
             format,
         } => read_cmds::history(
             &data,
@@ -105,6 +108,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 as_of: as_of.as_deref(),
                 version: at_version,
                 diff: diff.as_deref(),
+                last,
             },
             format,
         ),

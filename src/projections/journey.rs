@@ -266,7 +266,9 @@ impl LearnerJourney {
                         s.status == SessionStatus::Held && s.trainers.iter().any(|t| t == person)
                     })
                     .count() as u32,
-                practice_minutes: practice.iter().map(|x| x.minutes).sum(),
+                practice_minutes: practice
+                    .iter()
+                    .fold(0u32, |t, x| t.saturating_add(x.minutes)),
                 last_practice: practice.iter().map(|x| x.on).max(),
                 evaluations: prog
                     .evaluations

@@ -455,7 +455,7 @@ pub fn compute(org: &Organization, p: &Program, now: Timestamp) -> DashboardView
             })
             .filter_map(session_day)
             .collect();
-        let mut minutes = 0;
+        let mut minutes: u32 = 0;
         for pair in p.pairs.values().filter(|x| &x.mentee == id) {
             days.extend(pair.coaching.values().filter_map(|c| {
                 c.time
@@ -466,10 +466,10 @@ pub fn compute(org: &Organization, p: &Program, now: Timestamp) -> DashboardView
         }
         for x in p.practice.iter().filter(|x| &x.person == id) {
             days.insert(x.on);
-            minutes += x.minutes;
+            minutes = minutes.saturating_add(x.minutes);
         }
         days.retain(|d| *d <= today);
-        practice.minutes += minutes;
+        practice.minutes = practice.minutes.saturating_add(minutes);
         let day_num = |d: NaiveDate| (d - NaiveDate::MIN).num_days() as f64;
         let retention = days.first().map(|first| {
             let mut trace =
@@ -514,7 +514,8 @@ pub fn compute(org: &Organization, p: &Program, now: Timestamp) -> DashboardView
                 match s.status {
                     SessionStatus::Held => {
                         row.sessions_held += 1;
-                        row.minutes_taught += s.time.duration_minutes;
+                        row.minutes_taught =
+                            row.minutes_taught.saturating_add(s.time.duration_minutes);
                     }
                     SessionStatus::Scheduled if s.time.start > now => row.sessions_upcoming += 1,
                     _ => {}
@@ -539,9 +540,11 @@ pub fn compute(org: &Organization, p: &Program, now: Timestamp) -> DashboardView
                 ..LedgerRow::default()
             });
         row.learners += 1;
-        row.minutes_asked += c.minutes_asked;
+        row.minutes_asked = row.minutes_asked.saturating_add(c.minutes_asked);
         match c.status {
-            CommitmentStatus::Committed => row.minutes_committed += c.minutes_committed,
+            CommitmentStatus::Committed => {
+                row.minutes_committed = row.minutes_committed.saturating_add(c.minutes_committed)
+            }
             CommitmentStatus::Declined => row.declined += 1,
             CommitmentStatus::Withdrawn => row.withdrawn += 1,
             CommitmentStatus::Asked => {}
@@ -552,7 +555,11 @@ pub fn compute(org: &Organization, p: &Program, now: Timestamp) -> DashboardView
             .filter(|s| s.status == SessionStatus::Held)
         {
             match s.attendance.get(learner) {
-                Some(a) if a.present => row.minutes_delivered += s.time.duration_minutes,
+                Some(a) if a.present => {
+                    row.minutes_delivered = row
+                        .minutes_delivered
+                        .saturating_add(s.time.duration_minutes)
+                }
                 Some(a) if a.absence_reason == Some(AbsenceReason::NoReleaseTime) => {
                     row.no_release_time_absences += 1
                 }
@@ -630,11 +637,9 @@ pub fn compute(org: &Organization, p: &Program, now: Timestamp) -> DashboardView
         };
         for pair in p.pairs.values() {
             m.coaching_sessions += pair.coaching.len() as u32;
-            m.coaching_minutes += pair
-                .coaching
-                .values()
-                .map(|c| c.time.duration_minutes)
-                .sum::<u32>();
+            m.coaching_minutes = pair.coaching.values().fold(m.coaching_minutes, |t, c| {
+                t.saturating_add(c.time.duration_minutes)
+            });
             for a in pair.assignments.values() {
                 m.assignments += 1;
                 if a.done_on.is_some() {
