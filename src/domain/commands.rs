@@ -545,6 +545,63 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_day_names_the_field_and_the_format() {
+        for bad in ["2026-13-01", "2026-02-30", "01/03/2026", "2026-3-1x", ""] {
+            let e = Command::from_json(&json!({"type": "LogPractice", "person": "ann", "skill": "s", "kind": "sandbox", "minutes": 30, "on": bad}))
+                .unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "invalid command LogPractice: field on: expected a day like 2026-03-01",
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn no_message_names_a_rust_type() {
+        const RUST: [&str; 11] = [
+            "u8",
+            "u16",
+            "u32",
+            "u64",
+            "i64",
+            "variant identifier",
+            "struct ",
+            "enum ",
+            "NaiveDate",
+            "Uuid",
+            "Box<",
+        ];
+        let wrong = [
+            json!("x"),
+            json!(-1),
+            json!(4294967296u64),
+            json!(true),
+            json!({}),
+            json!([1]),
+            json!(1.5),
+        ];
+        for (t, _, example) in command_examples() {
+            let Value::Object(fields) = &example else {
+                continue;
+            };
+            for field in fields.keys().filter(|k| *k != "type") {
+                for w in &wrong {
+                    let mut bad = example.clone();
+                    bad[field.as_str()] = w.clone();
+                    if let Err(e) = Command::from_json(&bad) {
+                        let text = e.to_string();
+                        assert!(
+                            !RUST.iter().any(|r| text.contains(r)),
+                            "{t}.{field} = {w}: {text}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn parse_errors_name_the_field() {
         let e = Command::from_json(&json!({"type": "HoldSession", "session": "s", "attendance": [{"person": "a", "present": 1}]}))
             .unwrap_err();
