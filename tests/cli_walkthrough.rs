@@ -855,6 +855,26 @@ fn training_dashboard_at_the_end(b: &Baton) {
              "declined": 1, "withdrawn": 1, "kept": false}
         ])
     );
+    // The supervisors' view sums the ledgers of every program (only the pilot asks).
+    let s = b.json(&["supervisors", "--as-of", "2026-10-31"]);
+    assert_eq!(s["today"], "2026-10-31");
+    let sam = row(&s["supervisors"], "supervisor", "sam");
+    assert_eq!(
+        (
+            sam["programs"].clone(),
+            sam["minutes_asked"].clone(),
+            sam["minutes_committed"].clone(),
+            sam["minutes_delivered"].clone(),
+            sam["kept"].clone()
+        ),
+        (
+            json!(["pilot"]),
+            json!(540),
+            json!(120),
+            json!(630),
+            json!(false)
+        )
+    );
     // Kirkpatrick. L1: ratings 5, 4, 3 → mean 4.0. L2: ann 3, 2; ben 2, 2; cat 2, 1; dan 2, 2
     // → 8, of which 7 at or above the module target 2, mean 16 / 8 = 2.0. L3: ann applies,
     // ben not. L4: the latest value of the metric (06-30).

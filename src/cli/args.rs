@@ -109,6 +109,16 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Supervisors across programs: release time asked, promised and delivered, and whether
+    /// the promises were kept.
+    Supervisors {
+        /// Business time (see `dashboard`). Default: now.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Apply a command (JSON) or several (JSON Lines, atomically) to a program, or to the
     /// organization with PROGRAM = `organization`. `baton commands` lists every command.
     Do {

@@ -118,6 +118,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             as_of,
             format,
         } => read_cmds::journey(&data, &person, as_of.as_deref(), format),
+        Command::Supervisors { as_of, format } => {
+            read_cmds::supervisors(&data, as_of.as_deref(), format)
+        }
         Command::Demo => demo_cmd::demo(&data),
         Command::Commands { format } => program_cmds::commands(format),
         Command::Programs { format } => program_cmds::programs(&data, format),

@@ -142,6 +142,19 @@ pub(super) fn journey(
     Ok(ExitCode::SUCCESS)
 }
 
+pub(super) fn supervisors(
+    data: &Path,
+    as_of_text: Option<&str>,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
+    let app = open_app(data, false)?;
+    let t = as_of(&app, as_of_text)?;
+    let (world, _) = checkpoint::world_as_of(&app, t)?;
+    let view = crate::projections::supervisors::supervisors(&world, t);
+    print(format, &format!("Supervisors (as of {t})"), &view)?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `--diff V1..V2`.
 fn parse_range(text: &str) -> anyhow::Result<(u64, u64)> {
     let err = || anyhow::anyhow!("--diff {text:?}: expected two versions like 3..7");

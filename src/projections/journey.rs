@@ -369,7 +369,11 @@ fn pairs_of(prog: &crate::domain::Program, person: &str, day: NaiveDate) -> Vec<
                 .coaching
                 .iter()
                 .map(|(sid, c)| (sid, &c.time, "held"))
-                .chain(x.scheduled.iter().map(|(sid, c)| (sid, &c.time, "scheduled")))
+                .chain(
+                    x.scheduled
+                        .iter()
+                        .map(|(sid, c)| (sid, &c.time, "scheduled")),
+                )
                 .map(|(sid, time, status)| CoachingPart {
                     session: sid.clone(),
                     start_local: time.start_local.clone(),
@@ -480,7 +484,10 @@ mod tests {
             let view = j.result(person, now).unwrap();
             let men = view.programs.iter().find(|p| p.program == "men").unwrap();
             let pair = &men.pairs[0];
-            assert_eq!((pair.pair.as_str(), pair.role, pair.with.as_str()), ("p-1", role, with));
+            assert_eq!(
+                (pair.pair.as_str(), pair.role, pair.with.as_str()),
+                ("p-1", role, with)
+            );
             let coaching: Vec<_> = pair
                 .coaching
                 .iter()
@@ -488,7 +495,10 @@ mod tests {
                 .collect();
             assert_eq!(coaching, [("c-1", "held", 60), ("c-2", "scheduled", 45)]);
             let a = &pair.assignments[0];
-            assert_eq!((a.assignment.as_str(), a.done_on, a.overdue), ("a-1", None, true));
+            assert_eq!(
+                (a.assignment.as_str(), a.done_on, a.overdue),
+                ("a-1", None, true)
+            );
         }
     }
 }

@@ -214,6 +214,61 @@ fn session_day(s: &crate::domain::program::Session) -> Option<NaiveDate> {
     s.time.start_local.get(..10).and_then(|d| d.parse().ok())
 }
 
+/// The commitment ledger of `p`: per supervisor, the release time asked, promised and
+/// delivered (minutes of held sessions the learner attended), and whether it was kept.
+pub fn ledger(org: &Organization, p: &Program) -> Vec<LedgerRow> {
+    let mut ledger: BTreeMap<String, LedgerRow> = BTreeMap::new();
+    for (learner, c) in &p.commitments {
+        let row = ledger
+            .entry(c.supervisor.clone())
+            .or_insert_with(|| LedgerRow {
+                supervisor: c.supervisor.clone(),
+                name: org.name_of(&c.supervisor),
+                ..LedgerRow::default()
+            });
+        row.learners += 1;
+        row.minutes_asked = row.minutes_asked.saturating_add(c.minutes_asked);
+        match c.status {
+            CommitmentStatus::Committed => {
+                row.minutes_committed = row.minutes_committed.saturating_add(c.minutes_committed)
+            }
+            CommitmentStatus::Declined => row.declined += 1,
+            CommitmentStatus::Withdrawn => row.withdrawn += 1,
+            CommitmentStatus::Asked => {}
+        }
+        for s in p
+            .sessions
+            .values()
+            .filter(|s| s.status == SessionStatus::Held)
+        {
+            match s.attendance.get(learner) {
+                Some(a) if a.present => {
+                    row.minutes_delivered = row
+                        .minutes_delivered
+                        .saturating_add(s.time.duration_minutes)
+                }
+                Some(a) if a.absence_reason == Some(AbsenceReason::NoReleaseTime) => {
+                    row.no_release_time_absences += 1
+                }
+                _ => {}
+            }
+        }
+    }
+    ledger
+        .into_values()
+        .map(|mut r| {
+            r.kept = if r.withdrawn > 0 || r.no_release_time_absences > 0 {
+                Some(false)
+            } else if r.minutes_committed > 0 {
+                Some(true)
+            } else {
+                None
+            };
+            r
+        })
+        .collect()
+}
+
 /// Computes the dashboard of `p` as of `now`.
 pub fn compute(org: &Organization, p: &Program, now: Timestamp) -> DashboardView {
     let today = today(org, now);
@@ -530,56 +585,7 @@ pub fn compute(org: &Organization, p: &Program, now: Timestamp) -> DashboardView
         .collect();
 
     // Commitment ledger.
-    let mut ledger: BTreeMap<String, LedgerRow> = BTreeMap::new();
-    for (learner, c) in &p.commitments {
-        let row = ledger
-            .entry(c.supervisor.clone())
-            .or_insert_with(|| LedgerRow {
-                supervisor: c.supervisor.clone(),
-                name: name(&c.supervisor),
-                ..LedgerRow::default()
-            });
-        row.learners += 1;
-        row.minutes_asked = row.minutes_asked.saturating_add(c.minutes_asked);
-        match c.status {
-            CommitmentStatus::Committed => {
-                row.minutes_committed = row.minutes_committed.saturating_add(c.minutes_committed)
-            }
-            CommitmentStatus::Declined => row.declined += 1,
-            CommitmentStatus::Withdrawn => row.withdrawn += 1,
-            CommitmentStatus::Asked => {}
-        }
-        for s in p
-            .sessions
-            .values()
-            .filter(|s| s.status == SessionStatus::Held)
-        {
-            match s.attendance.get(learner) {
-                Some(a) if a.present => {
-                    row.minutes_delivered = row
-                        .minutes_delivered
-                        .saturating_add(s.time.duration_minutes)
-                }
-                Some(a) if a.absence_reason == Some(AbsenceReason::NoReleaseTime) => {
-                    row.no_release_time_absences += 1
-                }
-                _ => {}
-            }
-        }
-    }
-    let commitments = ledger
-        .into_values()
-        .map(|mut r| {
-            r.kept = if r.withdrawn > 0 || r.no_release_time_absences > 0 {
-                Some(false)
-            } else if r.minutes_committed > 0 {
-                Some(true)
-            } else {
-                None
-            };
-            r
-        })
-        .collect();
+    let commitments = ledger(org, p);
 
     // Kirkpatrick.
     let mut k = Kirkpatrick::default();
