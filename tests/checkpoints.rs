@@ -289,11 +289,12 @@ fn a_dashboard_checkpoint_is_used_at_the_same_head_only() {
 
     // After an append the log is read again, and a new checkpoint saved at the new head.
     let store: Arc<dyn EventStore> = Arc::new(locked.open_log().unwrap());
+    // (A person, not a skill: a skill is a standing fact, counted whatever the as-of.)
     let ev = NewEvent::new(
         "organization",
-        "SkillAdded",
+        "PersonJoined",
         1,
-        serde_json::json!({"skill": "s-new", "name": "New skill"}),
+        serde_json::json!({"person": "p-new", "name": "New", "department": "d", "branch": "b", "supervisor": null, "on": "2026-12-01"}),
     );
     store.append(AppendRequest::new("test", vec![ev])).unwrap();
     assert_ne!(store.head(), head);
