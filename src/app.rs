@@ -43,6 +43,14 @@ pub enum AppError {
     /// The request itself is malformed (bad slug, empty batch, wrong stream).
     #[error("{0}")]
     Invalid(String),
+    /// A business rule refused one command of a batch of several: which one (1-based).
+    #[error("command {index}: {error}")]
+    RuleInBatch {
+        /// The command's position in the batch, from 1.
+        index: usize,
+        /// The rule broken.
+        error: DomainError,
+    },
 }
 
 /// A decoded event with its envelope facts.
@@ -62,12 +70,15 @@ pub struct RunOptions {
     /// The client's command id: event ids derive from it, so a retry is recognised and
     /// returns the original result instead of applying the command twice.
     pub command_id: Option<Uuid>,
-    /// The program version the client saw; a different current version is a conflict.
+    /// The version the client saw of the stream the commands are sent to (the program, or the
+    /// organization when no program is named); a different current version is a conflict.
     pub expect_version: Option<u64>,
     /// Business time of the commands when they are entered after the fact (back-dating,
     /// `DESIGN.md` §4): the rules decide as of this time (an omitted `on` is its day), and
     /// events that carry no day of their own occur at it. `None`: the clock's now.
     pub business_time: Option<Timestamp>,
+    /// Decide and report, but write nothing.
+    pub dry_run: bool,
 }
 
 /// What a command run wrote.
@@ -79,8 +90,45 @@ pub struct RunResult {
     pub event_types: Vec<String>,
     /// The program's version afterwards (0 for organization commands).
     pub program_version: u64,
+    /// The organization stream's version afterwards.
+    pub organization_version: u64,
     /// True when this was a retry of an already applied command: nothing new was written.
     pub duplicate: bool,
+    /// True when nothing was written because the run was a dry run (`events` says what would
+    /// have been).
+    pub dry_run: bool,
+    /// What the voids and corrections of the run replaced, one entry per voided event.
+    pub replaced: Vec<Replaced>,
+    /// The events a dry run would write (empty otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<WouldWrite>,
+}
+
+/// An event a void or a correction replaced.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Replaced {
+    /// The voided event's id.
+    pub event_id: Uuid,
+    /// Its position in the log.
+    pub seq: u64,
+    /// Its type.
+    pub event_type: String,
+    /// The person it was about, if any.
+    pub person: Option<String>,
+    /// Its business day, if it has one.
+    pub on: Option<NaiveDate>,
+}
+
+/// An event a dry run would have written.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct WouldWrite {
+    /// The stream.
+    pub stream: String,
+    /// The event type.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// The event's data.
+    pub data: serde_json::Value,
 }
 
 /// The application service. Cheap to clone.
@@ -306,6 +354,19 @@ impl App {
         if commands.is_empty() {
             return Err(AppError::Invalid("no command given".into()));
         }
+        if program.is_none() {
+            if let Some((i, c)) = commands.iter().enumerate().find(|(_, c)| {
+                c.stream_kind() == Some(domain::StreamKind::Program)
+                    && !matches!(c, Command::CreateProgram(_))
+            }) {
+                return Err(AppError::Invalid(format!(
+                    "{}{} is a program command: send it to its program (`baton do PROGRAM …`), not to the organization",
+                    if commands.len() > 1 { format!("command {}: ", i + 1) } else { String::new() },
+                    c.type_name()
+                )));
+            }
+        }
+        let commands = &self.resolve_seqs(commands)?;
         let slug = program.map(str::to_string).or_else(|| {
             commands.iter().find_map(|c| match c {
                 Command::CreateProgram(c) => Some(c.program.clone()),
@@ -320,6 +381,7 @@ impl App {
         let now = options.business_time.unwrap_or_else(|| self.clock.now());
         let read = self.read_states(slug.as_deref(), options.expect_version)?;
         let mut batch = decide_batch(&read, slug.as_deref(), commands, now, options)?;
+        let replaced = self.replaced(&batch.voided)?;
         if let Some(nonces) = &self.nonces {
             use rand::RngCore;
             let mut rng = nonces.lock().unwrap_or_else(|p| p.into_inner());
@@ -329,12 +391,28 @@ impl App {
                 ev.nonce = Some(nonce);
             }
         }
-        if batch.events.is_empty() {
+        if batch.events.is_empty() || options.dry_run {
             return Ok(RunResult {
                 seqs: vec![],
-                event_types: vec![],
+                event_types: batch.events.iter().map(|e| e.event_type.clone()).collect(),
                 program_version: read.program_version,
+                organization_version: read.org_version,
                 duplicate: false,
+                dry_run: options.dry_run,
+                replaced,
+                events: if options.dry_run {
+                    batch
+                        .events
+                        .iter()
+                        .map(|e| WouldWrite {
+                            stream: e.stream.clone(),
+                            event_type: e.event_type.clone(),
+                            data: e.data.clone(),
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                },
             });
         }
         let event_types = batch.events.iter().map(|e| e.event_type.clone()).collect();
@@ -358,8 +436,87 @@ impl App {
             seqs: appended.events.iter().map(|e| e.seq).collect(),
             event_types,
             program_version,
+            organization_version: self.store.stream_version(ORGANIZATION_STREAM),
             duplicate: appended.duplicate,
+            dry_run: false,
+            replaced,
+            events: Vec::new(),
         })
+    }
+
+    /// Replaces the `seq` of voids and corrections that name their event by position with the
+    /// event's id (the rules know ids, not positions).
+    fn resolve_seqs(&self, commands: &[Command]) -> Result<Vec<Command>, AppError> {
+        let resolve = |event_id: &mut Option<Uuid>, seq: Option<u64>| -> Result<(), AppError> {
+            match (*event_id, seq) {
+                (Some(_), Some(_)) => Err(AppError::Invalid(
+                    "give the voided event's event_id or its seq, not both".into(),
+                )),
+                (None, None) => Err(AppError::Invalid(
+                    "field event_id or seq: name the event to void or correct by its id (a UUID) or its seq (see `baton history PROGRAM --last 20`)".into(),
+                )),
+                (Some(_), None) => Ok(()),
+                (None, Some(seq)) => {
+                    let head = self.store.head().last_seq;
+                    if seq == 0 || seq > head {
+                        return Err(DomainError::new(domain::Rule::UnknownEvent, format!("seq {seq}")).into());
+                    }
+                    *event_id = Some(self.store.get(seq)?.id());
+                    Ok(())
+                }
+            }
+        };
+        let mut out = commands.to_vec();
+        for cmd in &mut out {
+            match cmd {
+                Command::VoidEvent(c) => resolve(&mut c.event_id, c.seq.take())?,
+                Command::CorrectEvent(c) => resolve(&mut c.event_id, c.seq.take())?,
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+
+    /// What each voided event was: its seq, type, person and day.
+    fn replaced(&self, voided: &[Uuid]) -> Result<Vec<Replaced>, AppError> {
+        let mut out = Vec::new();
+        for id in voided {
+            let Some(seq) = self.store.find_id(id)? else {
+                continue;
+            };
+            let ev = self.store.get(seq)?;
+            let fact = decode(&ev)?;
+            let data = fact.as_ref().map(|f| domain::encode(&f.event).data);
+            let person = data.as_ref().and_then(|d| {
+                [
+                    "person",
+                    "learner",
+                    "mentee",
+                    "follow_up",
+                    "session",
+                    "pair",
+                    "skill",
+                ]
+                .iter()
+                .find_map(|k| {
+                    d.get(*k).and_then(|v| v.as_str()).map(|v| {
+                        if matches!(*k, "person" | "learner" | "mentee") {
+                            v.to_string()
+                        } else {
+                            format!("{k} {v}")
+                        }
+                    })
+                })
+            });
+            out.push(Replaced {
+                event_id: *id,
+                seq,
+                event_type: ev.event_type().to_string(),
+                person,
+                on: fact.as_ref().and_then(|f| f.event.business_date()),
+            });
+        }
+        Ok(out)
     }
 
     /// The organization and the program (if any) a batch is decided against, with their
@@ -381,13 +538,16 @@ impl App {
             None => (None, 0),
         };
         if let Some(expected) = expect_version {
-            if expected != program_version {
-                let stream = slug
-                    .map(|s| format!("program-{s}"))
-                    .unwrap_or_else(|| ORGANIZATION_STREAM.into());
+            // Organization commands (no program named) are guarded by the organization's
+            // version, program commands by the program's.
+            let (stream, actual) = match slug {
+                Some(s) => (format!("program-{s}"), program_version),
+                None => (ORGANIZATION_STREAM.to_string(), org_version),
+            };
+            if expected != actual {
                 return Err(StoreError::Conflict {
                     expected: vec![(stream.clone(), expected)],
-                    actual: vec![(stream, program_version)],
+                    actual: vec![(stream, actual)],
                 }
                 .into());
             }
@@ -457,7 +617,11 @@ impl App {
             seqs: appended.events.iter().map(|e| e.seq).collect(),
             event_types,
             program_version,
+            organization_version: self.store.stream_version(ORGANIZATION_STREAM),
             duplicate: true,
+            dry_run: false,
+            replaced: Vec::new(),
+            events: Vec::new(),
         }))
     }
 
@@ -619,6 +783,8 @@ struct DecidedBatch {
     reads_org: bool,
     /// People whose personal data the batch erases.
     erased: Vec<String>,
+    /// Ids of the events the batch voids (plain voids and corrections).
+    voided: Vec<Uuid>,
 }
 
 /// Decides every command in order against working copies of the states, each seeing what the
@@ -636,6 +802,7 @@ fn decide_batch(
         events: Vec::new(),
         reads_org: false,
         erased: Vec::new(),
+        voided: Vec::new(),
     };
     for (i, cmd) in commands.iter().enumerate() {
         if let (Command::CreateProgram(c), Some(slug)) = (cmd, slug) {
@@ -647,7 +814,21 @@ fn decide_batch(
                 )));
             }
         }
-        let decision = domain::decide(&org, program.as_ref(), cmd, now)?;
+        let decision = domain::decide(&org, program.as_ref(), cmd, now).map_err(|error| {
+            if commands.len() > 1 {
+                AppError::RuleInBatch {
+                    index: i + 1,
+                    error,
+                }
+            } else {
+                AppError::Rule(error)
+            }
+        })?;
+        for decided in &decision.events {
+            if let Event::EventVoided(v) = &decided.event {
+                batch.voided.push(v.event_id);
+            }
+        }
         batch.reads_org |= decision.reads_organization;
         if let Command::ErasePerson(c) = cmd {
             batch.erased.push(c.person.clone());

@@ -112,8 +112,12 @@ impl Window {
         }
     }
 
-    /// Whether an event that occurred at `t` is folded.
-    fn admits(&mut self, t: Timestamp) -> bool {
+    /// Whether an event of `event_type` that occurred at `t` is folded: a standing fact
+    /// (`domain::events::is_standing`) always, without moving the window's latest occurrence.
+    fn admits(&mut self, event_type: &str, t: Timestamp) -> bool {
+        if crate::domain::events::is_standing(event_type) {
+            return true;
+        }
         if t > self.as_of {
             self.complete = false;
             return false;
@@ -223,7 +227,7 @@ pub fn fold_as_of<P: Checkpointed>(
         let ev = ev?;
         replayed += 1;
         last = Some((ev.seq(), ev.hash()));
-        if window.admits(ev.occurred_at()) {
+        if window.admits(ev.event_type(), ev.occurred_at()) {
             if let Some(fact) = decode(&ev)? {
                 state.update(&fact.meta, &fact.event);
             }
@@ -321,7 +325,10 @@ pub fn dashboard_as_of(
     let facts = app.facts_of(&[ORGANIZATION_STREAM, stream.as_str()])?;
     let mut dashboard = Dashboard::new(slug);
     let mut window = Window::new(as_of, Timestamp::EPOCH);
-    for f in facts.iter().filter(|f| window.admits(f.meta.occurred_at)) {
+    for f in facts
+        .iter()
+        .filter(|f| window.admits(f.event.type_name(), f.meta.occurred_at))
+    {
         dashboard.update(&f.meta, &f.event);
     }
     // Saved against the head read before the streams: if anything was appended meanwhile,

@@ -557,10 +557,21 @@ fn a_coordinator_runs_both_programs_from_the_cli_alone() {
         "2026-11-12",
         &[json!({"type": "HoldSession", "session": "s6", "attendance": [{"person": "cat", "present": true}]})],
     );
-    b.batch(
+    // f-cat is still open: archiving needs "force": true.
+    let err = b.refused(
         "pilot",
         "2026-11-20",
         &[json!({"type": "ArchiveProgram", "reason": "pilot complete; roll-out follows"})],
+        &[],
+    );
+    assert!(
+        err.contains("archive_with_pending_work") && err.contains("\"force\": true"),
+        "{err}"
+    );
+    b.batch(
+        "pilot",
+        "2026-11-20",
+        &[json!({"type": "ArchiveProgram", "reason": "pilot complete; roll-out follows", "force": true})],
     );
     let err = b.refused(
         "pilot",
@@ -844,6 +855,26 @@ fn training_dashboard_at_the_end(b: &Baton) {
              "declined": 1, "withdrawn": 1, "kept": false}
         ])
     );
+    // The supervisors' view sums the ledgers of every program (only the pilot asks).
+    let s = b.json(&["supervisors", "--as-of", "2026-10-31"]);
+    assert_eq!(s["today"], "2026-10-31");
+    let sam = row(&s["supervisors"], "supervisor", "sam");
+    assert_eq!(
+        (
+            sam["programs"].clone(),
+            sam["minutes_asked"].clone(),
+            sam["minutes_committed"].clone(),
+            sam["minutes_delivered"].clone(),
+            sam["kept"].clone()
+        ),
+        (
+            json!(["pilot"]),
+            json!(540),
+            json!(120),
+            json!(630),
+            json!(false)
+        )
+    );
     // Kirkpatrick. L1: ratings 5, 4, 3 → mean 4.0. L2: ann 3, 2; ben 2, 2; cat 2, 1; dan 2, 2
     // → 8, of which 7 at or above the module target 2, mean 16 / 8 = 2.0. L3: ann applies,
     // ben not. L4: the latest value of the metric (06-30).
@@ -1056,4 +1087,86 @@ fn audit(b: &Baton, d: &Deadline) {
         &[],
     );
     assert!(err.contains(id), "{err}");
+}
+
+/// Issue 8: an organization set up after the fact, in a zone west of UTC. On 1 December the
+/// coordinator configures the organization (America/Chicago, UTC−5 in late October) and adds
+/// a skill without a date, then enters October with `--on`. Every `--as-of` day is read in
+/// Chicago, although the configuration was recorded after those days: the end of 22 October
+/// in Chicago is 05:00 UTC on the 23rd, which UTC would already call the 23rd.
+#[test]
+fn an_organization_set_up_after_the_fact_west_of_utc_reads_its_own_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = Baton {
+        data: dir.path().join("store"),
+        dir: dir.path().to_path_buf(),
+        files: std::cell::Cell::new(0),
+    };
+    // Recorded now, with no business day: the configuration and the skill.
+    let file = b.file(&[
+        json!({"type": "ConfigureOrganization", "name": "Prairie Library", "time_zone": "America/Chicago"}),
+        json!({"type": "AddSkill", "skill": "search", "name": "Catalogue search"}),
+    ]);
+    let result = b.json(&["do", "organization", &file]);
+    assert_eq!(result["organization_version"], 2);
+    let person = |id: &str| json!({"type": "AddPerson", "person": id, "name": id.to_uppercase(), "department": "d", "branch": "b", "on": "2026-10-01"});
+    b.batch(
+        "organization",
+        "2026-10-01",
+        &[
+            person("ann"),
+            person("leo"),
+            person("bob"),
+            json!({"type": "AssessSkill", "person": "bob", "skill": "search", "level": 3, "source": "supervisor"}),
+        ],
+    );
+    b.batch(
+        "pilot",
+        "2026-10-05",
+        &[
+            json!({"type": "CreateProgram", "program": "pilot", "kind": "training", "title": "Pilot"}),
+            json!({"type": "InviteTrainer", "person": "bob"}),
+            json!({"type": "AcceptInvitation", "person": "bob"}),
+            json!({"type": "EnrolLearner", "person": "ann"}),
+            json!({"type": "EnrolLearner", "person": "leo"}),
+            json!({"type": "ScheduleFollowUp", "follow_up": "f-1", "person": "ann", "due": "2026-10-22", "purpose": "check"}),
+        ],
+    );
+
+    b.batch(
+        "organization",
+        "2026-10-06",
+        &[json!({"type": "RecordDeparture", "person": "leo", "on": "2026-10-22"})],
+    );
+
+    // On 22 October (Chicago): leo's last day, f-1 due today, not overdue.
+    let d = b.json(&["dashboard", "pilot", "--as-of", "2026-10-22"]);
+    assert_eq!(d["today"], "2026-10-22", "{d}");
+    assert_eq!(d["enrolment"]["leavers"], 0);
+    assert_eq!(d["enrolment"]["audience"], 2);
+    assert_eq!(d["follow_ups"]["open"], 1);
+    assert_eq!(d["follow_ups"]["overdue"], json!([]));
+    // The next day leo has left and f-1 is one day overdue.
+    let d = b.json(&["dashboard", "pilot", "--as-of", "2026-10-23"]);
+    assert_eq!(d["today"], "2026-10-23");
+    assert_eq!(d["enrolment"]["leavers"], 1);
+    assert_eq!(d["follow_ups"]["overdue"][0]["days_overdue"], 1);
+
+    // The skill entered today without a date is in the catalogue of earlier days, where
+    // bob's dated assessment already holds it.
+    let r = b.json(&["risk", "--as-of", "2026-10-22"]);
+    assert_eq!(r["today"], "2026-10-22");
+    let search = row(&r["skills"], "skill", "search");
+    assert_eq!(search["holders"], json!(["bob"]), "{r}");
+    assert_eq!(r["matrix"][0]["skills"]["search"]["holds"], true);
+
+    // The organization's own history lists what was entered, with seqs and ids.
+    let h = b.json(&["history", "organization", "--last", "2"]);
+    let types: Vec<_> = h["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event_type"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(types, ["SkillAssessed", "PersonLeft"]);
 }

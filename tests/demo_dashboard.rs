@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use baton::app::{parse_as_of, App};
 use baton::demo::{DEMO_END, MENTORING, ROLLOUT};
+use baton::domain::events::happened_by;
 use baton::projections::dashboard::Dashboard;
 use baton::projections::risk::SkillsRisk;
 use baton::projections::Projection;
@@ -25,7 +26,10 @@ fn views() -> (Value, Value, Value) {
     let mut rollout = Dashboard::new(ROLLOUT);
     let mut mentoring = Dashboard::new(MENTORING);
     let mut risk = SkillsRisk::default();
-    for f in facts.iter().filter(|f| f.meta.occurred_at <= now) {
+    for f in facts
+        .iter()
+        .filter(|f| happened_by(f.event.type_name(), f.meta.occurred_at, now))
+    {
         rollout.update(&f.meta, &f.event);
         mentoring.update(&f.meta, &f.event);
         risk.update(&f.meta, &f.event);

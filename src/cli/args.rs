@@ -67,9 +67,11 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-    /// A program's audit history: who changed what, when (recorded and occurred).
+    /// A program's audit history: who changed what, when (recorded and occurred), with each
+    /// event's seq and id (to void or correct it). `organization` as PROGRAM: the
+    /// organization's own history (people, moves, supervisors, skills, assessments).
     History {
-        /// Program slug.
+        /// Program slug, or `organization`.
         program: String,
         /// Recorded time: the history and plan as the log knew them then.
         #[arg(long, conflicts_with_all = ["diff", "at_version"])]
@@ -80,6 +82,9 @@ pub enum Command {
         /// Field-level changes between two versions, e.g. `--diff 3..7`.
         #[arg(long)]
         diff: Option<String>,
+        /// Only the last N entries (e.g. to find the seq of an event to void or correct).
+        #[arg(long, conflicts_with = "diff")]
+        last: Option<usize>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -104,6 +109,16 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Supervisors across programs: release time asked, promised and delivered, and whether
+    /// the promises were kept.
+    Supervisors {
+        /// Business time (see `dashboard`). Default: now.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Apply a command (JSON) or several (JSON Lines, atomically) to a program, or to the
     /// organization with PROGRAM = `organization`. `baton commands` lists every command.
     Do {
@@ -111,7 +126,8 @@ pub enum Command {
         program: String,
         /// The command file (`-` for standard input).
         file: PathBuf,
-        /// Fail with a conflict unless the program is at this version.
+        /// Fail with a conflict unless the program (or, for `organization`, the organization)
+        /// is at this version.
         #[arg(long)]
         expect_version: Option<u64>,
         /// A client command id (UUID): retrying with the same id applies the command only once.
@@ -122,6 +138,9 @@ pub enum Command {
         /// that day, and events without a day of their own occurred then. Default: now.
         #[arg(long)]
         on: Option<String>,
+        /// Decide the commands and show what they would write, without writing anything.
+        #[arg(long)]
+        dry_run: bool,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,

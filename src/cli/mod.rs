@@ -88,6 +88,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             expect_version,
             command_id,
             on,
+            dry_run,
             format,
         } => program_cmds::run_do(
             &data,
@@ -97,6 +98,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 expect_version,
                 command_id,
                 on: on.as_deref(),
+                dry_run,
                 format,
             },
             &actor,
@@ -111,6 +113,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             as_of,
             at_version,
             diff,
+            last,
             format,
         } => read_cmds::history(
             &data,
@@ -119,6 +122,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 as_of: as_of.as_deref(),
                 version: at_version,
                 diff: diff.as_deref(),
+                last,
             },
             format,
         ),
@@ -128,6 +132,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             as_of,
             format,
         } => read_cmds::journey(&data, &person, as_of.as_deref(), format),
+        Command::Supervisors { as_of, format } => {
+            read_cmds::supervisors(&data, as_of.as_deref(), format)
+        }
         Command::Demo => demo_cmd::demo(&data),
         Command::Commands { format } => program_cmds::commands(format),
         Command::Programs { format } => program_cmds::programs(&data, format),

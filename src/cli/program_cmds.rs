@@ -15,8 +15,9 @@ use crate::checkpoint;
 use crate::domain::{command_examples, Command};
 use crate::projections::programs::ProgramSummary;
 
-/// Reads one command (a JSON object) or several (JSON Lines) from a file, `-` for stdin.
-pub(super) fn read_commands(file: &Path) -> anyhow::Result<Vec<Command>> {
+/// Reads one command (a JSON object) or several (JSON Lines) from a file, `-` for stdin, each
+/// with its line number (1 for a single object).
+pub(super) fn read_commands(file: &Path) -> anyhow::Result<Vec<(usize, Command)>> {
     let mut text = String::new();
     if file == Path::new("-") {
         std::io::stdin()
@@ -30,9 +31,10 @@ pub(super) fn read_commands(file: &Path) -> anyhow::Result<Vec<Command>> {
         if value.is_array() {
             anyhow::bail!("{}: expected one command object or JSON Lines (one command per line), not a JSON array", file.display());
         }
-        return Ok(vec![
-            Command::from_json(&value).with_context(|| format!("{}", file.display()))?
-        ]);
+        return Ok(vec![(
+            1,
+            Command::from_json(&value).with_context(|| format!("{}", file.display()))?,
+        )]);
     }
     let mut commands = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -41,10 +43,11 @@ pub(super) fn read_commands(file: &Path) -> anyhow::Result<Vec<Command>> {
         }
         let value: Value = serde_json::from_str(line)
             .with_context(|| format!("{} line {}: not valid JSON", file.display(), i + 1))?;
-        commands.push(
+        commands.push((
+            i + 1,
             Command::from_json(&value)
                 .with_context(|| format!("{} line {}", file.display(), i + 1))?,
-        );
+        ));
     }
     if commands.is_empty() {
         anyhow::bail!("{}: no command found", file.display());
@@ -58,11 +61,13 @@ pub(super) struct DoArgs<'a> {
     pub expect_version: Option<u64>,
     pub command_id: Option<Uuid>,
     pub on: Option<&'a str>,
+    pub dry_run: bool,
     pub format: Format,
 }
 
 pub(super) fn run_do(data: &Path, args: DoArgs<'_>, actor: &str) -> anyhow::Result<ExitCode> {
-    let commands = read_commands(args.file)?;
+    let lines = read_commands(args.file)?;
+    let commands: Vec<Command> = lines.iter().map(|(_, c)| c.clone()).collect();
     let creates = commands
         .iter()
         .any(|c| matches!(c, Command::CreateProgram(_)));
@@ -88,19 +93,45 @@ pub(super) fn run_do(data: &Path, args: DoArgs<'_>, actor: &str) -> anyhow::Resu
         command_id: args.command_id,
         expect_version: args.expect_version,
         business_time,
+        dry_run: args.dry_run,
     };
-    let result = app.run(program, &commands, &options)?;
+    let result = match app.run(program, &commands, &options) {
+        Ok(result) => result,
+        // A rule broken inside a JSON Lines batch names the line of the file.
+        Err(crate::app::AppError::RuleInBatch { index, error }) => {
+            let line = lines.get(index - 1).map_or(index, |(line, _)| *line);
+            anyhow::bail!("{} line {line}: {error}", args.file.display());
+        }
+        Err(e) => return Err(e.into()),
+    };
     match args.format {
         Format::Json => outln!("{}", serde_json::to_string_pretty(&result)?)?,
         Format::Table => {
             if result.duplicate {
                 outln!("already applied (same command id): nothing new was written")?;
             }
+            if result.dry_run {
+                outln!("dry run: nothing was written; the command would write")?;
+                for e in &result.events {
+                    outln!("  {:<14} {}  {}", e.stream, e.event_type, e.data)?;
+                }
+            }
             for (seq, ty) in result.seqs.iter().zip(&result.event_types) {
                 outln!("seq {seq:>6}  {ty}")?;
             }
+            for r in &result.replaced {
+                let about = r
+                    .person
+                    .as_deref()
+                    .map(|p| format!(" about {p}"))
+                    .unwrap_or_default();
+                let on = r.on.map(|d| format!(" on {d}")).unwrap_or_default();
+                outln!("voided seq {} {}{about}{on}", r.seq, r.event_type)?;
+            }
             if program.is_some() {
                 outln!("program version {}", result.program_version)?;
+            } else {
+                outln!("organization version {}", result.organization_version)?;
             }
         }
     }

@@ -172,6 +172,24 @@ pub(super) fn journey(
     Ok(ExitCode::SUCCESS)
 }
 
+pub(super) fn supervisors(
+    data: &Path,
+    as_of_text: Option<&str>,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
+    let app = open_app(data, false)?;
+    let t = as_of(&app, as_of_text)?;
+    let (world, _) = checkpoint::world_as_of(&app, t)?;
+    let view = crate::projections::supervisors::supervisors(&world, t);
+    print(
+        format,
+        &format!("Supervisors (as of {t})"),
+        &view,
+        app.store().head(),
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `--diff V1..V2`.
 fn parse_range(text: &str) -> anyhow::Result<(u64, u64)> {
     let err = || anyhow::anyhow!("--diff {text:?}: expected two versions like 3..7");
@@ -188,6 +206,46 @@ pub(super) struct HistoryAt<'a> {
     pub as_of: Option<&'a str>,
     pub version: Option<u64>,
     pub diff: Option<&'a str>,
+    /// Only the last N entries (to find the ids and seqs of recent events).
+    pub last: Option<usize>,
+}
+
+/// The last `n` entries (all when `n` is none).
+fn last_entries(mut entries: Vec<audit::AuditEntry>, n: Option<usize>) -> Vec<audit::AuditEntry> {
+    if let Some(n) = n {
+        entries.drain(..entries.len().saturating_sub(n));
+    }
+    entries
+}
+
+/// `baton history organization`: the organization's own stream (people, moves, supervisors,
+/// skills, assessments), all of it or as recorded by a time.
+fn organization_history(app: &App, at: &HistoryAt<'_>, format: Format) -> anyhow::Result<ExitCode> {
+    if at.diff.is_some() || at.version.is_some() {
+        anyhow::bail!("--diff and --at-version apply to a program's plan; the organization's history lists its events (use --as-of or --last)");
+    }
+    let mut audit = AuditHistory::organization();
+    for f in app.stream_facts(crate::store::ORGANIZATION_STREAM)? {
+        audit.update(&f.meta, &f.event);
+    }
+    let (title, entries) = match at.as_of {
+        Some(text) => {
+            let t = as_of(app, Some(text))?;
+            (
+                format!("History of the organization as recorded by {t}"),
+                audit.entries_as_of(t),
+            )
+        }
+        None => ("History of the organization".to_string(), audit.entries()),
+    };
+    let entries = last_entries(entries, at.last);
+    print(
+        format,
+        &title,
+        &json!({ "entries": entries }),
+        app.store().head(),
+    )?;
+    Ok(ExitCode::SUCCESS)
 }
 
 pub(super) fn history(
@@ -197,6 +255,9 @@ pub(super) fn history(
     format: Format,
 ) -> anyhow::Result<ExitCode> {
     let app = open_app(data, false)?;
+    if matches!(program, "organization" | "org") {
+        return organization_history(&app, &at, format);
+    }
     let stream = crate::app::program_stream(program)?;
     let slug = stream.program_slug().unwrap_or(program);
     let facts = app.stream_facts(stream.as_str())?;
@@ -225,6 +286,7 @@ pub(super) fn history(
             .into_iter()
             .filter(|e| e.version <= version)
             .collect();
+        let entries = last_entries(entries, at.last);
         let state = audit.state_at_version(version)?;
         print(
             format,
@@ -237,7 +299,7 @@ pub(super) fn history(
     match at.as_of {
         Some(text) => {
             let t = as_of(&app, Some(text))?;
-            let entries = audit.entries_as_of(t);
+            let entries = last_entries(audit.entries_as_of(t), at.last);
             let state = audit.state_as_of(t)?;
             print(
                 format,
@@ -247,7 +309,7 @@ pub(super) fn history(
             )?;
         }
         None => {
-            let entries = audit.entries();
+            let entries = last_entries(audit.entries(), at.last);
             print(
                 format,
                 &format!("History of {slug}"),

@@ -158,6 +158,7 @@ pub fn generate(seed: u64) -> Result<Vec<u8>, DemoError> {
             command_id: Some(step.command_id),
             expect_version: None,
             business_time: None,
+            dry_run: false,
         };
         app.run(step.program.as_deref(), &[command], &options)
             .map_err(|error| DemoError::Rejected {

@@ -244,7 +244,9 @@ mod tests {
         }
         let t = parse_as_of(super::super::DEMO_END, &org).expect("as of");
         let mut dashboard = Dashboard::new(slug);
-        for f in facts.iter().filter(|f| f.meta.occurred_at <= t) {
+        for f in facts.iter().filter(|f| {
+            crate::domain::events::happened_by(f.event.type_name(), f.meta.occurred_at, t)
+        }) {
             dashboard.update(&f.meta, &f.event);
         }
         let mut view =

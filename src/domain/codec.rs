@@ -125,7 +125,7 @@ pub fn personal_fields(event_type: &str) -> &'static [&'static str] {
         "NeedsAssessed" => &["goals", "desired_outcomes"],
         "BaselineRecorded" => &["already_knows", "already_works"],
         "PrioritiesSet" => &["priorities"],
-        "CoachingSessionHeld" => &["topics"],
+        "CoachingSessionHeld" | "CoachingSessionScheduled" => &["topics"],
         "AssignmentGiven" => &["description"],
         _ => &[],
     }

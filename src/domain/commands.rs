@@ -19,7 +19,7 @@ use super::ids::StreamKind;
 
 /// Why JSON could not be read as a command.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("invalid command{}: field `{field}`: {message}", command_type.as_deref().map(|t| format!(" {t}")).unwrap_or_default())]
+#[error("invalid command{}: field {field}: {message}", command_type.as_deref().map(|t| format!(" {t}")).unwrap_or_default())]
 pub struct CommandParseError {
     /// The command type, when it was readable.
     pub command_type: Option<String>,
@@ -31,6 +31,59 @@ pub struct CommandParseError {
 
 fn yes() -> bool {
     true
+}
+
+/// Rewrites a JSON reader's message in the user's words: what was expected, in the terms of
+/// the command reference (a day like 2026-03-01, a whole number from 0 to 4294967295), never a
+/// Rust type name.
+pub(crate) fn humane(msg: &str) -> String {
+    // chrono's reasons for a string that is not a `YYYY-MM-DD` day.
+    const BAD_DAY: [&str; 8] = [
+        "input is out of range",
+        "input contains invalid characters",
+        "premature end of input",
+        "trailing input",
+        "input is not enough",
+        "no possible date",
+        "bad or unsupported format",
+        "date string",
+    ];
+    if BAD_DAY.iter().any(|b| msg.contains(b)) {
+        return "expected a day like 2026-03-01".into();
+    }
+    if msg.contains("UUID") || msg.contains("urn:uuid") {
+        return "expected a UUID like 8c1f0a52-51c1-4b8e-9f5e-0d2b7a1c3e44".into();
+    }
+    let Some((found, expected)) = msg.split_once(", expected ") else {
+        return msg.to_string();
+    };
+    let expected = match expected {
+        "u8" => "a whole number from 0 to 255".to_string(),
+        "u16" => "a whole number from 0 to 65535".to_string(),
+        "u32" => "a whole number from 0 to 4294967295".to_string(),
+        "u64" => "a whole number from 0".to_string(),
+        "i32" | "i64" => "a whole number".to_string(),
+        "a sequence" => "a list".to_string(),
+        "a map" => "an object".to_string(),
+        "variant identifier" => "a name (a string) from the command reference".to_string(),
+        e if e.starts_with("struct ") => "an object".to_string(),
+        e if e.starts_with("internally tagged enum Command") => {
+            "a command object with its \"type\"".to_string()
+        }
+        e if e.starts_with("internally tagged enum") => "an object with its \"level\"".to_string(),
+        e if e.starts_with("enum") => "a name (a string) from the command reference".to_string(),
+        e => e.to_string(),
+    };
+    let found = found
+        .strip_prefix("invalid type: ")
+        .or_else(|| found.strip_prefix("invalid value: "))
+        .unwrap_or(found)
+        .replace('`', "")
+        .replace("unknown variant", "unknown value");
+    if found.starts_with("unknown") || found.starts_with("missing") {
+        return format!("{found}, expected {expected}");
+    }
+    format!("expected {expected}, got {found}")
 }
 
 macro_rules! commands {
@@ -82,7 +135,7 @@ macro_rules! commands {
                 fn de<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, (String, String)> {
                     serde_path_to_error::deserialize(v).map_err(|e| {
                         let path = e.path().to_string();
-                        let msg = e.into_inner().to_string();
+                        let msg = humane(&e.into_inner().to_string());
                         let field = match msg.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {
                             Some(name) if path == "." => name.to_string(),
                             Some(name) => format!("{path}.{name}"),
@@ -214,8 +267,14 @@ commands! {
       #[serde(default = "yes")] done: bool, /// Day.
       #[serde(default)] on: Option<NaiveDate> }
 
-    ArchiveProgram => Program, "Archive the program; it then accepts no more commands.",
+    ArchiveProgram => Program, "Archive the program; it then accepts no more commands. With sessions still to come or open follow-ups it needs \"force\": true.",
     {"reason": "roll-out complete"},
+    { /// Why.
+      reason: String, /// Archive although sessions are still to come or follow-ups open.
+      #[serde(default)] force: bool }
+
+    ReopenProgram => Program, "Reopen an archived program, with a reason.",
+    {"reason": "archived by mistake"},
     { /// Why.
       reason: String }
 
@@ -417,13 +476,22 @@ commands! {
       priorities: Vec<String>, /// Day.
       #[serde(default)] on: Option<NaiveDate> }
 
-    HoldCoachingSession => Program, "Record a personalized coaching session of a pair (local start time).",
-    {"pair": "p-1", "session": "c-1", "start": "2026-03-11T14:00", "duration_minutes": 60, "topics": ["reports"]},
+    ScheduleCoachingSession => Program, "Schedule a personalized coaching session of a pair ahead (local start time); hold it later with HoldCoachingSession.",
+    {"pair": "p-1", "session": "c-2", "start": "2026-03-18T14:00", "duration_minutes": 60, "topics": ["batch edits"]},
     { /// Pair.
       pair: String, /// Coaching session id.
       session: String, /// Local start.
       start: String, /// Length.
-      duration_minutes: u32, /// Topics.
+      duration_minutes: u32, /// Topics planned.
+      #[serde(default)] topics: Vec<String> }
+
+    HoldCoachingSession => Program, "Record that a coaching session of a pair was held: a scheduled one (its start and length may be left out) or one not scheduled before (local start time).",
+    {"pair": "p-1", "session": "c-1", "start": "2026-03-11T14:00", "duration_minutes": 60, "topics": ["reports"]},
+    { /// Pair.
+      pair: String, /// Coaching session id.
+      session: String, /// Local start (default: as scheduled).
+      #[serde(default)] start: Option<String>, /// Length (default: as scheduled).
+      #[serde(default)] duration_minutes: Option<u32>, /// Topics (default: as scheduled).
       #[serde(default)] topics: Vec<String> }
 
     GiveAssignment => Program, "Give a mentee a personalized assignment.",
@@ -441,16 +509,18 @@ commands! {
       assignment: String, /// Day.
       #[serde(default)] on: Option<NaiveDate> }
 
-    VoidEvent => Either, "Void a mistaken event by its id, with a reason (the event stays in the log).",
+    VoidEvent => Either, "Void a mistaken event by its id (or its seq), with a reason (the event stays in the log; a void can itself be voided).",
     {"event_id": "8c1f0a52-51c1-4b8e-9f5e-0d2b7a1c3e44", "reason": "recorded for the wrong person"},
-    { /// The event's id.
-      event_id: Uuid, /// Why.
+    { /// The event's id (or give `seq`).
+      #[serde(default)] event_id: Option<Uuid>, /// The event's seq, instead of its id.
+      #[serde(default)] seq: Option<u64>, /// Why.
       reason: String }
 
-    CorrectEvent => Either, "Correct a mistaken event: void it and apply a replacement command in its place.",
-    {"event_id": "8c1f0a52-51c1-4b8e-9f5e-0d2b7a1c3e44", "reason": "wrong minutes", "replacement": {"type": "LogPractice", "person": "ann", "skill": "copy-cataloguing", "kind": "sandbox", "minutes": 45, "on": "2026-03-12"}},
-    { /// The event's id.
-      event_id: Uuid, /// Why.
+    CorrectEvent => Either, "Correct a mistaken event (by id or seq): void it and record the same type of event in its place, from a replacement command.",
+    {"seq": 42, "reason": "wrong minutes", "replacement": {"type": "LogPractice", "person": "ann", "skill": "copy-cataloguing", "kind": "sandbox", "minutes": 45, "on": "2026-03-12"}},
+    { /// The event's id (or give `seq`).
+      #[serde(default)] event_id: Option<Uuid>, /// The event's seq, instead of its id.
+      #[serde(default)] seq: Option<u64>, /// Why.
       reason: String, /// The command to decide in its place.
       replacement: Box<Command> }
 }
@@ -471,6 +541,63 @@ mod tests {
             let b = Command::from_json(ex).unwrap_or_else(|e| panic!("{t}: {e}"));
             assert_eq!(a, b);
             assert_eq!(a.type_name(), *t);
+        }
+    }
+
+    #[test]
+    fn a_bad_day_names_the_field_and_the_format() {
+        for bad in ["2026-13-01", "2026-02-30", "01/03/2026", "2026-3-1x", ""] {
+            let e = Command::from_json(&json!({"type": "LogPractice", "person": "ann", "skill": "s", "kind": "sandbox", "minutes": 30, "on": bad}))
+                .unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "invalid command LogPractice: field on: expected a day like 2026-03-01",
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn no_message_names_a_rust_type() {
+        const RUST: [&str; 11] = [
+            "u8",
+            "u16",
+            "u32",
+            "u64",
+            "i64",
+            "variant identifier",
+            "struct ",
+            "enum ",
+            "NaiveDate",
+            "Uuid",
+            "Box<",
+        ];
+        let wrong = [
+            json!("x"),
+            json!(-1),
+            json!(4294967296u64),
+            json!(true),
+            json!({}),
+            json!([1]),
+            json!(1.5),
+        ];
+        for (t, _, example) in command_examples() {
+            let Value::Object(fields) = &example else {
+                continue;
+            };
+            for field in fields.keys().filter(|k| *k != "type") {
+                for w in &wrong {
+                    let mut bad = example.clone();
+                    bad[field.as_str()] = w.clone();
+                    if let Err(e) = Command::from_json(&bad) {
+                        let text = e.to_string();
+                        assert!(
+                            !RUST.iter().any(|r| text.contains(r)),
+                            "{t}.{field} = {w}: {text}"
+                        );
+                    }
+                }
+            }
         }
     }
 

@@ -89,6 +89,7 @@ rules! {
     InvalidRating => "invalid_rating", "reaction ratings are whole numbers from 1 to 5";
     InvalidShare => "invalid_share", "a share is in per-mille, from 1 to 1000";
     InvalidDuration => "invalid_duration", "durations and minutes must be positive";
+    OutOfRange => "out_of_range", "this count or duration is outside its plausible range (docs/COMMANDS.md lists every range)";
     InvalidCapacity => "invalid_capacity", "a session needs at least one seat";
     InvalidDecimal => "invalid_decimal", "metric values are decimal strings such as 12.5";
     OrganizationNotConfigured => "organization_not_configured", "configure the organization (name and time zone) first";
@@ -101,9 +102,12 @@ rules! {
     UnknownSkill => "unknown_skill", "no skill with this id in the catalogue";
     ProgramExists => "program_exists", "a program with this slug already exists";
     UnknownProgram => "unknown_program", "no program with this slug";
-    ProgramArchived => "program_archived", "the program is archived and accepts no more commands";
+    ProgramArchived => "program_archived", "the program is archived and accepts no more commands (ReopenProgram reopens it)";
+    ProgramNotArchived => "program_not_archived", "the program is not archived";
+    ArchiveWithPendingWork => "archive_with_pending_work", "the program still has sessions to come or open follow-ups: add \"force\": true to the ArchiveProgram command to archive it anyway";
     WrongProgramKind => "wrong_program_kind", "this command does not apply to this kind of program";
     StepNotInMethod => "step_not_in_method", "this step is not part of this kind of program's method";
+    StepAlreadyDone => "step_already_done", "this step is already ticked; untick it (done=false) or correct the tick to change its day";
     DeadlineReasonRequired => "deadline_reason_required", "changing a deadline requires a reason";
     DeadlineUnchanged => "deadline_unchanged", "the program already has this deadline";
     AlreadyInvited => "already_invited", "this person is already invited or a trainer in this program";
@@ -126,6 +130,7 @@ rules! {
     NotTheSupervisor => "not_the_supervisor", "this person is not the learner's supervisor";
     CommitmentNotAsked => "commitment_not_asked", "no open request for release time for this learner";
     CommitmentNotMade => "commitment_not_made", "no standing commitment for this learner";
+    CommitmentExists => "commitment_exists", "release time for this learner is already asked or promised; correct that event to change the minutes";
     FollowUpExists => "follow_up_exists", "a follow-up with this id already exists";
     UnknownFollowUp => "unknown_follow_up", "no follow-up with this id in the program";
     FollowUpAlreadyCompleted => "follow_up_already_completed", "the follow-up was already completed";
@@ -137,9 +142,14 @@ rules! {
     UnknownAssignment => "unknown_assignment", "no assignment with this id for this pair";
     AssignmentAlreadyDone => "assignment_already_done", "the assignment was already done";
     EmptyList => "empty_list", "this list must not be empty";
+    ModuleDoesNotTeachSkill => "module_does_not_teach_skill", "a learning evaluation through a module must be of a skill the module teaches";
+    NoRoleInProgram => "no_role_in_program", "this person has no role in this program (learner, trainer or mentor, or supervisor asked for release time)";
+    FutureDay => "future_day", "a day on which something happened cannot be more than one day after today (enter it later, or with --on that day)";
     UnknownEvent => "unknown_event", "no event with this id in this stream";
     AlreadyVoided => "already_voided", "this event was already voided";
-    CannotVoid => "cannot_void", "this event cannot be voided (a creation or a void)";
+    CannotVoid => "cannot_void", "this event cannot be voided or corrected (a program's creation cannot be voided; a void can be voided, not corrected)";
+    CorrectionChangesType => "correction_changes_type", "a correction records the same type of event in the same stream; void the event and record the other one instead";
+    EventInOrganization => "event_in_organization", "this event belongs to the organization: void or correct it with `baton do organization`";
     WrongStream => "wrong_stream", "this command belongs to another stream";
     NoProgram => "no_program", "this command needs a program";
 }

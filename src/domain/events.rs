@@ -406,6 +406,13 @@ pub struct ProgramArchived {
     pub reason: String,
 }
 
+/// An archived program was reopened: it accepts commands again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgramReopened {
+    /// Why.
+    pub reason: String,
+}
+
 /// A potential trainer (or mentor) was invited.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrainerInvited {
@@ -731,6 +738,19 @@ pub struct PrioritiesSet {
     pub on: NaiveDate,
 }
 
+/// A personalized coaching session was scheduled ahead.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoachingSessionScheduled {
+    /// The pair.
+    pub pair: String,
+    /// The coaching session id.
+    pub session: String,
+    /// When.
+    pub time: SessionTime,
+    /// What is planned.
+    pub topics: Vec<String>,
+}
+
 /// A personalized coaching session was held.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CoachingSessionHeld {
@@ -787,6 +807,21 @@ pub struct EventVoided {
     /// Whether replacement events follow (a correction) or not (a plain void).
     #[serde(default)]
     pub corrected: bool,
+}
+
+/// Whether events of this type state a standing fact rather than something that happened on a
+/// day: the organization's name and time zone, a skill of the catalogue. Business-time reads
+/// ("what had happened by T") count them whatever T, so that days before the organization's
+/// configuration was recorded are still read in its zone, and a skill entered today without a
+/// date is in the catalogue of earlier days (where its dated assessments already count).
+pub fn is_standing(event_type: &str) -> bool {
+    matches!(event_type, "OrganizationConfigured" | "SkillAdded")
+}
+
+/// Whether a business-time read as of `t` counts an event of `event_type` that occurred at
+/// `occurred_at`: a standing fact always, anything else when it occurred by `t`.
+pub fn happened_by(event_type: &str, occurred_at: Timestamp, t: Timestamp) -> bool {
+    is_standing(event_type) || occurred_at <= t
 }
 
 impl Event {
@@ -932,6 +967,7 @@ define_events! {
     DeadlineSet => Program, schema 1;
     PhaseStepMarked => Program, schema 1;
     ProgramArchived => Program, schema 1;
+    ProgramReopened => Program, schema 1;
     TrainerInvited => Program, schema 1;
     TrainerAccepted => Program, schema 1;
     TrainerDeclined => Program, schema 1;
@@ -959,6 +995,7 @@ define_events! {
     NeedsAssessed => Program, schema 1;
     BaselineRecorded => Program, schema 1;
     PrioritiesSet => Program, schema 1;
+    CoachingSessionScheduled => Program, schema 1;
     CoachingSessionHeld => Program, schema 1;
     AssignmentGiven => Program, schema 1;
     AssignmentDone => Program, schema 1;

@@ -126,15 +126,70 @@ impl StreamLog {
         self.voided.contains_key(&id.to_string())
     }
 
+    /// The event with this id, if it is in the stream.
+    pub fn get(&self, id: Uuid) -> Option<&Event> {
+        self.entries.iter().find(|(i, _)| *i == id).map(|(_, e)| e)
+    }
+
+    /// The id of the first event that still counts (neither voided nor a void) and matches.
+    pub(crate) fn find_live(&self, mut pred: impl FnMut(&Event) -> bool) -> Option<Uuid> {
+        self.entries
+            .iter()
+            .find(|(id, e)| {
+                !matches!(e, Event::EventVoided(_))
+                    && !self.voided.contains_key(&id.to_string())
+                    && pred(e)
+            })
+            .map(|(id, _)| *id)
+    }
+
+    /// The id of the first voided event (not a void) that matches.
+    pub(crate) fn find_voided(&self, mut pred: impl FnMut(&Event) -> bool) -> Option<Uuid> {
+        self.entries
+            .iter()
+            .find(|(id, e)| {
+                !matches!(e, Event::EventVoided(_))
+                    && self.voided.contains_key(&id.to_string())
+                    && pred(e)
+            })
+            .map(|(id, _)| *id)
+    }
+
+    /// The id of the void that voids `target` and still counts (is not itself voided).
+    pub(crate) fn void_of(&self, target: Uuid) -> Option<Uuid> {
+        self.entries
+            .iter()
+            .find(|(id, e)| {
+                matches!(e, Event::EventVoided(v) if v.event_id == target)
+                    && !self.voided.contains_key(&id.to_string())
+            })
+            .map(|(id, _)| *id)
+    }
+
     /// Records an event; returns `true` when the caller must rebuild (the event is a void).
     pub(crate) fn push(&mut self, id: Uuid, ev: &Event) -> bool {
         self.entries.push((id, ev.clone()));
-        if let Event::EventVoided(v) = ev {
-            self.voided.insert(v.event_id.to_string(), v.reason.clone());
+        if matches!(ev, Event::EventVoided(_)) {
+            self.recompute_voided();
             true
         } else {
             false
         }
+    }
+
+    /// Which events are voided: those a void that still counts names. A void can itself be
+    /// voided (which restores what it voided); a void only names earlier events, so walking
+    /// the stream from its end settles each void before the earlier ones it may name.
+    fn recompute_voided(&mut self) {
+        let mut voided = BTreeMap::new();
+        for (id, e) in self.entries.iter().rev() {
+            if let Event::EventVoided(v) = e {
+                if !voided.contains_key(&id.to_string()) {
+                    voided.insert(v.event_id.to_string(), v.reason.clone());
+                }
+            }
+        }
+        self.voided = voided;
     }
 
     /// Marks an id voided without an event (to preview a correction).

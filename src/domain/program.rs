@@ -217,8 +217,11 @@ pub struct Pair {
     pub already_works: Vec<String>,
     /// Priorities in order.
     pub priorities: Vec<String>,
-    /// Coaching sessions by id.
+    /// Coaching sessions held, by id.
     pub coaching: BTreeMap<String, CoachingSessionHeld>,
+    /// Coaching sessions scheduled and not held yet, by id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub scheduled: BTreeMap<String, CoachingSessionScheduled>,
     /// Assignments by id.
     pub assignments: BTreeMap<String, Assignment>,
 }
@@ -381,6 +384,7 @@ impl StreamFold for Program {
                 );
             }
             Event::ProgramArchived(e) => self.archived = Some(e.reason.clone()),
+            Event::ProgramReopened(_) => self.archived = None,
             Event::TrainerInvited(e) => {
                 self.trainers.insert(
                     e.person.clone(),
@@ -514,6 +518,7 @@ impl StreamFold for Program {
                         already_works: Vec::new(),
                         priorities: Vec::new(),
                         coaching: BTreeMap::new(),
+                        scheduled: BTreeMap::new(),
                         assignments: BTreeMap::new(),
                     },
                 );
@@ -535,8 +540,14 @@ impl StreamFold for Program {
                     p.priorities = e.priorities.clone();
                 }
             }
+            Event::CoachingSessionScheduled(e) => {
+                if let Some(p) = self.pairs.get_mut(&e.pair) {
+                    p.scheduled.insert(e.session.clone(), e.clone());
+                }
+            }
             Event::CoachingSessionHeld(e) => {
                 if let Some(p) = self.pairs.get_mut(&e.pair) {
+                    p.scheduled.remove(&e.session);
                     p.coaching.insert(e.session.clone(), e.clone());
                 }
             }

@@ -105,6 +105,15 @@ impl AuditHistory {
         }
     }
 
+    /// The audit of the organization's own stream (people, moves, supervisors, skills,
+    /// assessments).
+    pub fn organization() -> AuditHistory {
+        AuditHistory {
+            stream: StreamId::ORGANIZATION.to_string(),
+            events: Vec::new(),
+        }
+    }
+
     /// The latest version.
     pub fn latest_version(&self) -> u64 {
         self.events.last().map(|(m, _)| m.version).unwrap_or(0)
@@ -263,17 +272,37 @@ fn walk(path: &str, a: &Value, b: &Value, out: &mut Vec<FieldChange>) {
                 compare(join(path, k), x.get(k), y.get(k), out);
             }
         }
-        (Value::Array(x), Value::Array(y)) => {
-            for i in 0..x.len().max(y.len()) {
-                compare(format!("{path}[{i}]"), x.get(i), y.get(i), out);
-            }
-        }
+        (Value::Array(x), Value::Array(y)) => walk_list(path, x, y, out),
         _ if a != b => out.push(FieldChange {
             path: path.to_string(),
             before: Some(a.clone()),
             after: Some(b.clone()),
         }),
         _ => {}
+    }
+}
+
+/// The changes between two lists. Items equal on both sides are not changes, wherever they
+/// sit (a correction replaces an item by appending its replacement, which would otherwise
+/// shift every later item); the items left on each side are paired in order, so a corrected
+/// item shows the fields that changed, under its index before.
+fn walk_list(path: &str, x: &[Value], y: &[Value], out: &mut Vec<FieldChange>) {
+    let mut used = vec![false; y.len()];
+    let mut left = Vec::new();
+    for (i, a) in x.iter().enumerate() {
+        match (0..y.len()).find(|&j| !used[j] && y[j] == *a) {
+            Some(j) => used[j] = true,
+            None => left.push(i),
+        }
+    }
+    let right: Vec<usize> = (0..y.len()).filter(|&j| !used[j]).collect();
+    for k in 0..left.len().max(right.len()) {
+        match (left.get(k), right.get(k)) {
+            (Some(&i), Some(&j)) => walk(&format!("{path}[{i}]"), &x[i], &y[j], out),
+            (Some(&i), None) => compare(format!("{path}[{i}]"), Some(&x[i]), None, out),
+            (None, Some(&j)) => compare(format!("{path}[{j}]"), None, Some(&y[j]), out),
+            (None, None) => {}
+        }
     }
 }
 
@@ -316,6 +345,7 @@ pub fn summary(ev: &Event) -> String {
             if e.done { "done" } else { "undone" }
         ),
         Event::ProgramArchived(e) => format!("archived: {}", e.reason),
+        Event::ProgramReopened(e) => format!("reopened: {}", e.reason),
         Event::TrainerInvited(e) => format!("{} invited as trainer", e.person),
         Event::TrainerAccepted(e) => format!("{} accepted", e.person),
         Event::TrainerDeclined(e) => format!("{} declined", e.person),
@@ -396,6 +426,10 @@ pub fn summary(ev: &Event) -> String {
         }
         Event::BaselineRecorded(e) => format!("pair {}: baseline recorded", e.pair),
         Event::PrioritiesSet(e) => format!("pair {}: priorities {}", e.pair, list(&e.priorities)),
+        Event::CoachingSessionScheduled(e) => format!(
+            "pair {}: coaching session {} scheduled at {}",
+            e.pair, e.session, e.time.start_local
+        ),
         Event::CoachingSessionHeld(e) => format!(
             "pair {}: coaching session {} at {}",
             e.pair, e.session, e.time.start_local
@@ -484,6 +518,36 @@ mod tests {
             a.entries_as_of(Timestamp::parse_lenient("2026-01-31T00:00:00Z").unwrap())
                 .len(),
             6
+        );
+    }
+
+    #[test]
+    fn the_diff_of_a_one_field_correction_shows_that_field() {
+        let mut log = log();
+        log.at("2026-02-03T09:00:00Z")
+            .prog("cat", json!({"type": "LogPractice", "person": "ann", "skill": "search", "kind": "sandbox", "minutes": 60, "on": "2026-01-21"})); // v11
+                                                                                                                                                    // Correct the first practice (now v10, 45 minutes): its replacement is appended last.
+        let v10 = log.replay(AuditHistory::new("cat")).entries()[9].id;
+        log.at("2026-02-04T09:00:00Z").prog(
+            "cat",
+            json!({"type": "CorrectEvent", "event_id": v10, "reason": "50 minutes",
+                   "replacement": {"type": "LogPractice", "person": "ann", "skill": "search", "kind": "sandbox", "minutes": 50, "on": "2026-01-20"}}),
+        ); // v12 void, v13 replacement
+        let a = log.replay(AuditHistory::new("cat"));
+        let changes: Vec<_> = a
+            .diff(11, 13)
+            .unwrap()
+            .into_iter()
+            .filter(|c| !c.path.starts_with("log.voided"))
+            .map(|c| (c.path, c.before, c.after))
+            .collect();
+        assert_eq!(
+            changes,
+            [(
+                "practice[0].minutes".to_string(),
+                Some(json!(45)),
+                Some(json!(50))
+            )]
         );
     }
 

@@ -105,6 +105,53 @@ pub struct ProgramPart {
     pub congratulations: Vec<String>,
     /// Release-time commitment for the person.
     pub commitment: Option<CommitmentPart>,
+    /// Mentoring pairs the person is in (as mentor or mentee), with their coaching sessions
+    /// and assignments.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pairs: Vec<PairPart>,
+}
+
+/// A mentoring pair the person is in.
+#[derive(Clone, Debug, Serialize)]
+pub struct PairPart {
+    /// Pair id.
+    pub pair: String,
+    /// `mentor` or `mentee`.
+    pub role: &'static str,
+    /// The other person of the pair.
+    pub with: String,
+    /// Paired on.
+    pub paired_on: NaiveDate,
+    /// Coaching sessions, held and scheduled, by local start.
+    pub coaching: Vec<CoachingPart>,
+    /// Assignments, by id.
+    pub assignments: Vec<AssignmentPart>,
+}
+
+/// A coaching session of a pair.
+#[derive(Clone, Debug, Serialize)]
+pub struct CoachingPart {
+    /// Id.
+    pub session: String,
+    /// Local start.
+    pub start_local: String,
+    /// Length.
+    pub duration_minutes: u32,
+    /// `held` or `scheduled`.
+    pub status: &'static str,
+}
+
+/// An assignment of a pair.
+#[derive(Clone, Debug, Serialize)]
+pub struct AssignmentPart {
+    /// Id.
+    pub assignment: String,
+    /// Due.
+    pub due: NaiveDate,
+    /// Done on.
+    pub done_on: Option<NaiveDate>,
+    /// Not done and past due.
+    pub overdue: bool,
 }
 
 /// A session the person was invited to.
@@ -266,7 +313,9 @@ impl LearnerJourney {
                         s.status == SessionStatus::Held && s.trainers.iter().any(|t| t == person)
                     })
                     .count() as u32,
-                practice_minutes: practice.iter().map(|x| x.minutes).sum(),
+                practice_minutes: practice
+                    .iter()
+                    .fold(0u32, |t, x| t.saturating_add(x.minutes)),
                 last_practice: practice.iter().map(|x| x.on).max(),
                 evaluations: prog
                     .evaluations
@@ -288,6 +337,7 @@ impl LearnerJourney {
                     minutes_asked: c.minutes_asked,
                     minutes_committed: c.minutes_committed,
                 }),
+                pairs: pairs_of(prog, person, day),
             });
         }
         Some(JourneyView {
@@ -302,6 +352,55 @@ impl LearnerJourney {
             programs,
         })
     }
+}
+
+/// The pairs `person` is in, with their coaching sessions and assignments.
+fn pairs_of(prog: &crate::domain::Program, person: &str, day: NaiveDate) -> Vec<PairPart> {
+    prog.pairs
+        .iter()
+        .filter(|(_, x)| x.mentor == person || x.mentee == person)
+        .map(|(id, x)| {
+            let (role, with) = if x.mentor == person {
+                ("mentor", x.mentee.clone())
+            } else {
+                ("mentee", x.mentor.clone())
+            };
+            let mut coaching: Vec<CoachingPart> = x
+                .coaching
+                .iter()
+                .map(|(sid, c)| (sid, &c.time, "held"))
+                .chain(
+                    x.scheduled
+                        .iter()
+                        .map(|(sid, c)| (sid, &c.time, "scheduled")),
+                )
+                .map(|(sid, time, status)| CoachingPart {
+                    session: sid.clone(),
+                    start_local: time.start_local.clone(),
+                    duration_minutes: time.duration_minutes,
+                    status,
+                })
+                .collect();
+            coaching.sort_by(|a, b| a.start_local.cmp(&b.start_local));
+            PairPart {
+                pair: id.clone(),
+                role,
+                with,
+                paired_on: x.paired_on,
+                coaching,
+                assignments: x
+                    .assignments
+                    .iter()
+                    .map(|(aid, a)| AssignmentPart {
+                        assignment: aid.clone(),
+                        due: a.due,
+                        done_on: a.done_on,
+                        overdue: a.done_on.is_none() && a.due < day,
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -366,5 +465,40 @@ mod tests {
             [(vec!["learner"], false), (vec!["mentee"], false)]
         );
         assert!(j.result("nobody", now).is_none());
+    }
+
+    #[test]
+    fn a_mentor_and_a_mentee_see_their_pair_coaching_and_assignments() {
+        let mut log = crate::projections::dashboard::tests::rollout();
+        log.at("2026-03-20T09:00:00Z")
+            .prog("men", json!({"type": "CreateProgram", "program": "men", "kind": "mentoring", "title": "Mentoring"}))
+            .prog("men", json!({"type": "InviteTrainer", "person": "ann"}))
+            .prog("men", json!({"type": "AcceptInvitation", "person": "ann"}))
+            .prog("men", json!({"type": "PairMentee", "pair": "p-1", "mentor": "ann", "mentee": "carl"}))
+            .prog("men", json!({"type": "HoldCoachingSession", "pair": "p-1", "session": "c-1", "start": "2026-03-19T14:00", "duration_minutes": 60}))
+            .prog("men", json!({"type": "ScheduleCoachingSession", "pair": "p-1", "session": "c-2", "start": "2026-04-09T14:00", "duration_minutes": 45}))
+            .prog("men", json!({"type": "GiveAssignment", "pair": "p-1", "assignment": "a-1", "description": "a report", "due": "2026-03-30"}));
+        let j = log.replay(LearnerJourney::default());
+        let now = Timestamp::parse_lenient("2026-04-01T10:00:00Z").unwrap();
+        for (person, role, with) in [("ann", "mentor", "carl"), ("carl", "mentee", "ann")] {
+            let view = j.result(person, now).unwrap();
+            let men = view.programs.iter().find(|p| p.program == "men").unwrap();
+            let pair = &men.pairs[0];
+            assert_eq!(
+                (pair.pair.as_str(), pair.role, pair.with.as_str()),
+                ("p-1", role, with)
+            );
+            let coaching: Vec<_> = pair
+                .coaching
+                .iter()
+                .map(|c| (c.session.as_str(), c.status, c.duration_minutes))
+                .collect();
+            assert_eq!(coaching, [("c-1", "held", 60), ("c-2", "scheduled", 45)]);
+            let a = &pair.assignments[0];
+            assert_eq!(
+                (a.assignment.as_str(), a.done_on, a.overdue),
+                ("a-1", None, true)
+            );
+        }
     }
 }

@@ -10,12 +10,15 @@
 //! - [`audit`]: a program's history, field-level diffs, state as of a version or time.
 //! - [`journey`]: one person across programs.
 //! - [`programs`]: the programs list.
+//! - [`supervisors`]: each supervisor's release time asked, promised and delivered across
+//!   programs.
 
 pub mod audit;
 pub mod dashboard;
 pub mod journey;
 pub mod programs;
 pub mod risk;
+pub mod supervisors;
 pub mod world;
 
 use crate::domain::{Event, EventMeta};

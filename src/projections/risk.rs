@@ -43,6 +43,10 @@ pub struct SkillsRisk {
     /// Practice that counts, per program stream (once the program exists), by event id: a void
     /// removes its entry, which is what replaying the program without the voided event does.
     practice: BTreeMap<String, BTreeMap<Uuid, Practice>>,
+    /// Practice a void removed, by the void's id (with the practice's own id), so that voiding
+    /// that void puts it back.
+    #[serde(default)]
+    removed: BTreeMap<Uuid, (String, Uuid, Practice)>,
 }
 
 /// One day a person practised a skill.
@@ -73,8 +77,15 @@ impl Projection for SkillsRisk {
                 }
             }
             Event::EventVoided(v) => {
-                if let Some(program) = self.practice.get_mut(&meta.stream) {
-                    program.remove(&v.event_id);
+                if let Some((stream, id, practice)) = self.removed.remove(&v.event_id) {
+                    if let Some(program) = self.practice.get_mut(&stream) {
+                        program.insert(id, practice);
+                    }
+                } else if let Some(program) = self.practice.get_mut(&meta.stream) {
+                    if let Some(practice) = program.remove(&v.event_id) {
+                        self.removed
+                            .insert(meta.id, (meta.stream.clone(), v.event_id, practice));
+                    }
                 }
             }
             _ => {}

@@ -59,7 +59,18 @@ impl TestLog {
     fn run(&mut self, slug: Option<&str>, cmd: Value) -> &mut TestLog {
         let command = Command::from_json(&cmd).unwrap_or_else(|e| panic!("{cmd}: {e}"));
         let program = slug.and_then(|s| self.world.programs.get(s));
-        let decision = decide(&self.world.org, program, &command, self.now)
+        // A day later than now is entered as `baton do --on DAY` would: decided as of its end.
+        let on = cmd
+            .get("on")
+            .and_then(Value::as_str)
+            .and_then(|d| d.parse::<chrono::NaiveDate>().ok());
+        let decide_at = match on {
+            Some(day) if day > crate::domain::today(&self.world.org, self.now) => {
+                crate::domain::end_of_day(&self.world.org, day)
+            }
+            _ => self.now,
+        };
+        let decision = decide(&self.world.org, program, &command, decide_at)
             .unwrap_or_else(|e| panic!("{cmd}: {e}"));
         for d in decision.events {
             let version = self.versions.entry(d.stream.to_string()).or_insert(0);

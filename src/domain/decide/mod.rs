@@ -10,6 +10,7 @@ use std::str::FromStr;
 
 use chrono::{LocalResult, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
+use uuid::Uuid;
 
 use super::commands::*;
 use super::error::{DomainError, Rule};
@@ -114,9 +115,7 @@ pub fn resolve_local_time(
             ))
         }
     };
-    if duration_minutes == 0 {
-        return Err(DomainError::new(Rule::InvalidDuration, duration_minutes));
-    }
+    minutes("duration_minutes", duration_minutes, MAX_MINUTES)?;
     Ok(SessionTime {
         start_local: naive.format("%Y-%m-%dT%H:%M").to_string(),
         time_zone: time_zone.to_string(),
@@ -160,11 +159,48 @@ fn level(l: u8) -> Result<(), DomainError> {
     }
 }
 
-fn positive(minutes: u32) -> Result<(), DomainError> {
-    if minutes > 0 {
-        Ok(())
+/// The most minutes one entry may count: a practice log, a session's or a coaching session's
+/// length (one day).
+pub const MAX_MINUTES: u32 = 24 * 60;
+
+/// The most release time (minutes) one request or promise may count: 100 000 minutes, more
+/// than a year of full-time work.
+pub const MAX_RELEASE_MINUTES: u32 = 100_000;
+
+/// The most seats a session may have.
+pub const MAX_CAPACITY: u32 = 10_000;
+
+/// Every count and duration a command carries, with its plausible range (for the docs).
+pub fn plausible_ranges() -> Vec<(&'static str, String)> {
+    vec![
+        ("LogPractice `minutes`", format!("1 to {MAX_MINUTES} (one day)")),
+        (
+            "ScheduleSession / RescheduleSession / ScheduleCoachingSession / HoldCoachingSession `duration_minutes`",
+            format!("1 to {MAX_MINUTES} (one day)"),
+        ),
+        ("ScheduleSession `capacity`", format!("1 to {MAX_CAPACITY}")),
+        (
+            "AskCommitment / CommitReleaseTime `minutes`",
+            format!("1 to {MAX_RELEASE_MINUTES}"),
+        ),
+        ("`level`, `skill_level`", "0 to 4".to_string()),
+        ("reaction `rating`", "1 to 5".to_string()),
+        ("SetDesiredOutcome `share_per_mille`", "1 to 1000".to_string()),
+    ]
+}
+
+/// Minutes in 1..=`max`: zero is not a duration, more than `max` is not plausible (and would
+/// make totals meaningless).
+fn minutes(field: &str, value: u32, max: u32) -> Result<(), DomainError> {
+    if value == 0 {
+        fail(Rule::InvalidDuration, value)
+    } else if value > max {
+        fail(
+            Rule::OutOfRange,
+            format!("{field} {value}: expected 1 to {max}"),
+        )
     } else {
-        fail(Rule::InvalidDuration, minutes)
+        Ok(())
     }
 }
 
@@ -197,6 +233,18 @@ impl<'a> Ctx<'a> {
 
     fn day(&self, on: Option<NaiveDate>) -> NaiveDate {
         on.unwrap_or(self.today)
+    }
+
+    /// The day something happened: at most one day after today (a day ahead allows for a
+    /// zone ahead of the one the user thinks in); later days are planned, not happened.
+    fn happened(&self, on: Option<NaiveDate>) -> Result<NaiveDate, DomainError> {
+        let day = self.day(on);
+        match self.today.succ_opt() {
+            Some(limit) if day > limit => {
+                fail(Rule::FutureDay, format!("{day} (today is {})", self.today))
+            }
+            _ => Ok(day),
+        }
     }
 
     fn org_event(&self, e: impl Into<Event>) -> Decided {
@@ -245,6 +293,22 @@ impl<'a> Ctx<'a> {
             Some(StreamKind::Program) => {
                 if let Command::CreateProgram(c) = cmd {
                     return self.create_program(c);
+                }
+                if let Command::ReopenProgram(c) = cmd {
+                    let Some(p) = self.program else {
+                        return fail(Rule::NoProgram, "");
+                    };
+                    if p.archived.is_none() {
+                        return fail(Rule::ProgramNotArchived, &p.slug);
+                    }
+                    text(&c.reason)?;
+                    return Ok(vec![Decided {
+                        stream: StreamId::program(&p.slug).unwrap_or_else(StreamId::organization),
+                        event: ProgramReopened {
+                            reason: c.reason.clone(),
+                        }
+                        .into(),
+                    }]);
                 }
                 let p = self.open_program()?;
                 self.decide_program(p, cmd)
@@ -351,7 +415,7 @@ impl<'a> Ctx<'a> {
                     skill: c.skill.clone(),
                     level: c.level,
                     source: c.source,
-                    on: self.day(c.on),
+                    on: self.happened(c.on)?,
                 }
                 .into()
             }
@@ -399,48 +463,55 @@ impl<'a> Ctx<'a> {
             Command::CorrectEvent(c) => (c.event_id, &c.reason, Some(c.replacement.as_ref())),
             other => return fail(Rule::WrongStream, other.type_name()),
         };
-        text(reason)?;
-        let in_program = self
-            .program
-            .and_then(|p| p.log.type_of(event_id).map(|t| (p, t)));
-        let (stream_kind, voided_type) = match in_program {
-            Some((p, t)) => {
-                self.open_program()?;
-                if p.log.is_voided(event_id) {
-                    return fail(Rule::AlreadyVoided, event_id);
-                }
-                (StreamKind::Program, t)
-            }
-            None => match self.org.log.type_of(event_id) {
-                Some(t) => {
-                    if self.org.log.is_voided(event_id) {
-                        return fail(Rule::AlreadyVoided, event_id);
-                    }
-                    (StreamKind::Organization, t)
-                }
-                None => return fail(Rule::UnknownEvent, event_id),
-            },
+        // The application resolves a `seq` into the event's id before deciding.
+        let Some(event_id) = event_id else {
+            return fail(Rule::UnknownEvent, "no event_id or seq given");
         };
-        if voided_type == "ProgramCreated" || voided_type == "EventVoided" {
+        text(reason)?;
+        // A program command voids or corrects events of its program only; the organization's
+        // events are voided by organization commands.
+        let (stream_kind, stream, log) = match self.program {
+            Some(p) => {
+                if p.log.type_of(event_id).is_none() {
+                    if self.org.log.type_of(event_id).is_some() {
+                        return fail(Rule::EventInOrganization, event_id);
+                    }
+                    return fail(Rule::UnknownEvent, event_id);
+                }
+                self.open_program()?;
+                let stream = StreamId::program(&p.slug).unwrap_or_else(StreamId::organization);
+                (StreamKind::Program, stream, &p.log)
+            }
+            None => (
+                StreamKind::Organization,
+                StreamId::organization(),
+                &self.org.log,
+            ),
+        };
+        let Some(voided) = log.get(event_id) else {
+            return fail(Rule::UnknownEvent, event_id);
+        };
+        let voided_type = voided.type_name();
+        if log.is_voided(event_id) {
+            return fail(Rule::AlreadyVoided, event_id);
+        }
+        if voided_type == "ProgramCreated"
+            || (voided_type == "EventVoided" && replacement.is_some())
+        {
             return fail(Rule::CannotVoid, voided_type);
         }
-        let stream = match (stream_kind, self.program) {
-            (StreamKind::Program, Some(p)) => {
-                StreamId::program(&p.slug).unwrap_or_else(StreamId::organization)
-            }
-            _ => StreamId::organization(),
-        };
-        let void = EventVoided {
-            stream: stream_kind,
-            event_id,
-            voided_type: voided_type.to_string(),
-            reason: reason.clone(),
-            corrected: replacement.is_some(),
-        };
-        let mut out = vec![Decided {
+        let void = |stream: StreamId, kind: StreamKind, id: Uuid, ty: &str| Decided {
             stream,
-            event: void.into(),
-        }];
+            event: EventVoided {
+                stream: kind,
+                event_id: id,
+                voided_type: ty.to_string(),
+                reason: reason.clone(),
+                corrected: replacement.is_some(),
+            }
+            .into(),
+        };
+        let mut out = vec![void(stream.clone(), stream_kind, event_id, voided_type)];
         if let Some(rep) = replacement {
             if rep.stream_kind() != Some(stream_kind) {
                 return fail(Rule::WrongStream, rep.type_name());
@@ -459,8 +530,74 @@ impl<'a> Ctx<'a> {
                     Ctx::new(&org, self.program, self.now)
                 }
             };
-            out.extend(ctx.decide(rep)?);
+            let replaced = ctx.decide(rep)?;
+            // A correction tells the truth: it records the same type of event, in the same
+            // stream (a learning evaluation's assessment in the organization aside).
+            let same = replaced
+                .iter()
+                .any(|d| d.stream == stream && d.event.type_name() == voided_type);
+            let elsewhere = replaced.iter().find(|d| {
+                d.stream != stream
+                    && !(matches!(d.event, Event::SkillAssessed(_))
+                        && voided_type == "EvaluationRecorded")
+            });
+            if !same || elsewhere.is_some() {
+                return fail(
+                    Rule::CorrectionChangesType,
+                    format!("{voided_type} replaced by {}", rep.type_name()),
+                );
+            }
+            out.extend(replaced);
+        }
+        // A learning evaluation also recorded an assessment in the organization: voiding the
+        // evaluation voids that assessment too, and voiding that void restores it. (Last, so
+        // that a correction's replacement follows its void directly in the program's stream.)
+        if let Some((id, ty)) = self.linked_assessment(voided, log) {
+            out.push(void(
+                StreamId::organization(),
+                StreamKind::Organization,
+                id,
+                ty,
+            ));
         }
         Ok(out)
+    }
+
+    /// For the void of a learning evaluation: the void of the assessment it recorded in the
+    /// organization. For the void of such a void: the void of the assessment's void.
+    fn linked_assessment(
+        &self,
+        voided: &Event,
+        log: &crate::domain::StreamLog,
+    ) -> Option<(Uuid, &'static str)> {
+        let evaluation = match voided {
+            Event::EvaluationRecorded(e) => e.clone(),
+            Event::EventVoided(v) if v.voided_type == "EvaluationRecorded" => {
+                match log.get(v.event_id)? {
+                    Event::EvaluationRecorded(e) => e.clone(),
+                    _ => return None,
+                }
+            }
+            _ => return None,
+        };
+        let (Some(person), EvaluationResult::Learning { skill, skill_level }) =
+            (&evaluation.person, &evaluation.result)
+        else {
+            return None;
+        };
+        let matches = |e: &Event| {
+            matches!(e, Event::SkillAssessed(a) if &a.person == person && &a.skill == skill
+                && a.level == *skill_level && a.on == evaluation.on
+                && a.source == AssessmentSource::Evaluation)
+        };
+        let org_log = &self.org.log;
+        let (target, target_type) = if matches!(voided, Event::EventVoided(_)) {
+            // The assessment is voided: find the void that voided it.
+            let assessment = org_log.find_voided(matches)?;
+            (org_log.void_of(assessment)?, "EventVoided")
+        } else {
+            (org_log.find_live(matches)?, "SkillAssessed")
+        };
+        Some((target, target_type))
     }
 }

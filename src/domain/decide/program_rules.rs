@@ -58,15 +58,40 @@ impl Ctx<'_> {
                 if !PhaseStep::for_kind(p.kind).contains(&c.step) {
                     return fail(Rule::StepNotInMethod, c.step.as_str());
                 }
+                // Re-ticking a done step would silently move the day it was done.
+                if c.done && p.phases.get(&c.step).is_some_and(|s| s.done) {
+                    return fail(Rule::StepAlreadyDone, c.step.as_str());
+                }
                 one(PhaseStepMarked {
                     step: c.step,
                     done: c.done,
-                    on: self.day(c.on),
+                    on: if c.done {
+                        self.happened(c.on)?
+                    } else {
+                        self.day(c.on)
+                    },
                 }
                 .into())
             }
             Command::ArchiveProgram(c) => {
                 text(&c.reason)?;
+                let to_come = p
+                    .sessions
+                    .values()
+                    .filter(|s| s.status == SessionStatus::Scheduled && s.time.start > self.now)
+                    .count()
+                    + p.pairs.values().map(|x| x.scheduled.len()).sum::<usize>();
+                let open = p
+                    .follow_ups
+                    .values()
+                    .filter(|f| f.completed.is_none())
+                    .count();
+                if !c.force && to_come + open > 0 {
+                    return fail(
+                        Rule::ArchiveWithPendingWork,
+                        format!("{to_come} sessions to come, {open} open follow-ups"),
+                    );
+                }
                 one(ProgramArchived {
                     reason: c.reason.clone(),
                 }
@@ -175,6 +200,12 @@ impl Ctx<'_> {
                 if c.capacity == 0 {
                     return fail(Rule::InvalidCapacity, c.capacity);
                 }
+                if c.capacity > MAX_CAPACITY {
+                    return fail(
+                        Rule::OutOfRange,
+                        format!("capacity {}: expected 1 to {MAX_CAPACITY}", c.capacity),
+                    );
+                }
                 text(&c.location)?;
                 self.invitees(p, &[], &c.invitees, c.capacity)?;
                 let time = self.time(&c.start, c.duration_minutes)?;
@@ -276,13 +307,13 @@ impl Ctx<'_> {
                     return fail(Rule::NotEnrolled, &c.person);
                 }
                 self.skill(&c.skill)?;
-                positive(c.minutes)?;
+                minutes("minutes", c.minutes, MAX_MINUTES)?;
                 one(PracticeLogged {
                     person: c.person.clone(),
                     skill: c.skill.clone(),
                     kind: c.kind,
                     minutes: c.minutes,
-                    on: self.day(c.on),
+                    on: self.happened(c.on)?,
                 }
                 .into())
             }
@@ -312,18 +343,23 @@ impl Ctx<'_> {
                 one(FollowUpCompleted {
                     follow_up: c.follow_up.clone(),
                     notes: c.notes.clone(),
-                    on: self.day(c.on),
+                    on: self.happened(c.on)?,
                 }
                 .into())
             }
             Command::Congratulate(c) => {
                 non_empty(&c.people, "people")?;
-                c.people.iter().try_for_each(|x| self.known_person(x))?;
+                for x in &c.people {
+                    self.known_person(x)?;
+                    if !has_role(p, x) {
+                        return fail(Rule::NoRoleInProgram, x);
+                    }
+                }
                 text(&c.milestone)?;
                 one(Congratulated {
                     people: c.people.clone(),
                     milestone: c.milestone.clone(),
-                    on: self.day(c.on),
+                    on: self.happened(c.on)?,
                 }
                 .into())
             }
@@ -332,6 +368,7 @@ impl Ctx<'_> {
                 if !p.is_active_learner(&c.learner) {
                     return fail(Rule::NotEnrolled, &c.learner);
                 }
+
                 let current = self
                     .org
                     .person(&c.learner)
@@ -348,7 +385,18 @@ impl Ctx<'_> {
                     }
                 };
                 self.active_person(&supervisor)?;
-                positive(c.minutes)?;
+                // Asking the same supervisor again would count the release time twice; a new
+                // supervisor (after a change) is asked afresh.
+                if p.commitments.get(&c.learner).is_some_and(|k| {
+                    k.supervisor == supervisor
+                        && matches!(
+                            k.status,
+                            CommitmentStatus::Asked | CommitmentStatus::Committed
+                        )
+                }) {
+                    return fail(Rule::CommitmentExists, &c.learner);
+                }
+                minutes("minutes", c.minutes, MAX_RELEASE_MINUTES)?;
                 one(CommitmentAsked {
                     supervisor,
                     learner: c.learner.clone(),
@@ -359,15 +407,13 @@ impl Ctx<'_> {
             }
             Command::CommitReleaseTime(c) => {
                 let k = p.commitments.get(&c.learner);
-                let Some(k) = k.filter(|k| {
-                    matches!(
-                        k.status,
-                        CommitmentStatus::Asked | CommitmentStatus::Committed
-                    )
-                }) else {
+                if k.is_some_and(|k| k.status == CommitmentStatus::Committed) {
+                    return fail(Rule::CommitmentExists, &c.learner);
+                }
+                let Some(k) = k.filter(|k| k.status == CommitmentStatus::Asked) else {
                     return fail(Rule::CommitmentNotAsked, &c.learner);
                 };
-                positive(c.minutes)?;
+                minutes("minutes", c.minutes, MAX_RELEASE_MINUTES)?;
                 one(CommitmentMade {
                     supervisor: k.supervisor.clone(),
                     learner: c.learner.clone(),
@@ -480,21 +526,63 @@ impl Ctx<'_> {
                 }
                 .into())
             }
+            Command::ScheduleCoachingSession(c) => {
+                let pair = self.pair(p, &c.pair)?;
+                slug(&c.session)?;
+                if pair.coaching.contains_key(&c.session) || pair.scheduled.contains_key(&c.session)
+                {
+                    return fail(Rule::SessionExists, &c.session);
+                }
+                let time = self.time(&c.start, c.duration_minutes)?;
+                one(CoachingSessionScheduled {
+                    pair: c.pair.clone(),
+                    session: c.session.clone(),
+                    time,
+                    topics: c.topics.clone(),
+                }
+                .into())
+            }
             Command::HoldCoachingSession(c) => {
                 let pair = self.pair(p, &c.pair)?;
                 slug(&c.session)?;
                 if pair.coaching.contains_key(&c.session) {
                     return fail(Rule::SessionExists, &c.session);
                 }
-                let time = self.time(&c.start, c.duration_minutes)?;
+                let scheduled = pair.scheduled.get(&c.session);
+                let time = match (&c.start, scheduled) {
+                    (Some(start), _) => {
+                        let duration = c
+                            .duration_minutes
+                            .or(scheduled.map(|s| s.time.duration_minutes));
+                        let Some(duration) = duration else {
+                            return fail(Rule::InvalidDuration, "duration_minutes missing");
+                        };
+                        self.time(start, duration)?
+                    }
+                    (None, Some(s)) => match c.duration_minutes {
+                        Some(d) => self.time(&s.time.start_local, d)?,
+                        None => s.time.clone(),
+                    },
+                    (None, None) => {
+                        return fail(
+                            Rule::InvalidLocalTime,
+                            "start missing (the session was not scheduled)",
+                        )
+                    }
+                };
                 if self.now < time.start {
-                    return fail(Rule::SessionNotStarted, &c.start);
+                    return fail(Rule::SessionNotStarted, &time.start_local);
                 }
+                let topics = if c.topics.is_empty() {
+                    scheduled.map(|s| s.topics.clone()).unwrap_or_default()
+                } else {
+                    c.topics.clone()
+                };
                 one(CoachingSessionHeld {
                     pair: c.pair.clone(),
                     session: c.session.clone(),
                     time,
-                    topics: c.topics.clone(),
+                    topics,
                 }
                 .into())
             }
@@ -524,7 +612,7 @@ impl Ctx<'_> {
                 one(AssignmentDone {
                     pair: c.pair.clone(),
                     assignment: c.assignment.clone(),
-                    on: self.day(c.on),
+                    on: self.happened(c.on)?,
                 }
                 .into())
             }
@@ -545,8 +633,16 @@ impl Ctx<'_> {
             }
         }
         if let Some(m) = &c.module {
-            if !p.modules.contains_key(m) {
+            let Some(module) = p.modules.get(m) else {
                 return fail(Rule::UnknownModule, m);
+            };
+            if let EvaluationResult::Learning { skill, .. } = &c.result {
+                if !module.skills.iter().any(|s| &s.skill == skill) {
+                    return fail(
+                        Rule::ModuleDoesNotTeachSkill,
+                        format!("{m} does not teach {skill}"),
+                    );
+                }
             }
         }
         match &c.result {
@@ -565,7 +661,7 @@ impl Ctx<'_> {
             }
             _ => {}
         }
-        let on = self.day(c.on);
+        let on = self.happened(c.on)?;
         let mut out = vec![Decided {
             stream: stream.clone(),
             event: EvaluationRecorded {
@@ -663,4 +759,15 @@ impl Ctx<'_> {
             .get(id)
             .ok_or_else(|| DomainError::new(Rule::UnknownPair, id))
     }
+}
+
+/// Whether `person` has a role in the program: learner (or mentee), trainer (or mentor) in any
+/// state, or a supervisor asked for release time.
+fn has_role(p: &Program, person: &str) -> bool {
+    p.learners.contains_key(person)
+        || p.trainers.contains_key(person)
+        || p.pairs
+            .values()
+            .any(|x| x.mentor == person || x.mentee == person)
+        || p.commitments.values().any(|k| k.supervisor == person)
 }

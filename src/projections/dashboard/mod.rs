@@ -214,6 +214,61 @@ fn session_day(s: &crate::domain::program::Session) -> Option<NaiveDate> {
     s.time.start_local.get(..10).and_then(|d| d.parse().ok())
 }
 
+/// The commitment ledger of `p`: per supervisor, the release time asked, promised and
+/// delivered (minutes of held sessions the learner attended), and whether it was kept.
+pub fn ledger(org: &Organization, p: &Program) -> Vec<LedgerRow> {
+    let mut ledger: BTreeMap<String, LedgerRow> = BTreeMap::new();
+    for (learner, c) in &p.commitments {
+        let row = ledger
+            .entry(c.supervisor.clone())
+            .or_insert_with(|| LedgerRow {
+                supervisor: c.supervisor.clone(),
+                name: org.name_of(&c.supervisor),
+                ..LedgerRow::default()
+            });
+        row.learners += 1;
+        row.minutes_asked = row.minutes_asked.saturating_add(c.minutes_asked);
+        match c.status {
+            CommitmentStatus::Committed => {
+                row.minutes_committed = row.minutes_committed.saturating_add(c.minutes_committed)
+            }
+            CommitmentStatus::Declined => row.declined += 1,
+            CommitmentStatus::Withdrawn => row.withdrawn += 1,
+            CommitmentStatus::Asked => {}
+        }
+        for s in p
+            .sessions
+            .values()
+            .filter(|s| s.status == SessionStatus::Held)
+        {
+            match s.attendance.get(learner) {
+                Some(a) if a.present => {
+                    row.minutes_delivered = row
+                        .minutes_delivered
+                        .saturating_add(s.time.duration_minutes)
+                }
+                Some(a) if a.absence_reason == Some(AbsenceReason::NoReleaseTime) => {
+                    row.no_release_time_absences += 1
+                }
+                _ => {}
+            }
+        }
+    }
+    ledger
+        .into_values()
+        .map(|mut r| {
+            r.kept = if r.withdrawn > 0 || r.no_release_time_absences > 0 {
+                Some(false)
+            } else if r.minutes_committed > 0 {
+                Some(true)
+            } else {
+                None
+            };
+            r
+        })
+        .collect()
+}
+
 /// Computes the dashboard of `p` as of `now`.
 pub fn compute(org: &Organization, p: &Program, now: Timestamp) -> DashboardView {
     let today = today(org, now);
@@ -455,7 +510,7 @@ pub fn compute(org: &Organization, p: &Program, now: Timestamp) -> DashboardView
             })
             .filter_map(session_day)
             .collect();
-        let mut minutes = 0;
+        let mut minutes: u32 = 0;
         for pair in p.pairs.values().filter(|x| &x.mentee == id) {
             days.extend(pair.coaching.values().filter_map(|c| {
                 c.time
@@ -466,10 +521,10 @@ pub fn compute(org: &Organization, p: &Program, now: Timestamp) -> DashboardView
         }
         for x in p.practice.iter().filter(|x| &x.person == id) {
             days.insert(x.on);
-            minutes += x.minutes;
+            minutes = minutes.saturating_add(x.minutes);
         }
         days.retain(|d| *d <= today);
-        practice.minutes += minutes;
+        practice.minutes = practice.minutes.saturating_add(minutes);
         let day_num = |d: NaiveDate| (d - NaiveDate::MIN).num_days() as f64;
         let retention = days.first().map(|first| {
             let mut trace =
@@ -514,7 +569,8 @@ pub fn compute(org: &Organization, p: &Program, now: Timestamp) -> DashboardView
                 match s.status {
                     SessionStatus::Held => {
                         row.sessions_held += 1;
-                        row.minutes_taught += s.time.duration_minutes;
+                        row.minutes_taught =
+                            row.minutes_taught.saturating_add(s.time.duration_minutes);
                     }
                     SessionStatus::Scheduled if s.time.start > now => row.sessions_upcoming += 1,
                     _ => {}
@@ -529,50 +585,7 @@ pub fn compute(org: &Organization, p: &Program, now: Timestamp) -> DashboardView
         .collect();
 
     // Commitment ledger.
-    let mut ledger: BTreeMap<String, LedgerRow> = BTreeMap::new();
-    for (learner, c) in &p.commitments {
-        let row = ledger
-            .entry(c.supervisor.clone())
-            .or_insert_with(|| LedgerRow {
-                supervisor: c.supervisor.clone(),
-                name: name(&c.supervisor),
-                ..LedgerRow::default()
-            });
-        row.learners += 1;
-        row.minutes_asked += c.minutes_asked;
-        match c.status {
-            CommitmentStatus::Committed => row.minutes_committed += c.minutes_committed,
-            CommitmentStatus::Declined => row.declined += 1,
-            CommitmentStatus::Withdrawn => row.withdrawn += 1,
-            CommitmentStatus::Asked => {}
-        }
-        for s in p
-            .sessions
-            .values()
-            .filter(|s| s.status == SessionStatus::Held)
-        {
-            match s.attendance.get(learner) {
-                Some(a) if a.present => row.minutes_delivered += s.time.duration_minutes,
-                Some(a) if a.absence_reason == Some(AbsenceReason::NoReleaseTime) => {
-                    row.no_release_time_absences += 1
-                }
-                _ => {}
-            }
-        }
-    }
-    let commitments = ledger
-        .into_values()
-        .map(|mut r| {
-            r.kept = if r.withdrawn > 0 || r.no_release_time_absences > 0 {
-                Some(false)
-            } else if r.minutes_committed > 0 {
-                Some(true)
-            } else {
-                None
-            };
-            r
-        })
-        .collect();
+    let commitments = ledger(org, p);
 
     // Kirkpatrick.
     let mut k = Kirkpatrick::default();
@@ -630,11 +643,9 @@ pub fn compute(org: &Organization, p: &Program, now: Timestamp) -> DashboardView
         };
         for pair in p.pairs.values() {
             m.coaching_sessions += pair.coaching.len() as u32;
-            m.coaching_minutes += pair
-                .coaching
-                .values()
-                .map(|c| c.time.duration_minutes)
-                .sum::<u32>();
+            m.coaching_minutes = pair.coaching.values().fold(m.coaching_minutes, |t, c| {
+                t.saturating_add(c.time.duration_minutes)
+            });
             for a in pair.assignments.values() {
                 m.assignments += 1;
                 if a.done_on.is_some() {
