@@ -223,6 +223,36 @@ fn sled_config(path: &Path) -> sled::Config {
         .mode(sled::Mode::HighThroughput)
 }
 
+/// Opens sled in `path`. sled can panic on a damaged file: the panic is contained and told.
+///
+/// sled also holds its own lock on its log file, released when the last of its threads lets
+/// go of it. This process holds the store's lock, so no other process uses the store: a busy
+/// sled lock can only be a database this process closed a moment ago whose background work
+/// (sled truncates free segments on a thread of its own) has not finished yet. So a busy lock
+/// is waited for, a few seconds at most, before the store is reported as unopenable.
+fn open_sled(path: &Path) -> Result<sled::Db, String> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match catch_unwind(AssertUnwindSafe(|| sled_config(path).open())) {
+            Ok(Ok(db)) => return Ok(db),
+            Ok(Err(e)) => {
+                let text = e.to_string();
+                if text.contains("could not acquire lock") && std::time::Instant::now() < deadline {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    continue;
+                }
+                return Err(format!("sled cannot open it: {text}"));
+            }
+            Err(panic) => {
+                return Err(format!(
+                    "sled panicked while opening it: {}",
+                    panic_text(&panic)
+                ))
+            }
+        }
+    }
+}
+
 /// The durable event store.
 pub struct SledStore {
     shared: Arc<Shared>,
@@ -429,19 +459,8 @@ impl SledStore {
             detail,
         };
 
-        let sled_config = sled_config(&sled_path);
         let created = !sled_path.exists();
-        // sled can panic on a damaged file: contain it and report the store as damaged.
-        let db = match catch_unwind(AssertUnwindSafe(|| sled_config.open())) {
-            Ok(Ok(db)) => db,
-            Ok(Err(e)) => return Err(damaged(format!("sled cannot open it: {e}"))),
-            Err(panic) => {
-                return Err(damaged(format!(
-                    "sled panicked while opening it: {}",
-                    panic_text(&panic)
-                )))
-            }
-        };
+        let db = open_sled(&sled_path).map_err(damaged)?;
         if created {
             // sled's new folder is an entry of the store directory: make it durable.
             super::dir::sync_dir(path)?;
@@ -943,12 +962,10 @@ impl Writer {
         let io = |what: &str, e: std::io::Error| StoreError::io(format!("erasure: {what}"), e);
         super::dir::swap_in(&self.dir.path)
             .map_err(|e| io("swapping in the rewritten database", e))?;
-        let db = sled_config(&self.sled_path)
-            .open()
-            .map_err(|e| StoreError::Damaged {
-                path: self.dir.path.display().to_string(),
-                detail: format!("the rewritten database does not open: {e}"),
-            })?;
+        let db = open_sled(&self.sled_path).map_err(|e| StoreError::Damaged {
+            path: self.dir.path.display().to_string(),
+            detail: format!("the rewritten database does not open: {e}"),
+        })?;
         *self.shared.db.write().unwrap_or_else(|p| p.into_inner()) = db.clone();
         self.db = db;
         super::dir::remove_old(&self.dir.path).map_err(|e| io("removing the old database", e))?;
