@@ -134,6 +134,7 @@ rules! {
     FollowUpExists => "follow_up_exists", "a follow-up with this id already exists";
     UnknownFollowUp => "unknown_follow_up", "no follow-up with this id in the program";
     FollowUpAlreadyCompleted => "follow_up_already_completed", "the follow-up was already completed";
+    FollowUpBeforeScheduled => "follow_up_before_scheduled", "a follow-up cannot be completed on a day before it was scheduled";
     PairExists => "pair_exists", "a pair with this id already exists";
     MenteeAlreadyPaired => "mentee_already_paired", "this mentee is already paired in this program";
     SelfMentoring => "self_mentoring", "a person cannot mentor themself";

@@ -166,6 +166,28 @@ fn rules_reject_what_makes_no_sense() {
     // Days of things planned are exempt.
     given(training()).when(json!({"type": "ScheduleFollowUp", "follow_up": "f-9", "person": "ann", "due": "2026-06-01", "purpose": "check"}))
         .then(vec![(CAT, "FollowUpScheduled", json!({"follow_up": "f-9", "person": "ann", "due": "2026-06-01", "purpose": "check"}))]);
+    // A follow-up scheduled on 1 January (when the given events occurred) is not completed
+    // on an earlier day; on that day it is.
+    let scheduled = with(
+        training(),
+        vec![(
+            "FollowUpScheduled",
+            json!({"follow_up": "f-1", "person": "ann", "due": "2026-02-01", "purpose": "check"}),
+        )],
+    );
+    given(scheduled.clone())
+        .when(json!({"type": "CompleteFollowUp", "follow_up": "f-1", "notes": "x", "on": "2025-12-20"}))
+        .fails(
+            Rule::FollowUpBeforeScheduled,
+            "f-1 completed 2025-12-20, scheduled 2026-01-01",
+        );
+    given(scheduled)
+        .when(json!({"type": "CompleteFollowUp", "follow_up": "f-1", "notes": "x", "on": "2026-01-01"}))
+        .then(vec![(
+            CAT,
+            "FollowUpCompleted",
+            json!({"follow_up": "f-1", "notes": "x", "on": "2026-01-01"}),
+        )]);
     // Re-ticking a done step would move its day.
     let ticked = with(
         training(),
