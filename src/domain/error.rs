@@ -148,7 +148,7 @@ rules! {
     FutureDay => "future_day", "a day on which something happened cannot be more than one day after today (enter it later, or with --on that day)";
     UnknownEvent => "unknown_event", "no event with this id in this stream";
     AlreadyVoided => "already_voided", "this event was already voided";
-    CannotVoid => "cannot_void", "this event cannot be voided or corrected (a program's creation cannot be voided; a void can be voided, not corrected)";
+    CannotVoid => "cannot_void", "this event cannot be voided or corrected (a program's creation cannot be voided; a void can be voided, not corrected, and a correction's void is undone by correcting its replacement)";
     CorrectionChangesType => "correction_changes_type", "a correction records the same type of event in the same stream; void the event and record the other one instead";
     EventInOrganization => "event_in_organization", "this event belongs to the organization: void or correct it with `baton do organization`";
     WrongStream => "wrong_stream", "this command belongs to another stream";

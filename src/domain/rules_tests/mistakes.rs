@@ -110,6 +110,21 @@ fn a_void_can_be_voided() {
     given(voided)
         .when(json!({"type": "CorrectEvent", "event_id": id(17), "reason": "x", "replacement": {"type": "EnrolLearner", "person": "ann"}}))
         .fails(Rule::CannotVoid, "EventVoided");
+    // The void of a correction is not voided (the original and its replacement would both
+    // count): the replacement is corrected instead.
+    let corrected = with(
+        training(),
+        vec![(
+            "EventVoided",
+            json!({"stream": "program", "event_id": id(14), "voided_type": "LearnerEnrolled", "reason": "date", "corrected": true}),
+        )],
+    );
+    given(corrected)
+        .when(json!({"type": "VoidEvent", "event_id": id(17), "reason": "x"}))
+        .fails(
+            Rule::CannotVoid,
+            "the void of a correction (correct its replacement instead)",
+        );
     // Voiding the void of a learning evaluation restores its assessment too.
     let evaluation_voided = with(
         evaluated(),
