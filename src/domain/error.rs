@@ -134,6 +134,7 @@ rules! {
     FollowUpExists => "follow_up_exists", "a follow-up with this id already exists";
     UnknownFollowUp => "unknown_follow_up", "no follow-up with this id in the program";
     FollowUpAlreadyCompleted => "follow_up_already_completed", "the follow-up was already completed";
+    FollowUpBeforeScheduled => "follow_up_before_scheduled", "a follow-up cannot be completed on a day before it was scheduled";
     PairExists => "pair_exists", "a pair with this id already exists";
     MenteeAlreadyPaired => "mentee_already_paired", "this mentee is already paired in this program";
     SelfMentoring => "self_mentoring", "a person cannot mentor themself";
@@ -147,7 +148,7 @@ rules! {
     FutureDay => "future_day", "a day on which something happened cannot be more than one day after today (enter it later, or with --on that day)";
     UnknownEvent => "unknown_event", "no event with this id in this stream";
     AlreadyVoided => "already_voided", "this event was already voided";
-    CannotVoid => "cannot_void", "this event cannot be voided or corrected (a program's creation cannot be voided; a void can be voided, not corrected)";
+    CannotVoid => "cannot_void", "this event cannot be voided or corrected (a program's creation cannot be voided; a void can be voided, not corrected, and a correction's void is undone by correcting its replacement)";
     CorrectionChangesType => "correction_changes_type", "a correction records the same type of event in the same stream; void the event and record the other one instead";
     EventInOrganization => "event_in_organization", "this event belongs to the organization: void or correct it with `baton do organization`";
     WrongStream => "wrong_stream", "this command belongs to another stream";

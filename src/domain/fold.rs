@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::events::Event;
 use super::meta::EventMeta;
+use super::time::Timestamp;
 use super::StreamKind;
 
 /// A state folded from the events of one stream, where a void replays the stream without the
@@ -36,7 +37,7 @@ pub(crate) trait StreamFold: Clone {
             return;
         }
         self.set_version(meta.version);
-        if self.log_mut().push(meta.id, ev) {
+        if self.log_mut().push(meta.id, meta.occurred_at, ev) {
             self.rebuild();
         } else {
             self.apply_fact(ev);
@@ -64,6 +65,10 @@ pub struct StreamLog {
     /// Every event applied, with its id, in stream order.
     #[serde(with = "wire_entries", default)]
     entries: Vec<(Uuid, Event)>,
+    /// When scheduled follow-ups were entered (business time), by event id: a rule compares a
+    /// completion's day with it. Views for people leave it out, like the entries.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    entered_at: BTreeMap<String, Timestamp>,
 }
 
 mod wire_entries {
@@ -166,8 +171,18 @@ impl StreamLog {
             .map(|(id, _)| *id)
     }
 
-    /// Records an event; returns `true` when the caller must rebuild (the event is a void).
-    pub(crate) fn push(&mut self, id: Uuid, ev: &Event) -> bool {
+    /// When the event with this id was entered (business time), for the events whose rules
+    /// need it (scheduled follow-ups).
+    pub fn entered_at(&self, id: Uuid) -> Option<Timestamp> {
+        self.entered_at.get(&id.to_string()).copied()
+    }
+
+    /// Records an event that occurred at `occurred_at`; returns `true` when the caller must
+    /// rebuild (the event is a void).
+    pub(crate) fn push(&mut self, id: Uuid, occurred_at: Timestamp, ev: &Event) -> bool {
+        if matches!(ev, Event::FollowUpScheduled(_)) {
+            self.entered_at.insert(id.to_string(), occurred_at);
+        }
         self.entries.push((id, ev.clone()));
         if matches!(ev, Event::EventVoided(_)) {
             self.recompute_voided();

@@ -242,7 +242,8 @@ impl Program {
     pub fn from_created(meta: &EventMeta, e: &ProgramCreated) -> Program {
         let mut p = Program::empty(e);
         p.version = meta.version;
-        p.log.push(meta.id, &Event::ProgramCreated(e.clone()));
+        p.log
+            .push(meta.id, meta.occurred_at, &Event::ProgramCreated(e.clone()));
         p
     }
 

@@ -219,13 +219,15 @@ impl AuditHistory {
 }
 
 /// A program's state as people read it: the JSON of [`Program`] without the version counter
-/// and without `log.entries` (the raw events, kept in the state for voids and checkpoints).
+/// and without `log.entries` and `log.entered_at` (the raw events and when some were entered,
+/// kept in the state for voids, rules and checkpoints).
 pub fn state_json(p: &Program) -> Value {
     let mut v = serde_json::to_value(p).unwrap_or(Value::Null);
     if let Some(o) = v.as_object_mut() {
         o.remove("version");
         if let Some(log) = o.get_mut("log").and_then(Value::as_object_mut) {
             log.remove("entries");
+            log.remove("entered_at");
         }
     }
     v

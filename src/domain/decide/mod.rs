@@ -500,6 +500,14 @@ impl<'a> Ctx<'a> {
         {
             return fail(Rule::CannotVoid, voided_type);
         }
+        // Voiding a correction's void would make the original and its replacement both count:
+        // the replacement is what to correct instead.
+        if matches!(voided, Event::EventVoided(v) if v.corrected) {
+            return fail(
+                Rule::CannotVoid,
+                "the void of a correction (correct its replacement instead)",
+            );
+        }
         let void = |stream: StreamId, kind: StreamKind, id: Uuid, ty: &str| Decided {
             stream,
             event: EventVoided {

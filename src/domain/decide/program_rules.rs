@@ -80,7 +80,11 @@ impl Ctx<'_> {
                     .values()
                     .filter(|s| s.status == SessionStatus::Scheduled && s.time.start > self.now)
                     .count()
-                    + p.pairs.values().map(|x| x.scheduled.len()).sum::<usize>();
+                    + p.pairs
+                        .values()
+                        .flat_map(|x| x.scheduled.values())
+                        .filter(|c| c.time.start > self.now)
+                        .count();
                 let open = p
                     .follow_ups
                     .values()
@@ -340,10 +344,24 @@ impl Ctx<'_> {
                 if f.completed.is_some() {
                     return fail(Rule::FollowUpAlreadyCompleted, &c.follow_up);
                 }
+                let on = self.happened(c.on)?;
+                let scheduled = p
+                    .log
+                    .find_live(
+                        |e| matches!(e, Event::FollowUpScheduled(x) if x.follow_up == c.follow_up),
+                    )
+                    .and_then(|id| p.log.entered_at(id))
+                    .map(|t| today(self.org, t));
+                if let Some(day) = scheduled.filter(|day| on < *day) {
+                    return fail(
+                        Rule::FollowUpBeforeScheduled,
+                        format!("{} completed {on}, scheduled {day}", c.follow_up),
+                    );
+                }
                 one(FollowUpCompleted {
                     follow_up: c.follow_up.clone(),
                     notes: c.notes.clone(),
-                    on: self.happened(c.on)?,
+                    on,
                 }
                 .into())
             }

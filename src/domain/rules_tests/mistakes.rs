@@ -110,6 +110,21 @@ fn a_void_can_be_voided() {
     given(voided)
         .when(json!({"type": "CorrectEvent", "event_id": id(17), "reason": "x", "replacement": {"type": "EnrolLearner", "person": "ann"}}))
         .fails(Rule::CannotVoid, "EventVoided");
+    // The void of a correction is not voided (the original and its replacement would both
+    // count): the replacement is corrected instead.
+    let corrected = with(
+        training(),
+        vec![(
+            "EventVoided",
+            json!({"stream": "program", "event_id": id(14), "voided_type": "LearnerEnrolled", "reason": "date", "corrected": true}),
+        )],
+    );
+    given(corrected)
+        .when(json!({"type": "VoidEvent", "event_id": id(17), "reason": "x"}))
+        .fails(
+            Rule::CannotVoid,
+            "the void of a correction (correct its replacement instead)",
+        );
     // Voiding the void of a learning evaluation restores its assessment too.
     let evaluation_voided = with(
         evaluated(),
@@ -166,6 +181,28 @@ fn rules_reject_what_makes_no_sense() {
     // Days of things planned are exempt.
     given(training()).when(json!({"type": "ScheduleFollowUp", "follow_up": "f-9", "person": "ann", "due": "2026-06-01", "purpose": "check"}))
         .then(vec![(CAT, "FollowUpScheduled", json!({"follow_up": "f-9", "person": "ann", "due": "2026-06-01", "purpose": "check"}))]);
+    // A follow-up scheduled on 1 January (when the given events occurred) is not completed
+    // on an earlier day; on that day it is.
+    let scheduled = with(
+        training(),
+        vec![(
+            "FollowUpScheduled",
+            json!({"follow_up": "f-1", "person": "ann", "due": "2026-02-01", "purpose": "check"}),
+        )],
+    );
+    given(scheduled.clone())
+        .when(json!({"type": "CompleteFollowUp", "follow_up": "f-1", "notes": "x", "on": "2025-12-20"}))
+        .fails(
+            Rule::FollowUpBeforeScheduled,
+            "f-1 completed 2025-12-20, scheduled 2026-01-01",
+        );
+    given(scheduled)
+        .when(json!({"type": "CompleteFollowUp", "follow_up": "f-1", "notes": "x", "on": "2026-01-01"}))
+        .then(vec![(
+            CAT,
+            "FollowUpCompleted",
+            json!({"follow_up": "f-1", "notes": "x", "on": "2026-01-01"}),
+        )]);
     // Re-ticking a done step would move its day.
     let ticked = with(
         training(),
