@@ -91,3 +91,57 @@ fn every_acknowledged_commit_was_synced_by_the_real_step() {
     let store = SledStore::open(&path).unwrap();
     assert_eq!(store.head().last_seq, 7);
 }
+
+/// Whether `calls` synced `path` with `sync_all`.
+fn synced(calls: &[(&'static str, PathBuf)], path: &Path) -> bool {
+    calls
+        .iter()
+        .any(|(kind, p)| *kind == "sync_all" && p == path)
+}
+
+#[test]
+fn every_changed_directory_entry_is_made_durable() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = Arc::new(Counting::default());
+    let config = || StoreConfig {
+        files: files.clone(),
+        ..StoreConfig::default()
+    };
+    // Created with a relative path: the current directory holds the new entry.
+    let cwd = std::env::current_dir().unwrap();
+    std::env::set_current_dir(dir.path()).unwrap();
+    let opened = SledStore::open_with("store", config());
+    std::env::set_current_dir(&cwd).unwrap();
+    let store = opened.unwrap();
+    let calls = files.take();
+    let root = Path::new("store");
+    assert!(synced(&calls, Path::new(".")), "the parent: {calls:?}");
+    assert!(synced(&calls, root), "the store root: {calls:?}");
+    // After sled created its folder inside the root: the root again, after the marker.
+    let marker = calls
+        .iter()
+        .position(|(_, p)| p.ends_with("BATON_STORE.tmp"))
+        .expect("the marker is synced");
+    assert!(
+        calls[marker..].iter().filter(|(_, p)| p == root).count() >= 2,
+        "the root after sled's folder appeared: {calls:?}"
+    );
+    drop(store);
+
+    // Checkpoints removed by an erasure: the store root is synced after the removal, and the
+    // swap of sled's folder too.
+    let path = dir.path().join("store");
+    let store = SledStore::open_with(&path, config()).unwrap();
+    append(&store, 1);
+    store
+        .save_checkpoint("risk", b"{}", store.checkpoint_epoch())
+        .unwrap();
+    files.take();
+    store.redact(1, "dpo", "test").unwrap();
+    let calls = files.take();
+    assert!(!path.join("checkpoints").exists());
+    assert!(
+        calls.iter().filter(|(_, p)| p == &path).count() >= 3,
+        "swap, removal of the old folder, removal of the checkpoints: {calls:?}"
+    );
+}

@@ -114,6 +114,7 @@ impl Sled {
                 clock: clock.clone(),
                 durability: Arc::new(FsyncDurability::default()),
                 create: true,
+                ..StoreConfig::default()
             },
         )
         .unwrap()

@@ -7,7 +7,10 @@ use std::io::{Read, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
 use super::record::Hash;
+use super::sled_store::SyncFiles;
 use super::StoreError;
 
 /// The marker file's name and first line.
@@ -30,6 +33,9 @@ pub(crate) struct StoreDir {
     _lock: File,
     hwm: File,
     hwm_counter: u64,
+    /// Why: every fsync of the store goes through one injectable layer, so a test can see
+    /// that each changed directory entry was made durable.
+    pub files: Arc<dyn SyncFiles>,
 }
 
 /// The high-water mark: the last acknowledged seq and its hash.
@@ -43,20 +49,20 @@ fn display(path: &Path) -> String {
     path.display().to_string()
 }
 
-pub(crate) fn sync_dir(path: &Path) -> Result<(), StoreError> {
+pub(crate) fn sync_dir(files: &dyn SyncFiles, path: &Path) -> Result<(), StoreError> {
     File::open(path)
-        .and_then(|d| d.sync_all())
+        .and_then(|d| files.sync_all(&d, path))
         .map_err(|e| StoreError::io(format!("syncing directory {}", display(path)), e))
 }
 
 /// Fsyncs the directory that holds `path` (the current directory for a relative path with
 /// no parent), so that a new entry `path` survives a crash.
-fn sync_parent(path: &Path) -> Result<(), StoreError> {
+fn sync_parent(files: &dyn SyncFiles, path: &Path) -> Result<(), StoreError> {
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    sync_dir(&parent)
+    sync_dir(files, &parent)
 }
 
 /// Where an erasure writes the rewritten sled database before swapping it in.
@@ -66,26 +72,26 @@ const SLED_OLD: &str = "sled.old";
 
 /// Swaps a complete, fsynced `sled.erasing` in for `sled`: `sled` → `sled.old`, then
 /// `sled.erasing` → `sled`, then the directory is fsynced.
-pub(crate) fn swap_in(store: &Path) -> std::io::Result<()> {
+pub(crate) fn swap_in(files: &dyn SyncFiles, store: &Path) -> std::io::Result<()> {
     fs::rename(store.join(SLED_DIR), store.join(SLED_OLD))?;
     fs::rename(store.join(SLED_ERASING), store.join(SLED_DIR))?;
-    File::open(store)?.sync_all()
+    files.sync_all(&File::open(store)?, store)
 }
 
 /// Removes the old sled database after a swap, and fsyncs the directory.
-pub(crate) fn remove_old(store: &Path) -> std::io::Result<()> {
+pub(crate) fn remove_old(files: &dyn SyncFiles, store: &Path) -> std::io::Result<()> {
     match fs::remove_dir_all(store.join(SLED_OLD)) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
-    File::open(store)?.sync_all()
+    files.sync_all(&File::open(store)?, store)
 }
 
 /// Brings an erasure that a crash interrupted to one end, before sled is opened: a
 /// rewritten database not yet swapped in is discarded (the erasure never happened); a swap
 /// half done is completed, and the old database (which holds the erased data) removed.
-pub(crate) fn recover_swap(store: &Path) -> std::io::Result<()> {
+pub(crate) fn recover_swap(files: &dyn SyncFiles, store: &Path) -> std::io::Result<()> {
     let live = store.join(SLED_DIR);
     let fresh = store.join(SLED_ERASING);
     let old = store.join(SLED_OLD);
@@ -103,7 +109,7 @@ pub(crate) fn recover_swap(store: &Path) -> std::io::Result<()> {
         changed = true;
     }
     if changed {
-        File::open(store)?.sync_all()?;
+        files.sync_all(&File::open(store)?, store)?;
     }
     Ok(())
 }
@@ -114,7 +120,11 @@ impl StoreDir {
     /// taken before anything is created, so two processes creating one store at once see
     /// "in use", and a creation that was interrupted (a lock file, a high-water mark, a
     /// temporary marker, nothing else) is taken up again.
-    pub fn open(path: &Path, create: bool) -> Result<StoreDir, StoreError> {
+    pub fn open(
+        path: &Path,
+        create: bool,
+        files: Arc<dyn SyncFiles>,
+    ) -> Result<StoreDir, StoreError> {
         let shown = display(path);
         if !path.exists() {
             if !create {
@@ -128,7 +138,7 @@ impl StoreDir {
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
                 Err(e) => return Err(StoreError::io(format!("creating {shown}"), e)),
             }
-            sync_parent(path)?;
+            sync_parent(&*files, path)?;
         } else if !path.is_dir() {
             return Err(StoreError::NotAStore { path: shown });
         }
@@ -176,13 +186,14 @@ impl StoreDir {
                 _lock: lock,
                 hwm,
                 hwm_counter: 0,
+                files,
             };
             dir.write_high_water(HighWater::default())?;
-            sync_dir(path)?;
-            Self::init(path)?;
+            sync_dir(&*dir.files, path)?;
+            Self::init(&*dir.files, path)?;
             return Ok(dir);
         }
-        recover_swap(path).map_err(|e| {
+        recover_swap(&*files, path).map_err(|e| {
             StoreError::io(format!("completing an interrupted erasure in {shown}"), e)
         })?;
         let hwm_len = fs::metadata(&hwm_path).map(|m| m.len()).ok();
@@ -203,11 +214,12 @@ impl StoreDir {
             _lock: lock,
             hwm,
             hwm_counter: 0,
+            files,
         };
         if !sled_exists && hwm_len == Some(0) {
             // The crash came while the mark was first written: the store never held anything.
             dir.write_high_water(HighWater::default())?;
-            sync_dir(path)?;
+            sync_dir(&*dir.files, path)?;
         }
         Ok(dir)
     }
@@ -270,18 +282,18 @@ impl StoreDir {
 
     /// Writes the marker atomically (temporary file, fsync, rename), so a crash leaves either
     /// no marker (the directory still counts as empty) or a complete one.
-    fn init(path: &Path) -> Result<(), StoreError> {
+    fn init(files: &dyn SyncFiles, path: &Path) -> Result<(), StoreError> {
         let marker = path.join(MARKER_FILE);
         let temp = path.join(MARKER_TEMP);
         let mut f = File::create(&temp)
             .map_err(|e| StoreError::io(format!("creating {}", display(&temp)), e))?;
         f.write_all(MARKER_TEXT.as_bytes())
-            .and_then(|_| f.sync_all())
+            .and_then(|_| files.sync_all(&f, &temp))
             .map_err(|e| StoreError::io(format!("writing {}", display(&temp)), e))?;
         fs::rename(&temp, &marker)
             .map_err(|e| StoreError::io(format!("creating {}", display(&marker)), e))?;
-        sync_dir(path)?;
-        sync_parent(path)
+        sync_dir(files, path)?;
+        sync_parent(files, path)
     }
 
     /// The sled directory.
@@ -340,7 +352,7 @@ impl StoreDir {
         let offset = (self.hwm_counter % 2) * SLOT as u64;
         self.hwm
             .write_all_at(&slot, offset)
-            .and_then(|_| self.hwm.sync_data())
+            .and_then(|_| self.files.sync_data(&self.hwm, Path::new(HWM_FILE)))
             .map_err(|e| StoreError::io("writing the high-water mark", e))
     }
 }

@@ -193,6 +193,9 @@ pub struct StoreConfig {
     pub durability: Arc<dyn Durability>,
     /// Create the store when the directory is missing or empty.
     pub create: bool,
+    /// The file layer every fsync of the store directory goes through (the marker, the
+    /// high-water mark, sled's folder as an entry, checkpoint removals, an erasure's swap).
+    pub files: Arc<dyn SyncFiles>,
 }
 
 impl Default for StoreConfig {
@@ -201,6 +204,7 @@ impl Default for StoreConfig {
             clock: Arc::new(SystemClock),
             durability: Arc::new(FsyncDurability::default()),
             create: true,
+            files: Arc::new(RealFiles),
         }
     }
 }
@@ -275,6 +279,8 @@ struct Shared {
     notify: broadcast::Sender<u64>,
     /// The checkpoint epoch; held while a checkpoint is saved or the checkpoints are dropped.
     checkpoint_epoch: Mutex<u64>,
+    /// The store's file layer (see [`StoreConfig::files`]).
+    files: Arc<dyn SyncFiles>,
 }
 
 impl Shared {
@@ -349,7 +355,7 @@ impl LockedStore {
     /// high-water mark; the same checks and errors as [`SledStore::open_with`] up to sled.
     pub fn open(path: impl AsRef<Path>, config: StoreConfig) -> Result<LockedStore, StoreError> {
         let path = path.as_ref();
-        let mut dir = StoreDir::open(path, config.create)?;
+        let mut dir = StoreDir::open(path, config.create, config.files.clone())?;
         let high_water = dir.read_high_water()?;
         // Checked here, before sled would create an empty log in its place, and before a
         // reader at the head could answer without opening it.
@@ -463,7 +469,7 @@ impl SledStore {
         let db = open_sled(&sled_path).map_err(damaged)?;
         if created {
             // sled's new folder is an entry of the store directory: make it durable.
-            super::dir::sync_dir(path)?;
+            super::dir::sync_dir(&*dir.files, path)?;
         }
         let loaded = catch_unwind(AssertUnwindSafe(|| load_head(&db)));
         let head = match loaded {
@@ -523,6 +529,7 @@ impl SledStore {
             }),
             notify: broadcast::channel(1024).0,
             checkpoint_epoch: Mutex::new(0),
+            files: dir.files.clone(),
         });
         let (tx, rx) = mpsc::channel();
         let writer = Writer {
@@ -579,7 +586,7 @@ impl SledStore {
             Err(e) => return Err(io(e)),
         }
         // The removal itself must survive a crash, or the erased data could come back.
-        super::dir::sync_dir(&self.shared.path)
+        super::dir::sync_dir(&*self.shared.files, &self.shared.path)
     }
 
     /// The sled database, for integrity checks of its indexes.
@@ -960,7 +967,7 @@ impl Writer {
             return Err(e);
         }
         let io = |what: &str, e: std::io::Error| StoreError::io(format!("erasure: {what}"), e);
-        super::dir::swap_in(&self.dir.path)
+        super::dir::swap_in(&*self.dir.files, &self.dir.path)
             .map_err(|e| io("swapping in the rewritten database", e))?;
         let db = open_sled(&self.sled_path).map_err(|e| StoreError::Damaged {
             path: self.dir.path.display().to_string(),
@@ -968,7 +975,8 @@ impl Writer {
         })?;
         *self.shared.db.write().unwrap_or_else(|p| p.into_inner()) = db.clone();
         self.db = db;
-        super::dir::remove_old(&self.dir.path).map_err(|e| io("removing the old database", e))?;
+        super::dir::remove_old(&*self.dir.files, &self.dir.path)
+            .map_err(|e| io("removing the old database", e))?;
         self.head = head;
         self.dir.write_high_water(HighWater {
             seq: self.head.last_seq,
@@ -1071,7 +1079,7 @@ impl Writer {
         fresh.apply_batch(batch).map_err(sled_err)?;
         fresh.flush().map_err(sled_err)?;
         drop(fresh);
-        sync_tree(&RealFiles, path).map_err(io)
+        sync_tree(&*self.dir.files, path).map_err(io)
     }
 
     fn write_durably(&mut self, batch: sled::Batch) -> Result<(), String> {
