@@ -1143,10 +1143,21 @@ fn hold<F: FnMut(usize) -> f64>(i: usize, day: i32, cx: &mut Ctx<'_, '_, F>) {
                 && cx.outcome_mask & (1 << s.module) != 0
             {
                 l.pending_eval = true;
-                cx.heap.push(Reverse((
-                    day + cx.params.evaluation_delay as i32,
-                    Kind::Evaluate(li),
-                )));
+                // The delay is uniform on 1 ..= 2 × the mean, from the part of the next
+                // evaluation's draw that does not decide the pass (so both stay uniform).
+                let u = if l.evals < 4 {
+                    cx.blocks[lp.person][slot::EVAL + l.evals]
+                } else {
+                    0.5
+                };
+                let p = cx.params.learning_pass;
+                let v = if u < p {
+                    u / p
+                } else {
+                    (u - p) / (1.0 - p).max(1e-12)
+                };
+                let delay = 1 + (v * 2.0 * cx.params.evaluation_delay).floor() as i32;
+                cx.heap.push(Reverse((day + delay, Kind::Evaluate(li))));
             }
         } else if !released {
             if let Some(sup) = lp.supervisor {
