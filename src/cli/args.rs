@@ -158,6 +158,21 @@ pub enum Command {
         #[arg(long)]
         append: bool,
     },
+    /// List the scenario library (embedded in the binary): challenge cards and mitigations.
+    Scenarios {
+        /// List the model's named parameters (defaults and sources) instead.
+        #[arg(long)]
+        parameters: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Scenario files.
+    #[command(subcommand)]
+    Scenario(super::sim_cmds::ScenarioCommand),
+    /// Forecast a plan under a scenario: percentiles of the completion date, P(done by
+    /// deadline) and more, from seeded Monte Carlo runs. Writes nothing to the log.
+    Simulate(super::sim_cmds::SimulateArgs),
     /// Check the log's integrity: hash chain, data hashes, seq and version contiguity, indexes.
     /// Exits 0 with a summary when intact, 1 naming the first bad seq when not.
     Verify {

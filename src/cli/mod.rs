@@ -20,6 +20,7 @@ mod log_cmds;
 mod program_cmds;
 mod read_cmds;
 mod render;
+mod sim_cmds;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -118,6 +119,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Commands { format } => program_cmds::commands(format),
         Command::Programs { format } => program_cmds::programs(&data, format),
         Command::Erase { person } => program_cmds::erase(&data, &person, &actor),
+        Command::Scenarios { parameters, format } => sim_cmds::scenarios(parameters, format),
+        Command::Scenario(cmd) => sim_cmds::scenario(cmd),
+        Command::Simulate(args) => sim_cmds::simulate(&data, args),
     }
 }
 

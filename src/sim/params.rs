@@ -39,7 +39,7 @@ pub struct ParamInfo {
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum ParamError {
     /// No parameter has this name.
-    #[error("unknown parameter `{0}` (see `baton scenarios --parameters` or docs/MODEL.md)")]
+    #[error("unknown parameter `{0}`; expected a name of docs/MODEL.md (`baton scenarios --parameters` lists them)")]
     Unknown(String),
     /// The value is outside the parameter's range.
     #[error("parameter `{name}` must be between {min} and {max}, got {value}")]

@@ -1,0 +1,323 @@
+//! `scenarios`, `scenario check`, `simulate`: the simulator from the command line. A
+//! simulation reads the log (or a plan file) and writes nothing.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+use super::args::Format;
+use super::open_app;
+use crate::app::parse_as_of;
+use crate::forecast;
+use crate::sim::monte_carlo::{self, Config};
+use crate::sim::scenario::{self, Scenario};
+use crate::sim::{engine, narrate, Draws, DEFAULT_HORIZON_DAYS};
+
+/// `baton scenario …`.
+#[derive(Debug, Subcommand)]
+pub enum ScenarioCommand {
+    /// Validate a scenario file: errors name the file, line and key.
+    Check {
+        /// The TOML file.
+        file: PathBuf,
+    },
+}
+
+/// `baton simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// A program slug of the log (forked at --as-of), or a JSONL file of commands.
+    #[arg(long)]
+    pub plan: String,
+    /// A scenario name (`baton scenarios`) or a TOML file.
+    #[arg(long)]
+    pub scenario: String,
+    /// A mitigation of the scenario, applied from the start (repeatable): each is compared
+    /// with the baseline on the same seeds.
+    #[arg(long)]
+    pub mitigate: Vec<String>,
+    /// Number of runs.
+    #[arg(long, default_value_t = 10_000)]
+    pub runs: u64,
+    /// Seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Business time of the fork (default: the log's latest business time; for a file, the day
+    /// before its first session).
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// The last day simulated (YYYY-MM-DD; default two years past the deadline).
+    #[arg(long)]
+    pub horizon: Option<chrono::NaiveDate>,
+    /// Worker threads (default: all cores; RAYON_NUM_THREADS is honoured).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// List every run's completion date and proficient share.
+    #[arg(long)]
+    pub per_run: bool,
+    /// Tell run 0 week by week.
+    #[arg(long)]
+    pub narrate: bool,
+}
+
+/// Reads a scenario by library name or file path.
+pub fn load_scenario(name: &str) -> anyhow::Result<Scenario> {
+    if let Some(s) = scenario::builtin(name) {
+        return Ok(s);
+    }
+    let path = Path::new(name);
+    if !path.exists() {
+        let names: Vec<_> = scenario::LIBRARY.iter().map(|(n, _)| *n).collect();
+        anyhow::bail!(
+            "no scenario {name:?}: not a file, nor one of {}",
+            names.join(", ")
+        );
+    }
+    let text = std::fs::read_to_string(path)?;
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or(name);
+    Ok(scenario::parse(&path.display().to_string(), stem, &text)?)
+}
+
+pub(super) fn scenarios(parameters: bool, format: Format) -> anyhow::Result<ExitCode> {
+    if parameters {
+        match format {
+            Format::Json => outln!("{}", serde_json::to_string_pretty(crate::sim::PARAMETERS)?)?,
+            Format::Table => {
+                for p in crate::sim::PARAMETERS {
+                    outln!("{:<30} {:>8}  {}", p.name, p.default, p.cite)?;
+                    outln!("{:<30} {:>8}  {}", "", "", p.doc)?;
+                }
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let all: Vec<Scenario> = scenario::LIBRARY
+        .iter()
+        .filter_map(|(n, _)| scenario::builtin(n))
+        .collect();
+    match format {
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&all)?)?,
+        Format::Table => {
+            for s in &all {
+                let cards: Vec<_> = s.cards.iter().map(|c| c.id.as_str()).collect();
+                let mits: Vec<_> = s.mitigations.iter().map(|m| m.id.as_str()).collect();
+                outln!("{:<24} {}", s.name, s.title)?;
+                outln!(
+                    "{:<24} cards: {}",
+                    "",
+                    if cards.is_empty() {
+                        "-".into()
+                    } else {
+                        cards.join(", ")
+                    }
+                )?;
+                outln!("{:<24} mitigations: {}", "", mits.join(", "))?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn scenario(cmd: ScenarioCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        ScenarioCommand::Check { file } => {
+            let text = std::fs::read_to_string(&file)?;
+            let stem = file
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("scenario");
+            let s = scenario::parse(&file.display().to_string(), stem, &text)?;
+            outln!(
+                "ok: {} ({} parameters, {} cards, {} mitigations)",
+                s.name,
+                s.parameters.len(),
+                s.cards.len(),
+                s.mitigations.len()
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+pub(super) fn simulate(data: &Path, a: SimulateArgs) -> anyhow::Result<ExitCode> {
+    let sc = load_scenario(&a.scenario)?;
+    let mitigations = a
+        .mitigate
+        .iter()
+        .map(|m| sc.mitigation(m).cloned())
+        .collect::<Result<Vec<_>, _>>()?;
+    let plan = if Path::new(&a.plan).is_file() {
+        let text = std::fs::read_to_string(&a.plan)?;
+        let as_of = match &a.as_of {
+            Some(t) => Some(
+                crate::domain::Timestamp::parse_lenient(t)
+                    .map_err(|e| anyhow::anyhow!("--as-of: {e}"))?,
+            ),
+            None => None,
+        };
+        let (app, slug, t) = forecast::plan_file(&a.plan, &text, as_of)?;
+        forecast::fork_program(&app, &slug, t)?
+    } else {
+        let app = open_app(data, false)?;
+        let (org, _) = app.organization()?;
+        let t = match &a.as_of {
+            Some(t) => parse_as_of(t, &org)?,
+            None => app
+                .all_facts()?
+                .iter()
+                .map(|f| f.meta.occurred_at)
+                .max()
+                .unwrap_or_else(|| app.now()),
+        };
+        forecast::fork_program(&app, &a.plan, t)?
+    };
+    let horizon = a
+        .horizon
+        .map(|d| plan.day(d))
+        .unwrap_or(plan.deadline + DEFAULT_HORIZON_DAYS);
+    let config = Config {
+        runs: a.runs,
+        seed: a.seed,
+        horizon,
+        per_run: a.per_run,
+    };
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = a.threads {
+        pool = pool.num_threads(n);
+    }
+    let pool = pool.build()?;
+    let bar = (a.format == Format::Table && std::io::stderr().is_terminal() && a.runs >= 1000)
+        .then(|| indicatif::ProgressBar::new(a.runs * (1 + mitigations.len() as u64)));
+    let tick = || {
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    };
+    let params = sc.params();
+    let base_changes = sc.changes(&[]);
+    let base =
+        pool.install(|| monte_carlo::outcomes(&plan, &params, &base_changes, &config, &tick));
+    let report = monte_carlo::report(&plan, &sc.name, &[], &config, &base);
+    let mut comparisons = Vec::new();
+    for m in &mitigations {
+        let changes = sc.changes(&[(None, m)]);
+        let outs = pool.install(|| monte_carlo::outcomes(&plan, &params, &changes, &config, &tick));
+        let r = monte_carlo::report(&plan, &sc.name, std::slice::from_ref(&m.id), &config, &outs);
+        comparisons.push(monte_carlo::compare(&m.id, r, &base, &outs, horizon));
+    }
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let story = a.narrate.then(|| {
+        let mut trace = engine::Trace::default();
+        let o = engine::run(
+            &plan,
+            &params,
+            &base_changes,
+            &Draws::new(a.seed, 0),
+            horizon,
+            Some(&mut trace),
+        );
+        narrate::narrate(&plan, &sc, &trace, &o)
+    });
+    match a.format {
+        Format::Json => {
+            let mut value = serde_json::to_value(&report)?;
+            if !comparisons.is_empty() {
+                value["comparisons"] = serde_json::to_value(&comparisons)?;
+            }
+            if let Some(s) = &story {
+                value["narrative"] = serde_json::Value::String(s.clone());
+            }
+            outln!("{}", serde_json::to_string_pretty(&value)?)?;
+        }
+        Format::Table => {
+            out!("{}", render_report(&report))?;
+            for c in &comparisons {
+                outln!()?;
+                outln!("with {}:", c.mitigation)?;
+                out!("{}", render_report(&c.report))?;
+                outln!(
+                    "difference: P(done by deadline) {:+.3} ± {:.3}; proficient at deadline {:+.3} ± {:.3}; completion {:+.1} ± {:.1} days",
+                    c.p_done_by_deadline.difference,
+                    c.p_done_by_deadline.standard_error,
+                    c.proficient_share_at_deadline.difference,
+                    c.proficient_share_at_deadline.standard_error,
+                    c.completion_days.difference,
+                    c.completion_days.standard_error
+                )?;
+            }
+            if let Some(s) = &story {
+                outln!()?;
+                out!("{s}")?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The report as text.
+pub fn render_report(r: &monte_carlo::Report) -> String {
+    use std::fmt::Write;
+    let d = |x: Option<chrono::NaiveDate>| {
+        x.map(|d| d.to_string())
+            .unwrap_or_else(|| "not reached".into())
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} under {} — {} runs, seed {}, as of {}, horizon {}",
+        r.program, r.scenario, r.runs, r.seed, r.as_of, r.horizon
+    );
+    let _ = writeln!(out, "target: {} by {}", r.target, r.deadline);
+    let _ = writeln!(
+        out,
+        "completion date: P10 {} · P50 {} · P85 {} · P95 {}",
+        d(r.completion_date.p10),
+        d(r.completion_date.p50),
+        d(r.completion_date.p85),
+        d(r.completion_date.p95)
+    );
+    let _ = writeln!(out, "P(done by deadline): {:.3}", r.p_done_by_deadline);
+    let _ = writeln!(
+        out,
+        "proficient at deadline: {:.3} · at go-live: {:.3}",
+        r.proficient_share_at_deadline, r.proficient_share_at_golive
+    );
+    let _ = writeln!(
+        out,
+        "retention 6 months after the end: {}",
+        r.retention_6_months_after_end
+            .map(|x| format!("{x:.3}"))
+            .unwrap_or_else(|| "-".into())
+    );
+    let singles: Vec<String> = r
+        .single_holder_skills
+        .iter()
+        .map(|s| format!("{} ({:.0} %)", s.skill, s.share_of_runs * 100.0))
+        .collect();
+    let _ = writeln!(
+        out,
+        "truck factor at the end: median {} (mean {:.2}); single-holder skills: {}",
+        r.truck_factor_p50,
+        r.truck_factor_mean,
+        if singles.is_empty() {
+            "-".into()
+        } else {
+            singles.join(", ")
+        }
+    );
+    let _ = writeln!(
+        out,
+        "supervisor commitments kept: {}",
+        r.commitments_kept
+            .map(|x| format!("{x:.3}"))
+            .unwrap_or_else(|| "-".into())
+    );
+    out
+}
