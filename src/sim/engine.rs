@@ -887,6 +887,10 @@ pub fn run(
         }
     }
 
+    if let Some(t) = trace.as_deref_mut() {
+        t.sessions = sessions.clone();
+    }
+
     // The deadline's figures, from the timeline.
     let at = |d: i32| {
         timeline

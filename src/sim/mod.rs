@@ -14,6 +14,7 @@
 //! horizon are arguments. `docs/MODEL.md` documents the model.
 
 pub mod engine;
+pub mod events;
 pub mod model;
 pub mod monte_carlo;
 pub mod narrate;
