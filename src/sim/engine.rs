@@ -287,6 +287,8 @@ struct Learner {
     failed: bool,
     level: Option<u8>,
     evaluated: Option<i32>,
+    /// The day from which they are proficient (assessed at or above the outcome's level).
+    proficient_since: Option<i32>,
     pending_eval: bool,
     invitations: usize,
     evals: usize,
@@ -416,6 +418,9 @@ pub fn run(
                 failed: l.failed,
                 level: plan.people[l.person].levels[plan.outcome.skill_index],
                 evaluated: l.evaluated.then_some(0),
+                proficient_since: plan.people[l.person].levels[plan.outcome.skill_index]
+                    .is_some_and(|x| x >= plan.outcome.level)
+                    .then_some(0),
                 pending_eval: false,
                 invitations: 0,
                 evals: 0,
@@ -854,6 +859,7 @@ pub fn run(
                 };
                 l.level = Some(shown);
                 l.evaluated = Some(day);
+                l.proficient_since = (shown >= level).then_some(day);
                 l.failed = !pass;
                 record(
                     &mut trace,
@@ -917,7 +923,7 @@ pub fn run(
     let mut ret_n = 0u32;
     for (i, l) in learners.iter().enumerate() {
         let lp = &plan.learners[i];
-        let proficient_now = |d: i32| l.gone > d && l.level.is_some_and(|x| x >= level);
+        let proficient_now = |d: i32| l.gone > d && l.proficient_since.is_some_and(|s| s <= d);
         let mut trace_opt = l.trace;
         let reads = {
             let (a, b) = if golive <= read_6m {

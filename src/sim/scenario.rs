@@ -145,6 +145,32 @@ struct RawMitigation {
     set: BTreeMap<Spanned<String>, Spanned<f64>>,
 }
 
+/// The key path without the wrappers' private names; a map key serde could not name (`?`) is
+/// read from the line of the error (`"name" = value`).
+fn clean_path(path: &str, text: &str, offset: usize) -> String {
+    let line = text[..offset.min(text.len())]
+        .rsplit('\n')
+        .next()
+        .map(|start| {
+            let from = offset.min(text.len()) - start.len();
+            text[from..].lines().next().unwrap_or("")
+        })
+        .unwrap_or("");
+    let key_on_line = line
+        .split('=')
+        .next()
+        .map(|k| k.trim().trim_matches('"').to_string())
+        .filter(|k| !k.is_empty());
+    path.split('.')
+        .filter(|seg| !seg.starts_with("$__serde_spanned"))
+        .map(|seg| match (seg, &key_on_line) {
+            ("?", Some(k)) => k.clone(),
+            _ => seg.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
 fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
 }
@@ -159,11 +185,11 @@ pub fn parse(file: &str, name: &str, text: &str) -> Result<Scenario, ScenarioErr
     };
     let de = toml::Deserializer::new(text);
     let raw: RawScenario = serde_path_to_error::deserialize(de).map_err(|e| {
-        let key = e.path().to_string();
+        let path = e.path().to_string();
         let inner = e.into_inner();
         let offset = inner.span().map(|s| s.start).unwrap_or(0);
         let message = inner.message().trim().to_string();
-        err(offset, key, message)
+        err(offset, clean_path(&path, text, offset), message)
     })?;
     let check = |map: &BTreeMap<Spanned<String>, Spanned<f64>>, path: &str| {
         let mut out = Vec::new();
