@@ -21,6 +21,7 @@ pub mod narrate;
 pub mod params;
 pub mod plan;
 pub mod scenario;
+pub mod stepper;
 pub mod truck;
 
 pub use engine::{run, Draws, ParamChange, RunOutcome, Trace};
