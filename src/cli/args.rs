@@ -173,6 +173,9 @@ pub enum Command {
     /// Forecast a plan under a scenario: percentiles of the completion date, P(done by
     /// deadline) and more, from seeded Monte Carlo runs. Writes nothing to the log.
     Simulate(super::sim_cmds::SimulateArgs),
+    /// Print the simulator's sub-models (retention, adoption, truck factor). Reads no log.
+    #[command(subcommand)]
+    Model(super::sim_cmds::ModelCommand),
     /// Check the log's integrity: hash chain, data hashes, seq and version contiguity, indexes.
     /// Exits 0 with a summary when intact, 1 naming the first bad seq when not.
     Verify {

@@ -122,6 +122,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scenarios { parameters, format } => sim_cmds::scenarios(parameters, format),
         Command::Scenario(cmd) => sim_cmds::scenario(cmd),
         Command::Simulate(args) => sim_cmds::simulate(&data, args),
+        Command::Model(cmd) => sim_cmds::model(cmd),
     }
 }
 

@@ -228,6 +228,10 @@ pub(super) fn simulate(data: &Path, a: SimulateArgs) -> anyhow::Result<ExitCode>
     match a.format {
         Format::Json => {
             let mut value = serde_json::to_value(&report)?;
+            // With --per-run, `runs` is the list of runs (its length is the run count).
+            if let Some(list) = value.as_object_mut().and_then(|o| o.remove("per_run")) {
+                value["runs"] = list;
+            }
             if !comparisons.is_empty() {
                 value["comparisons"] = serde_json::to_value(&comparisons)?;
             }
@@ -320,4 +324,184 @@ pub fn render_report(r: &monte_carlo::Report) -> String {
             .unwrap_or_else(|| "-".into())
     );
     out
+}
+
+/// `baton model …`: the sub-models, for a class to look at. Reads no log.
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// Retention after delays: `--params ebbinghaus|accuracy|mixed|speed --at 20m,1d,6mo`.
+    Retention {
+        /// The parameter set: `ebbinghaus` (nonsense syllables) or a skill set of docs/MODEL.md.
+        #[arg(long, default_value = "ebbinghaus")]
+        params: String,
+        /// Delays, comma-separated, each a number with m, h, d, w or mo (30.44 days).
+        #[arg(long, default_value = "20m,64m,526m,1d,2d,6d,31d")]
+        at: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// The Bass adoption curve F(t), t in years.
+    Adoption {
+        /// Innovation coefficient per year.
+        #[arg(long, default_value_t = 0.03)]
+        p: f64,
+        /// Imitation coefficient per year.
+        #[arg(long, default_value_t = 0.38)]
+        q: f64,
+        /// Times in years, comma-separated.
+        #[arg(long, default_value = "1,2,4,6,8,10")]
+        t: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// The truck factor of a skills matrix (CSV: `person,<skill>,…`, cells levels 0–4), by
+    /// the rule and the code of `baton risk`.
+    TruckFactor {
+        /// The CSV file.
+        matrix: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+/// A delay like `20m`, `1.5h`, `6d`, `2w`, `3mo`, in minutes.
+fn delay_minutes(text: &str) -> anyhow::Result<f64> {
+    let t = text.trim();
+    let (num, unit) = match t.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => t.split_at(i),
+        None => anyhow::bail!("delay {t:?}: expected a number and a unit (m, h, d, w, mo)"),
+    };
+    let n: f64 = num
+        .parse()
+        .map_err(|_| anyhow::anyhow!("delay {t:?}: {num:?} is not a number"))?;
+    let per = match unit {
+        "m" => 1.0,
+        "h" => 60.0,
+        "d" => 1440.0,
+        "w" => 7.0 * 1440.0,
+        "mo" => crate::domain::retention::DAYS_PER_MONTH * 1440.0,
+        other => anyhow::bail!("delay {t:?}: unknown unit {other:?}; expected m, h, d, w or mo"),
+    };
+    if !(n >= 0.0 && n.is_finite()) {
+        anyhow::bail!("delay {t:?}: expected a non-negative number");
+    }
+    Ok(n * per)
+}
+
+fn numbers(text: &str, what: &str) -> anyhow::Result<Vec<f64>> {
+    text.split(',')
+        .map(|x| {
+            x.trim()
+                .parse::<f64>()
+                .map_err(|_| anyhow::anyhow!("{what}: {x:?} is not a number"))
+        })
+        .collect()
+}
+
+pub(super) fn model(cmd: ModelCommand) -> anyhow::Result<ExitCode> {
+    use crate::domain::retention::{self, SkillMeasure};
+    use serde_json::{json, Value};
+    let (value, format): (Value, Format) = match cmd {
+        ModelCommand::Retention { params, at, format } => {
+            let curve = match params.as_str() {
+                "ebbinghaus" | "nonsense" => None,
+                "accuracy" => Some(SkillMeasure::Accuracy),
+                "mixed" => Some(SkillMeasure::Mixed),
+                "speed" => Some(SkillMeasure::Speed),
+                other => anyhow::bail!(
+                    "--params {other:?}: expected ebbinghaus, accuracy, mixed or speed"
+                ),
+            };
+            let mut rows = Vec::new();
+            for d in at.split(',') {
+                let minutes = delay_minutes(d)?;
+                let r = match curve {
+                    None => retention::NONSENSE.retention(minutes),
+                    Some(m) => retention::skill(m).retention(minutes / 1440.0),
+                };
+                rows.push(json!({
+                    "delay_minutes": if minutes.fract() == 0.0 { json!(minutes as u64) } else { json!(minutes) },
+                    "retained_percent": (r * 1000.0).round() / 10.0,
+                }));
+            }
+            (Value::Array(rows), format)
+        }
+        ModelCommand::Adoption { p, q, t, format } => {
+            if !(p > 0.0 && q >= 0.0) {
+                anyhow::bail!("--p must be above 0 and --q at least 0");
+            }
+            let rows = crate::sim::model::adoption_curve(p, q, &numbers(&t, "--t")?)
+                .into_iter()
+                .map(|x| json!({"t": x.t, "adopted_share": (x.adopted_share * 1e6).round() / 1e6}))
+                .collect();
+            (Value::Array(rows), format)
+        }
+        ModelCommand::TruckFactor { matrix, format } => {
+            let text = std::fs::read_to_string(&matrix)?;
+            (
+                truck_factor_csv(&matrix.display().to_string(), &text)?,
+                format,
+            )
+        }
+    };
+    match format {
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&value)?)?,
+        Format::Table => out!("{}", super::render::table("model", &value))?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The truck factor of a CSV skills matrix, by `projections::risk`'s own functions.
+fn truck_factor_csv(file: &str, text: &str) -> anyhow::Result<serde_json::Value> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let Some((_, header)) = lines.next() else {
+        anyhow::bail!("{file}:1: empty file; expected a header `person,<skill>,<skill>…`");
+    };
+    let cols: Vec<&str> = header.split(',').map(str::trim).collect();
+    if cols.first() != Some(&"person") || cols.len() < 2 {
+        anyhow::bail!("{file}:1: expected a header `person,<skill>,<skill>…`");
+    }
+    let skills: Vec<String> = cols[1..].iter().map(|s| s.to_string()).collect();
+    let mut levels: BTreeMap<String, BTreeMap<String, u8>> = BTreeMap::new();
+    for (i, line) in lines {
+        let cells: Vec<&str> = line.split(',').map(str::trim).collect();
+        if cells.len() != cols.len() {
+            anyhow::bail!(
+                "{file}:{}: {} cells, expected {}",
+                i + 1,
+                cells.len(),
+                cols.len()
+            );
+        }
+        let row = levels.entry(cells[0].to_string()).or_default();
+        for (s, cell) in skills.iter().zip(&cells[1..]) {
+            if cell.is_empty() {
+                continue;
+            }
+            let l: u8 = cell.parse().ok().filter(|l| *l <= 4).ok_or_else(|| {
+                anyhow::anyhow!("{file}:{}: column {s}: {cell:?} is not a level 0–4", i + 1)
+            })?;
+            row.insert(s.clone(), l);
+        }
+    }
+    let holders = crate::projections::risk::holders(&levels);
+    let catalogue: BTreeSet<String> = skills.iter().cloned().collect();
+    // Ties by the person column's value, in byte order.
+    let tf = crate::projections::risk::truck_factor(&catalogue, &holders, |p| p.to_string());
+    let single: Vec<&String> = skills
+        .iter()
+        .filter(|s| holders.get(*s).is_some_and(|h| h.len() == 1))
+        .collect();
+    Ok(serde_json::json!({
+        "truck_factor": tf.value,
+        "removed": tf.removed.iter().map(|r| r.person.clone()).collect::<Vec<_>>(),
+        "single_holder_skills": single,
+    }))
 }

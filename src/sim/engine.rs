@@ -662,8 +662,8 @@ pub fn run(
                 key_done = true;
                 // The trainer with the most sessions still to teach (ties: id order).
                 let mut best: Option<(usize, usize)> = None;
-                for t in 0..plan.trainers.len() {
-                    if trainer_gone[t] <= day {
+                for (t, &t_gone) in trainer_gone.iter().enumerate() {
+                    if t_gone <= day {
                         continue;
                     }
                     let n = sessions
@@ -893,7 +893,7 @@ pub fn run(
         }
     }
 
-    if let Some(t) = trace.as_deref_mut() {
+    if let Some(t) = trace {
         t.sessions = sessions.clone();
     }
 
