@@ -201,3 +201,60 @@ fn scenarios_list_and_check() {
     assert!(!ok);
     assert!(err.contains("bad.toml:4: `parameters.trainers.acceptance`: parameter `trainers.acceptance` must be between 0 and 1"), "{err}");
 }
+
+#[test]
+fn rehearse_with_choices_up_front_gives_a_json_debrief() {
+    let r = json_of(&[
+        "rehearse",
+        "--scenario",
+        "key-person-leaves",
+        "--plan",
+        "fixtures/plans/city-system.jsonl",
+        "--choose",
+        "resignation=backup-trainers",
+        "--runs",
+        "40",
+        "--format",
+        "json",
+    ]);
+    let d = &r["decisions"][0];
+    assert_eq!(
+        (d["card"].as_str(), d["response"].as_str()),
+        (Some("resignation"), Some("backup-trainers"))
+    );
+    for k in [
+        "p_done_by_deadline",
+        "p_done_without",
+        "completion_p50",
+        "completion_p50_without",
+        "difference",
+    ] {
+        assert!(d.get(k).is_some(), "{k}");
+    }
+    assert_eq!(r["outcome"]["mitigations"], json!(["backup-trainers"]));
+    // Letting every card play out: each decision equals its no-response branch.
+    let r = json_of(&[
+        "rehearse",
+        "--scenario",
+        "key-person-leaves",
+        "--plan",
+        "fixtures/plans/city-system.jsonl",
+        "--choose",
+        "resignation=none",
+        "--runs",
+        "20",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r["decisions"][0]["difference"]["difference"], 0.0);
+    let (ok, _, err) = baton(&[
+        "rehearse",
+        "--scenario",
+        "key-person-leaves",
+        "--plan",
+        "fixtures/plans/city-system.jsonl",
+        "--choose",
+        "resignation=nope",
+    ]);
+    assert!(!ok && err.contains("does not offer `nope`"), "{err}");
+}

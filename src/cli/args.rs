@@ -173,6 +173,9 @@ pub enum Command {
     /// Forecast a plan under a scenario: percentiles of the completion date, P(done by
     /// deadline) and more, from seeded Monte Carlo runs. Writes nothing to the log.
     Simulate(super::sim_cmds::SimulateArgs),
+    /// Rehearse a scenario card by card against a plan; the debrief compares each decision
+    /// with its no-response branch (same seeds). Writes nothing to the log.
+    Rehearse(super::sim_cmds::RehearseArgs),
     /// Print the simulator's sub-models (retention, adoption, truck factor). Reads no log.
     #[command(subcommand)]
     Model(super::sim_cmds::ModelCommand),

@@ -123,6 +123,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scenario(cmd) => sim_cmds::scenario(cmd),
         Command::Simulate(args) => sim_cmds::simulate(&data, args),
         Command::Model(cmd) => sim_cmds::model(cmd),
+        Command::Rehearse(args) => sim_cmds::rehearse(&data, args),
     }
 }
 

@@ -151,31 +151,7 @@ pub(super) fn simulate(data: &Path, a: SimulateArgs) -> anyhow::Result<ExitCode>
         .iter()
         .map(|m| sc.mitigation(m).cloned())
         .collect::<Result<Vec<_>, _>>()?;
-    let plan = if Path::new(&a.plan).is_file() {
-        let text = std::fs::read_to_string(&a.plan)?;
-        let as_of = match &a.as_of {
-            Some(t) => Some(
-                crate::domain::Timestamp::parse_lenient(t)
-                    .map_err(|e| anyhow::anyhow!("--as-of: {e}"))?,
-            ),
-            None => None,
-        };
-        let (app, slug, t) = forecast::plan_file(&a.plan, &text, as_of)?;
-        forecast::fork_program(&app, &slug, t)?
-    } else {
-        let app = open_app(data, false)?;
-        let (org, _) = app.organization()?;
-        let t = match &a.as_of {
-            Some(t) => parse_as_of(t, &org)?,
-            None => app
-                .all_facts()?
-                .iter()
-                .map(|f| f.meta.occurred_at)
-                .max()
-                .unwrap_or_else(|| app.now()),
-        };
-        forecast::fork_program(&app, &a.plan, t)?
-    };
+    let plan = load_plan(data, &a.plan, a.as_of.as_deref())?;
     let horizon = a
         .horizon
         .map(|d| plan.day(d))
@@ -260,6 +236,166 @@ pub(super) fn simulate(data: &Path, a: SimulateArgs) -> anyhow::Result<ExitCode>
                 outln!()?;
                 out!("{s}")?;
             }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A plan: a JSONL file of commands, or a program of the log forked at `as_of` (default: the
+/// log's latest business time).
+fn load_plan(data: &Path, plan: &str, as_of: Option<&str>) -> anyhow::Result<crate::sim::Plan> {
+    if Path::new(plan).is_file() {
+        let text = std::fs::read_to_string(plan)?;
+        let as_of = match as_of {
+            Some(t) => Some(
+                crate::domain::Timestamp::parse_lenient(t)
+                    .map_err(|e| anyhow::anyhow!("--as-of: {e}"))?,
+            ),
+            None => None,
+        };
+        let (app, slug, t) = forecast::plan_file(plan, &text, as_of)?;
+        return Ok(forecast::fork_program(&app, &slug, t)?);
+    }
+    let app = open_app(data, false)?;
+    let (org, _) = app.organization()?;
+    let t = match as_of {
+        Some(t) => parse_as_of(t, &org)?,
+        None => app
+            .all_facts()?
+            .iter()
+            .map(|f| f.meta.occurred_at)
+            .max()
+            .unwrap_or_else(|| app.now()),
+    };
+    Ok(forecast::fork_program(&app, plan, t)?)
+}
+
+/// `baton rehearse`.
+#[derive(Debug, Args)]
+pub struct RehearseArgs {
+    /// A scenario name or a TOML file.
+    #[arg(long)]
+    pub scenario: String,
+    /// A program slug of the log, or a JSONL plan file.
+    #[arg(long, default_value = "ils-rollout")]
+    pub plan: String,
+    /// Business time of the fork (as for `simulate`).
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// A decision given up front, `CARD=RESPONSE` (`CARD=none` lets it play out); repeatable.
+    /// Cards without one are asked on a terminal, and play out otherwise.
+    #[arg(long)]
+    pub choose: Vec<String>,
+    /// Runs per branch.
+    #[arg(long, default_value_t = 1000)]
+    pub runs: u64,
+    /// Seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output format of the debrief.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+pub(super) fn rehearse(data: &Path, a: RehearseArgs) -> anyhow::Result<ExitCode> {
+    use std::io::BufRead;
+    let sc = load_scenario(&a.scenario)?;
+    let plan = load_plan(data, &a.plan, a.as_of.as_deref())?;
+    let mut given: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    for c in &a.choose {
+        let Some((card, response)) = c.split_once('=') else {
+            anyhow::bail!("--choose {c:?}: expected CARD=RESPONSE");
+        };
+        let known = sc
+            .cards
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let Some(k) = sc.cards.iter().find(|x| x.id == card) else {
+            return Err(scenario::ChoiceError::UnknownCard {
+                scenario: sc.name.clone(),
+                id: card.into(),
+                known,
+            }
+            .into());
+        };
+        if response != "none" && !k.responses.iter().any(|r| r == response) {
+            return Err(scenario::ChoiceError::NotOffered {
+                card: card.into(),
+                response: response.into(),
+                offered: k.responses.join(", "),
+            }
+            .into());
+        }
+        given.insert(card.to_string(), response.to_string());
+    }
+    let interactive = std::io::stdin().is_terminal() && a.format == Format::Table;
+    let mut choices = Vec::new();
+    for card in &sc.cards {
+        let picked = match given.get(&card.id) {
+            Some(r) => Some(r.clone()),
+            None if interactive => {
+                outln!("\n{} — card \"{}\"", plan.date(card.after_days), card.id)?;
+                outln!("{}", card.text)?;
+                for (i, r) in card.responses.iter().enumerate() {
+                    outln!("  {}. {} — {}", i + 1, r, sc.mitigation(r)?.title)?;
+                }
+                out!("Your response (number or id, empty to let it play out): ")?;
+                std::io::Write::flush(&mut std::io::stdout())?;
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line)?;
+                let line = line.trim();
+                line.parse::<usize>()
+                    .ok()
+                    .and_then(|n| card.responses.get(n.wrapping_sub(1)).cloned())
+                    .or_else(|| card.responses.iter().find(|r| *r == line).cloned())
+            }
+            None => None,
+        };
+        choices.push(picked.filter(|r| r != "none"));
+    }
+    let mitigations: Vec<Option<&scenario::Mitigation>> = choices
+        .iter()
+        .map(|c| c.as_deref().map(|id| sc.mitigation(id)).transpose())
+        .collect::<Result<_, _>>()?;
+    let config = Config {
+        runs: a.runs,
+        seed: a.seed,
+        horizon: plan.deadline + DEFAULT_HORIZON_DAYS,
+        per_run: false,
+    };
+    let debrief = crate::sim::rehearsal::debrief(&plan, &sc, &mitigations, &config);
+    match a.format {
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&debrief)?)?,
+        Format::Table => {
+            outln!(
+                "\nDebrief: {} under {} ({} runs a branch, seed {})",
+                debrief.program,
+                debrief.scenario,
+                debrief.runs,
+                debrief.seed
+            )?;
+            let d = |x: Option<chrono::NaiveDate>| {
+                x.map(|d| d.to_string())
+                    .unwrap_or_else(|| "not reached".into())
+            };
+            for x in &debrief.decisions {
+                outln!(
+                    "{} {}: {} — P(done by deadline) {:.3} against {:.3} without a response ({:+.3} ± {:.3}); P50 {} against {}",
+                    x.date,
+                    x.card,
+                    x.response.as_deref().unwrap_or("let it play out"),
+                    x.p_done_by_deadline,
+                    x.p_done_without,
+                    x.difference.difference,
+                    x.difference.standard_error,
+                    d(x.completion_p50),
+                    d(x.completion_p50_without)
+                )?;
+            }
+            outln!()?;
+            out!("{}", render_report(&debrief.outcome))?;
         }
     }
     Ok(ExitCode::SUCCESS)

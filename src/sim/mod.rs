@@ -9,6 +9,7 @@
 //! - [`scenario`]: scenario files (TOML) with challenge cards and mitigations.
 //! - [`events`]: a recorded run as the commands real use would have entered.
 //! - [`narrate`]: a recorded run told week by week.
+//! - [`rehearsal`]: cards played one by one, each decision against its no-response branch.
 //!
 //! Like the rest of the core it does no IO and reads no clock: the fork day, the seed and the
 //! horizon are arguments. `docs/MODEL.md` documents the model.
@@ -20,6 +21,7 @@ pub mod monte_carlo;
 pub mod narrate;
 pub mod params;
 pub mod plan;
+pub mod rehearsal;
 pub mod scenario;
 pub mod stepper;
 pub mod truck;
