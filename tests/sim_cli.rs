@@ -258,3 +258,60 @@ fn rehearse_with_choices_up_front_gives_a_json_debrief() {
     ]);
     assert!(!ok && err.contains("does not offer `nope`"), "{err}");
 }
+
+#[test]
+fn dashboard_forecast_adds_the_probabilistic_forecast() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let data = data.to_str().unwrap();
+    assert!(baton(&["--data", data, "demo"]).0);
+    let r = json_of(&[
+        "--data",
+        data,
+        "dashboard",
+        "ils-rollout",
+        "--as-of",
+        "2026-06-01",
+        "--forecast",
+        "--format",
+        "json",
+    ]);
+    let f = &r["probabilistic_forecast"];
+    assert_eq!(
+        (
+            f["scenario"].as_str(),
+            f["runs"].as_u64(),
+            f["as_of"].as_str()
+        ),
+        (Some("as-planned"), Some(1000), Some("2026-06-01"))
+    );
+    assert!(
+        f["completion_p50"].is_string()
+            && f["completion_p85"].is_string()
+            && f["p_done_by_deadline"].is_number()
+    );
+    assert!(
+        r["deadline"]["forecast"].is_string(),
+        "the pace forecast stays beside it"
+    );
+    // A simulation writes nothing to the log.
+    let before = baton(&["--data", data, "verify", "--format", "json"]).1;
+    assert!(
+        baton(&[
+            "--data",
+            data,
+            "simulate",
+            "--plan",
+            "ils-rollout",
+            "--scenario",
+            "as-planned",
+            "--runs",
+            "10"
+        ])
+        .0
+    );
+    assert_eq!(
+        baton(&["--data", data, "verify", "--format", "json"]).1,
+        before
+    );
+}

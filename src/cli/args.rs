@@ -63,6 +63,10 @@ pub enum Command {
         /// day meaning its end in the organization's time zone). Default: now.
         #[arg(long)]
         as_of: Option<String>,
+        /// Add the probabilistic forecast (P50/P85 completion, P(done by deadline)) of the
+        /// `as-planned` scenario beside the pace forecast.
+        #[arg(long)]
+        forecast: bool,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,

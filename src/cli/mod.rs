@@ -91,6 +91,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Dashboard {
             program,
             as_of,
+            forecast: true,
+            format,
+        } => sim_cmds::dashboard_forecast(&data, &program, as_of.as_deref(), format),
+        Command::Dashboard {
+            program,
+            as_of,
+            forecast: false,
             format,
         } => read_cmds::dashboard(&data, &program, as_of.as_deref(), format),
         Command::History {

@@ -641,3 +641,86 @@ fn truck_factor_csv(file: &str, text: &str) -> anyhow::Result<serde_json::Value>
         "single_holder_skills": single,
     }))
 }
+
+/// Runs and seed of the dashboard's probabilistic forecast.
+const FORECAST_RUNS: u64 = 1000;
+const FORECAST_SEED: u64 = 1;
+
+/// `baton dashboard PROGRAM --forecast`: the dashboard, and the `as-planned` forecast from the
+/// same business time.
+pub(super) fn dashboard_forecast(
+    data: &Path,
+    program: &str,
+    as_of: Option<&str>,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
+    let stream = crate::app::program_stream(program)?;
+    let slug = stream.program_slug().unwrap_or(program).to_string();
+    let app = open_app(data, false)?;
+    if app.store().stream_version(stream.as_str()) == 0 {
+        anyhow::bail!("no program {slug:?} (see `baton programs`)");
+    }
+    let (org, _) = app.organization()?;
+    let t = match as_of {
+        Some(t) => parse_as_of(t, &org)?,
+        None => app.now(),
+    };
+    let sc = scenario::builtin("as-planned").expect("the library has as-planned");
+    let forecast = match forecast::fork_program(&app, &slug, t) {
+        Ok(plan) => {
+            let config = Config {
+                runs: FORECAST_RUNS,
+                seed: FORECAST_SEED,
+                horizon: plan.deadline + DEFAULT_HORIZON_DAYS,
+                per_run: false,
+            };
+            let outs =
+                monte_carlo::outcomes(&plan, &sc.params(), &sc.changes(&[]), &config, &|| {});
+            let r = monte_carlo::report(&plan, &sc.name, &[], &config, &outs);
+            serde_json::json!({
+                "scenario": r.scenario,
+                "runs": r.runs,
+                "seed": r.seed,
+                "as_of": r.as_of,
+                "completion_p50": r.completion_date.p50,
+                "completion_p85": r.completion_date.p85,
+                "p_done_by_deadline": r.p_done_by_deadline,
+            })
+        }
+        Err(e) => serde_json::json!({ "unavailable": e.to_string() }),
+    };
+    match format {
+        Format::Json => {
+            let (dashboard, _) = crate::checkpoint::dashboard_as_of(&app, &slug, t)?;
+            let view = dashboard
+                .result(t)
+                .ok_or_else(|| anyhow::anyhow!("no program {slug:?}"))?;
+            let mut value = serde_json::to_value(view)?;
+            value["probabilistic_forecast"] = forecast;
+            outln!("{}", serde_json::to_string_pretty(&value)?)?;
+        }
+        Format::Table => {
+            drop(app);
+            super::read_cmds::dashboard(data, &slug, as_of, format)?;
+            outln!()?;
+            match forecast.get("unavailable") {
+                Some(why) => outln!(
+                    "Probabilistic forecast: unavailable ({})",
+                    why.as_str().unwrap_or("")
+                )?,
+                None => {
+                    let d = |k: &str| forecast[k].as_str().unwrap_or("not reached").to_string();
+                    outln!(
+                        "Probabilistic forecast (as-planned, {} runs, seed {}): P50 {} · P85 {} · P(done by deadline) {:.3}",
+                        FORECAST_RUNS,
+                        FORECAST_SEED,
+                        d("completion_p50"),
+                        d("completion_p85"),
+                        forecast["p_done_by_deadline"].as_f64().unwrap_or(0.0)
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
