@@ -4,6 +4,7 @@
 //!
 //! - [`domain`] (core): commands, events, rules and time. No IO.
 //! - [`projections`] (core): read models folded from the log (dashboard, risk, audit, journey).
+//! - [`sim`] (core): the scenario simulator (seeded Monte Carlo over a forked plan).
 //! - [`store`] (shell): the append-only event log, on sled or in memory.
 
 pub mod app;
@@ -11,5 +12,7 @@ pub mod checkpoint;
 pub mod cli;
 pub mod demo;
 pub mod domain;
+pub mod forecast;
 pub mod projections;
+pub mod sim;
 pub mod store;

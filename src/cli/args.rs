@@ -63,6 +63,10 @@ pub enum Command {
         /// day meaning its end in the organization's time zone). Default: now.
         #[arg(long)]
         as_of: Option<String>,
+        /// Add the probabilistic forecast (P50/P85 completion, P(done by deadline)) of the
+        /// `as-planned` scenario beside the pace forecast.
+        #[arg(long)]
+        forecast: bool,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -186,6 +190,27 @@ pub enum Command {
         #[arg(long, value_name = "SEQ:HASH")]
         expect_head: Option<String>,
     },
+    /// List the scenario library (embedded in the binary): challenge cards and mitigations.
+    Scenarios {
+        /// List the model's named parameters (defaults and sources) instead.
+        #[arg(long)]
+        parameters: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Scenario files.
+    #[command(subcommand)]
+    Scenario(super::sim_cmds::ScenarioCommand),
+    /// Forecast a plan under a scenario: percentiles of the completion date, P(done by
+    /// deadline) and more, from seeded Monte Carlo runs. Writes nothing to the log.
+    Simulate(super::sim_cmds::SimulateArgs),
+    /// Rehearse a scenario card by card against a plan; the debrief compares each decision
+    /// with its no-response branch (same seeds). Writes nothing to the log.
+    Rehearse(super::sim_cmds::RehearseArgs),
+    /// Print the simulator's sub-models (retention, adoption, truck factor). Reads no log.
+    #[command(subcommand)]
+    Model(super::sim_cmds::ModelCommand),
     /// Check the log's integrity: hash chain, data hashes, seq and version contiguity, indexes.
     /// Exits 0 with a summary when intact, 1 naming the first bad seq when not.
     Verify {

@@ -20,6 +20,7 @@ mod log_cmds;
 mod program_cmds;
 mod read_cmds;
 mod render;
+mod sim_cmds;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -106,6 +107,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Dashboard {
             program,
             as_of,
+            forecast: true,
+            format,
+        } => sim_cmds::dashboard_forecast(&data, &program, as_of.as_deref(), format),
+        Command::Dashboard {
+            program,
+            as_of,
+            forecast: false,
             format,
         } => read_cmds::dashboard(&data, &program, as_of.as_deref(), format),
         Command::History {
@@ -139,6 +147,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Commands { format } => program_cmds::commands(format),
         Command::Programs { format } => program_cmds::programs(&data, format),
         Command::Erase { person } => program_cmds::erase(&data, &person, &actor),
+        Command::Scenarios { parameters, format } => sim_cmds::scenarios(parameters, format),
+        Command::Scenario(cmd) => sim_cmds::scenario(cmd),
+        Command::Simulate(args) => sim_cmds::simulate(&data, args),
+        Command::Model(cmd) => sim_cmds::model(cmd),
+        Command::Rehearse(args) => sim_cmds::rehearse(&data, args),
     }
 }
 

@@ -221,6 +221,93 @@ impl MemoryTrace {
     }
 }
 
+/// Minutes of practice that restore retention fully (assumption): a shorter practice restores
+/// a proportional share of what was lost, and earns a proportional share of the spacing gain.
+pub const FULL_DOSE_MINUTES: f64 = 60.0;
+
+/// Cepeda et al. (2008): the optimal gap between study sessions is about 20–40 % of a one-week
+/// retention interval (middle: 30 %) ...
+pub const OPTIMAL_GAP_SHARE_WEEK: f64 = 0.30;
+
+/// ... and about 5–10 % of a one-year retention interval (middle: 7.5 %).
+pub const OPTIMAL_GAP_SHARE_YEAR: f64 = 0.075;
+
+/// The optimal gap (days) for a retention interval (days): the share of the interval moves
+/// linearly in log(interval) from 30 % at 7 days to 7.5 % at 365 days (Cepeda et al. 2008),
+/// held flat outside that range.
+pub fn optimal_gap_days(interval_days: f64) -> f64 {
+    let (lo, hi) = (7f64.ln(), 365f64.ln());
+    let x = ((interval_days.max(1.0).ln() - lo) / (hi - lo)).clamp(0.0, 1.0);
+    let share = OPTIMAL_GAP_SHARE_WEEK + (OPTIMAL_GAP_SHARE_YEAR - OPTIMAL_GAP_SHARE_WEEK) * x;
+    share * interval_days.max(1.0)
+}
+
+/// A person's memory of one skill under the mended practice model: the spacing gain depends on
+/// the gap (relative to the retention interval) and the dose, and a short practice restores
+/// only part of what was lost.
+///
+/// At an exposure of `minutes` on `day`, with `dose = min(1, minutes / 60)` and
+/// `spacing = min(1, gap / optimal_gap_days(interval))`:
+/// the retention restarts from `r + (1 − r)·dose` (r: retention just before), and `h` is
+/// multiplied by `1 − (1 − STABILITY_GAIN)·spacing·dose`, never below `MIN_H_FACTOR` of its
+/// start. Eight exposures in one week thus earn far less stability than eight monthly ones,
+/// while an expanding schedule earns nothing beyond what each of its gaps earns (Latimier et
+/// al. 2021).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct SpacedTrace {
+    /// The starting curve.
+    pub base: PowerLaw,
+    /// The current time scale.
+    pub h: f64,
+    /// Retention right after the last exposure.
+    pub m: f64,
+    /// The day of the last exposure.
+    pub last_day: f64,
+    /// The retention interval spacing is judged against, in days.
+    pub interval_days: f64,
+}
+
+impl SpacedTrace {
+    /// A trace trained (fully) on `day`.
+    pub fn trained(base: PowerLaw, day: f64, interval_days: f64) -> SpacedTrace {
+        SpacedTrace {
+            base,
+            h: base.h,
+            m: base.m,
+            last_day: day,
+            interval_days,
+        }
+    }
+
+    /// Records an exposure of `minutes` on `day` (a day before the last one counts as that day).
+    pub fn expose(&mut self, day: f64, minutes: f64) {
+        let day = day.max(self.last_day);
+        let r = self.retention(day);
+        let dose = (minutes / FULL_DOSE_MINUTES).clamp(0.0, 1.0);
+        let spacing = ((day - self.last_day) / optimal_gap_days(self.interval_days)).min(1.0);
+        let gain = 1.0 - (1.0 - STABILITY_GAIN) * spacing * dose;
+        self.h = (self.h * gain).max(self.base.h * MIN_H_FACTOR);
+        self.m = r + (self.base.m - r) * dose;
+        self.last_day = day;
+    }
+
+    /// Retention on `day`.
+    pub fn retention(&self, day: f64) -> f64 {
+        PowerLaw {
+            m: self.m,
+            h: self.h,
+            f: self.base.f,
+        }
+        .retention(day - self.last_day)
+    }
+}
+
+/// The level kept after forgetting: the published half-lives are for the *gains* of training,
+/// so a level decays toward the level held before training, never toward 0.
+pub fn retained_level(before: f64, trained: f64, retention: f64) -> f64 {
+    before + (trained - before).max(0.0) * retention
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,6 +390,48 @@ mod tests {
             t.practise(d as f64);
         }
         assert!((t.h - 0.2 * h0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn spaced_trace_gap_and_dose_matter() {
+        let base = skill(SkillMeasure::Mixed);
+        let read = 7.0 * 8.0 + 182.0;
+        // Eight one-hour exposures in one week against eight monthly ones (after training).
+        let mut massed = SpacedTrace::trained(base, 0.0, 182.0);
+        let mut spaced = SpacedTrace::trained(base, 0.0, 182.0);
+        for i in 1..=8 {
+            massed.expose(i as f64 * 0.875, 60.0);
+            spaced.expose(i as f64 * 30.0, 60.0);
+        }
+        // Read both 182 days after their last exposure.
+        let (m, s) = (
+            massed.retention(massed.last_day + 182.0),
+            spaced.retention(spaced.last_day + 182.0),
+        );
+        assert!(s > m + 0.05, "spaced {s} massed {m} ({read})");
+        // A one-minute practice restores a sixtieth of what was lost, a one-hour one all of it.
+        let mut short = SpacedTrace::trained(base, 0.0, 182.0);
+        let before = short.retention(100.0);
+        short.expose(100.0, 1.0);
+        assert!((short.retention(100.0) - (before + (1.0 - before) / 60.0)).abs() < 1e-12);
+        let mut long = SpacedTrace::trained(base, 0.0, 182.0);
+        long.expose(100.0, 60.0);
+        assert_eq!(long.retention(100.0), 1.0);
+        // Same-day exposures earn no stability.
+        let mut same = SpacedTrace::trained(base, 5.0, 182.0);
+        same.expose(5.0, 60.0);
+        assert_eq!(same.h, base.h);
+        // The optimal gap follows Cepeda et al.: 30 % of a week, 7.5 % of a year.
+        assert!((optimal_gap_days(7.0) - 2.1).abs() < 1e-9);
+        assert!((optimal_gap_days(365.0) - 27.375).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_level_decays_toward_the_level_before_training() {
+        // A level-4 person trained from level 2 keeps at least 2 whatever the delay.
+        let r = skill(SkillMeasure::Mixed).retention(11.0 * DAYS_PER_MONTH);
+        assert!((retained_level(2.0, 4.0, r) - 3.0).abs() < 1e-9);
+        assert_eq!(retained_level(2.0, 4.0, 0.0), 2.0);
     }
 
     proptest::proptest! {
