@@ -276,7 +276,10 @@ fn load_plan(
             .max()
             .unwrap_or_else(|| app.now()),
     };
-    Ok((forecast::fork_program(&app, plan, t)?, Some(app.store().head())))
+    Ok((
+        forecast::fork_program(&app, plan, t)?,
+        Some(app.store().head()),
+    ))
 }
 
 /// `baton rehearse`.

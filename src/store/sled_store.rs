@@ -900,25 +900,7 @@ impl Writer {
                     }
                 }
             } else {
-                let mut committed = self
-                    .shared
-                    .committed
-                    .write()
-                    .unwrap_or_else(|p| p.into_inner());
-                committed.head = LogHead {
-                    last_seq: self.head.last_seq,
-                    head_hash: self.head.head_hash,
-                };
-                for stream in touched {
-                    if let Some(v) = self.head.streams.get(&stream) {
-                        committed.streams.insert(stream, *v);
-                    }
-                }
-                drop(committed);
-                self.shared
-                    .durable_seq
-                    .store(self.head.last_seq, Ordering::Release);
-                let _ = self.shared.notify.send(self.head.last_seq);
+                self.publish(&touched, true);
             }
         }
         for reply in replies {
@@ -982,6 +964,14 @@ impl Writer {
             seq: self.head.last_seq,
             hash: self.head.head_hash,
         })?;
+        let streams: Vec<String> = self.head.streams.keys().cloned().collect();
+        self.publish(&streams, appended.as_ref().is_some_and(|a| !a.duplicate));
+        Ok(appended)
+    }
+
+    /// Shows readers what is now durable: the head, the versions of `streams`, the durable
+    /// seq; and tells subscribers when `notify`.
+    fn publish(&self, streams: &[String], notify: bool) {
         let mut committed = self
             .shared
             .committed
@@ -991,15 +981,18 @@ impl Writer {
             last_seq: self.head.last_seq,
             head_hash: self.head.head_hash,
         };
-        committed.streams = self.head.streams.clone();
+        for stream in streams {
+            if let Some(v) = self.head.streams.get(stream) {
+                committed.streams.insert(stream.clone(), *v);
+            }
+        }
         drop(committed);
         self.shared
             .durable_seq
             .store(self.head.last_seq, Ordering::Release);
-        if appended.as_ref().is_some_and(|a| !a.duplicate) {
+        if notify {
             let _ = self.shared.notify.send(self.head.last_seq);
         }
-        Ok(appended)
     }
 
     /// Writes the whole database afresh into `path`: every key of the current one, the events
