@@ -33,6 +33,32 @@ pub fn to_vec(value: &Value) -> Result<Vec<u8>, CanonicalError> {
     Ok(out)
 }
 
+/// The canonical bytes of the object made of the entries of `map` whose key `keep` accepts,
+/// without copying them into a new map.
+pub fn object_where(
+    map: &serde_json::Map<String, Value>,
+    keep: impl Fn(&str) -> bool,
+) -> Result<Vec<u8>, CanonicalError> {
+    let mut entries: Vec<(&String, &Value)> = map.iter().filter(|(k, _)| keep(k)).collect();
+    entries.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let mut out = Vec::with_capacity(128);
+    out.push(b'{');
+    let mut path = String::from("$");
+    for (i, (key, item)) in entries.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_str(&mut out, key);
+        out.push(b':');
+        path.truncate(1);
+        path.push('.');
+        path.push_str(key);
+        write_value(&mut out, item, &mut path)?;
+    }
+    out.push(b'}');
+    Ok(out)
+}
+
 /// Appends the canonical bytes of `value` to `out`.
 pub fn write(out: &mut Vec<u8>, value: &Value) -> Result<(), CanonicalError> {
     write_value(out, value, &mut String::from("$"))

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 use super::record::{
-    blake3_of, check_fields, data_hash_v2, Envelope, Hash, Nonce, RecordedEvent, FORMAT_2,
+    blake3_of, check_fields, data_hash_of, Envelope, Hash, Nonce, RecordedEvent, FORMAT_2,
     ZERO_HASH,
 };
 use super::{
@@ -64,7 +64,13 @@ pub(crate) fn prepare(request: AppendRequest) -> Result<Prepared, StoreError> {
         ));
     }
     if request.actor.is_empty() || request.actor.len() > super::record::MAX_ACTOR_BYTES {
-        return Err(invalid("actor", "expected a name of 1 to 256 bytes"));
+        return Err(invalid(
+            "actor",
+            format!(
+                "expected a name of 1 to {} bytes",
+                super::record::MAX_ACTOR_BYTES
+            ),
+        ));
     }
     let mut expected = Vec::with_capacity(request.expected.len());
     let mut seen_streams = HashSet::new();
@@ -136,9 +142,9 @@ pub(crate) fn prepare(request: AppendRequest) -> Result<Prepared, StoreError> {
         if let Err(e) = check_fields(&probe) {
             return Err(invalid(at(e.field), e.message));
         }
-        if !ev.data.is_object() {
+        let Some(map) = ev.data.as_object() else {
             return Err(invalid(at("data"), "expected a JSON object"));
-        }
+        };
         total_bytes += probe.encoded_len();
         if total_bytes > MAX_BATCH_BYTES {
             return Err(invalid(
@@ -147,8 +153,8 @@ pub(crate) fn prepare(request: AppendRequest) -> Result<Prepared, StoreError> {
             ));
         }
         let nonce = ev.nonce.unwrap_or_else(|| *Uuid::new_v4().as_bytes());
-        let keys: Vec<&str> = personal.iter().map(String::as_str).collect();
-        let data_hash = data_hash_v2(&data, &keys, &nonce).map_err(|e| invalid(at("data"), e))?;
+        let data_hash =
+            data_hash_of(map, &probe.personal, &nonce).map_err(|e| invalid(at("data"), e))?;
         let content_hash = blake3_of(&data);
         let fingerprint = fingerprint(
             &ev.stream,

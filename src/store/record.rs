@@ -227,69 +227,57 @@ pub fn is_valid_type(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
 }
 
-/// Splits a data object into its non-personal part and its personal part (by top-level key).
-fn split_data(
-    data: &serde_json::Map<String, Value>,
+/// The canonical bytes of a data object's non-personal part and of its personal part (by
+/// top-level key).
+fn parts(
+    map: &serde_json::Map<String, Value>,
     personal: &[&str],
-) -> (
-    serde_json::Map<String, Value>,
-    serde_json::Map<String, Value>,
-) {
-    let mut kept = serde_json::Map::new();
-    let mut private = serde_json::Map::new();
-    for (k, v) in data {
-        if personal.contains(&k.as_str()) {
-            private.insert(k.clone(), v.clone());
-        } else {
-            kept.insert(k.clone(), v.clone());
-        }
-    }
-    (kept, private)
-}
-
-/// BLAKE3 of a canonical object.
-fn object_hash(map: serde_json::Map<String, Value>) -> Result<Hash, String> {
-    canonical::to_vec(&Value::Object(map))
-        .map(|bytes| blake3_of(&bytes))
-        .map_err(|e| e.to_string())
+) -> Result<(Vec<u8>, Vec<u8>), String> {
+    let kept = canonical::object_where(map, |k| !personal.contains(&k));
+    let private = canonical::object_where(map, |k| personal.contains(&k));
+    Ok((
+        kept.map_err(|e| e.to_string())?,
+        private.map_err(|e| e.to_string())?,
+    ))
 }
 
 /// The commitment to the personal part: BLAKE3(nonce ‖ canonical personal object).
-fn personal_commitment(
-    nonce: &Nonce,
-    private: serde_json::Map<String, Value>,
-) -> Result<Hash, String> {
-    let bytes = canonical::to_vec(&Value::Object(private)).map_err(|e| e.to_string())?;
+fn personal_commitment(nonce: &Nonce, private: &[u8]) -> Hash {
     let mut h = blake3::Hasher::new();
-    h.update(nonce).update(&bytes);
-    Ok(*h.finalize().as_bytes())
+    h.update(nonce).update(private);
+    *h.finalize().as_bytes()
 }
 
 /// The format-2 data hash from its two parts: BLAKE3("baton data v2\n" ‖ BLAKE3(canonical
 /// non-personal object) ‖ personal commitment).
-fn combine(kept_hash: &Hash, personal: &Hash) -> Hash {
+fn combine(kept: &[u8], personal: &Hash) -> Hash {
     let mut h = blake3::Hasher::new();
-    h.update(DATA_HASH_TAG).update(kept_hash).update(personal);
+    h.update(DATA_HASH_TAG)
+        .update(&blake3_of(kept))
+        .update(personal);
     *h.finalize().as_bytes()
 }
 
-/// The format-2 `data_hash` of canonical data bytes (a JSON object), its personal keys and
-/// its nonce.
+/// The format-2 `data_hash` of a data object, its personal keys and its nonce.
+pub fn data_hash_of(
+    map: &serde_json::Map<String, Value>,
+    personal: &[&str],
+    nonce: &Nonce,
+) -> Result<Hash, String> {
+    if let Some(key) = personal.iter().find(|k| !map.contains_key(**k)) {
+        return Err(format!("personal key `{key}` is not in the data"));
+    }
+    let (kept, private) = parts(map, personal)?;
+    Ok(combine(&kept, &personal_commitment(nonce, &private)))
+}
+
+/// [`data_hash_of`] the canonical data bytes (a JSON object).
 pub fn data_hash_v2(data: &[u8], personal: &[&str], nonce: &Nonce) -> Result<Hash, String> {
     let value: Value = serde_json::from_slice(data).map_err(|e| format!("not JSON: {e}"))?;
     let map = value
         .as_object()
         .ok_or_else(|| "expected a JSON object".to_string())?;
-    for key in personal {
-        if !map.contains_key(*key) {
-            return Err(format!("personal key `{key}` is not in the data"));
-        }
-    }
-    let (kept, private) = split_data(map, personal);
-    Ok(combine(
-        &object_hash(kept)?,
-        &personal_commitment(nonce, private)?,
-    ))
+    data_hash_of(map, personal, nonce)
 }
 
 /// How an event's `data` stands against its `data_hash`.
@@ -362,7 +350,8 @@ impl Envelope<'_> {
                     .as_str()
                     .and_then(parse_hex)
                     .ok_or("the redaction marker has no `personal_hash`")?;
-                if combine(&object_hash(kept.clone())?, &personal) == self.data_hash {
+                let kept = canonical::object_where(kept, |_| true).map_err(|e| e.to_string())?;
+                if combine(&kept, &personal) == self.data_hash {
                     Ok(DataCheck::RedactionVerified)
                 } else {
                     Err(
@@ -807,8 +796,13 @@ impl RecordedEvent {
             let nonce = self
                 .nonce()
                 .ok_or_else(|| RecordError(format!("seq {} has no nonce", self.seq())))?;
-            let (kept, private) = split_data(map, &personal);
-            let commitment = personal_commitment(&nonce, private).map_err(RecordError)?;
+            let (_, private) = parts(map, &personal).map_err(RecordError)?;
+            let commitment = personal_commitment(&nonce, &private);
+            let kept: serde_json::Map<String, Value> = map
+                .iter()
+                .filter(|(k, _)| !personal.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
             if let Some(m) = inner.as_object_mut() {
                 m.insert("kept".into(), Value::Object(kept));
                 m.insert("personal_hash".into(), Value::String(hex(&commitment)));
