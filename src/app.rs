@@ -706,6 +706,21 @@ impl PersonEraser {
         }
         self.people.iter().any(|p| domain::codec::mentions(data, p))
     }
+
+    /// Whether the data names a pair or follow-up of the people, or voids a picked event.
+    fn linked(&self, data: &serde_json::Value) -> bool {
+        let names = |key: &str| {
+            data.get(key)
+                .and_then(|v| v.as_str())
+                .is_some_and(|id| self.about.contains(id))
+        };
+        let voids_picked = data
+            .get("event_id")
+            .and_then(|v| v.as_str())
+            .and_then(|s| Uuid::parse_str(s).ok())
+            .is_some_and(|id| self.picked.contains(&id));
+        names("pair") || names("follow_up") || voids_picked
+    }
 }
 
 impl crate::store::Eraser for PersonEraser {
@@ -728,42 +743,20 @@ impl crate::store::Eraser for PersonEraser {
         let text = |key: &str| data.get(key).and_then(|v| v.as_str()).map(str::to_string);
         let direct = self.mentions(ev.event_type(), &data);
         // What this event teaches about which ids stand for the people.
-        match ev.event_type() {
-            "MentoringPaired" | "FollowUpScheduled" if direct => {
-                if let Some(id) = text("pair").or_else(|| text("follow_up")) {
-                    self.about.insert(id);
-                }
+        if direct && matches!(ev.event_type(), "MentoringPaired" | "FollowUpScheduled") {
+            if let Some(id) = text("pair").or_else(|| text("follow_up")) {
+                self.about.insert(id);
             }
-            _ => {}
-        }
-        if ev.is_redacted() || domain::codec::personal_fields(ev.event_type()).is_empty() {
-            if direct || self.linked(&data) {
-                self.picked.insert(ev.id());
-            }
-            return Ok(None);
         }
         if !(direct || self.linked(&data)) {
             return Ok(None);
         }
         self.picked.insert(ev.id());
+        // Redacted already, or nothing personal in it: kept as it is.
+        if ev.is_redacted() || domain::codec::personal_fields(ev.event_type()).is_empty() {
+            return Ok(None);
+        }
         Ok(Some(Some(domain::codec::redact(ev.event_type(), &data))))
-    }
-}
-
-impl PersonEraser {
-    /// Whether the data names a pair or follow-up of the people, or voids a picked event.
-    fn linked(&self, data: &serde_json::Value) -> bool {
-        let names = |key: &str| {
-            data.get(key)
-                .and_then(|v| v.as_str())
-                .is_some_and(|id| self.about.contains(id))
-        };
-        let voids_picked = data
-            .get("event_id")
-            .and_then(|v| v.as_str())
-            .and_then(|s| Uuid::parse_str(s).ok())
-            .is_some_and(|id| self.picked.contains(&id));
-        names("pair") || names("follow_up") || voids_picked
     }
 }
 

@@ -175,51 +175,45 @@ impl StoreDir {
         let hwm_path = path.join(HWM_FILE);
         // Under the lock: another process may have finished creating the store meanwhile.
         let marked = Self::check_marker(path)?;
-        if !marked {
+        // Whether the store holds nothing yet: its mark is (re)written as empty.
+        let fresh = if !marked {
             if !Self::only_leftovers(path)? {
                 return Err(StoreError::NotAStore { path: shown });
             }
-            // The mark first, then the marker: a marked store always has its mark.
-            let hwm = Self::open_hwm(&hwm_path)?;
-            let mut dir = StoreDir {
-                path: path.to_path_buf(),
-                _lock: lock,
-                hwm,
-                hwm_counter: 0,
-                files,
-            };
-            dir.write_high_water(HighWater::default())?;
-            sync_dir(&*dir.files, path)?;
-            Self::init(&*dir.files, path)?;
-            return Ok(dir);
-        }
-        recover_swap(&*files, path).map_err(|e| {
-            StoreError::io(format!("completing an interrupted erasure in {shown}"), e)
-        })?;
-        let hwm_len = fs::metadata(&hwm_path).map(|m| m.len()).ok();
-        let sled_exists = path.join(SLED_DIR).exists();
-        if hwm_len.is_none() {
-            return Err(StoreError::Damaged {
-                path: shown,
-                detail: if sled_exists {
-                    format!("the high-water mark file {HWM_FILE} is missing, so a truncated log could not be detected")
-                } else {
-                    format!("it has its {MARKER_FILE} marker but neither sled's folder nor the high-water mark {HWM_FILE}")
-                },
-            });
-        }
-        let hwm = Self::open_hwm(&hwm_path)?;
+            true
+        } else {
+            recover_swap(&*files, path).map_err(|e| {
+                StoreError::io(format!("completing an interrupted erasure in {shown}"), e)
+            })?;
+            let hwm_len = fs::metadata(&hwm_path).map(|m| m.len()).ok();
+            let sled_exists = path.join(SLED_DIR).exists();
+            if hwm_len.is_none() {
+                return Err(StoreError::Damaged {
+                    path: shown,
+                    detail: if sled_exists {
+                        format!("the high-water mark file {HWM_FILE} is missing, so a truncated log could not be detected")
+                    } else {
+                        format!("it has its {MARKER_FILE} marker but neither sled's folder nor the high-water mark {HWM_FILE}")
+                    },
+                });
+            }
+            // A crash while the mark was first written: the store never held anything.
+            !sled_exists && hwm_len == Some(0)
+        };
         let mut dir = StoreDir {
             path: path.to_path_buf(),
             _lock: lock,
-            hwm,
+            hwm: Self::open_hwm(&hwm_path)?,
             hwm_counter: 0,
             files,
         };
-        if !sled_exists && hwm_len == Some(0) {
-            // The crash came while the mark was first written: the store never held anything.
+        if fresh {
             dir.write_high_water(HighWater::default())?;
             sync_dir(&*dir.files, path)?;
+        }
+        if !marked {
+            // The mark first, then the marker: a marked store always has its mark.
+            Self::init(&*dir.files, path)?;
         }
         Ok(dir)
     }

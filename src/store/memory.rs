@@ -10,8 +10,8 @@ use uuid::Uuid;
 use super::log::{self, Head, IdEntry, LogView, Plan};
 use super::record::RecordedEvent;
 use super::{
-    erase_refused, redact, AppendRequest, Appended, Clock, Eraser, EventIter, EventStore, LogHead,
-    StoreError, SystemClock,
+    erased, AppendRequest, Appended, Clock, Eraser, EventIter, EventStore, LogHead, StoreError,
+    SystemClock,
 };
 
 /// An event store held in memory.
@@ -191,16 +191,13 @@ impl EventStore for MemoryStore {
         };
         let mut replaced: Vec<(usize, RecordedEvent)> = Vec::new();
         for (i, ev) in state.events.iter().enumerate() {
-            if let Some(kept) = eraser.pick(ev).map_err(|m| erase_refused(ev.seq(), m))? {
-                replaced.push((i, redact(ev, now, &*eraser, kept.as_ref())?));
+            if let Some(redacted) = erased(ev, now, &mut *eraser)? {
+                replaced.push((i, redacted));
             }
         }
         for (record, _) in &mut records {
-            if let Some(kept) = eraser
-                .pick(record)
-                .map_err(|m| erase_refused(record.seq(), m))?
-            {
-                *record = redact(record, now, &*eraser, kept.as_ref())?;
+            if let Some(redacted) = erased(record, now, &mut *eraser)? {
+                *record = redacted;
             }
         }
         for (i, record) in replaced {

@@ -316,23 +316,23 @@ pub enum StoreError {
     Closed(String),
 }
 
-/// An erasure that an eraser refused, naming the event.
-pub(crate) fn erase_refused(seq: u64, message: String) -> StoreError {
-    StoreError::Invalid {
-        field: format!("seq {seq}"),
-        message: format!("the erasure was refused, nothing changed: {message}"),
-    }
-}
-
-/// The redacted copy of `ev`, as the eraser asks.
-pub(crate) fn redact(
+/// The redacted copy of `ev` when the eraser picks it (`None` when it keeps it as it is). An
+/// eraser's refusal, or a record that cannot be redacted, stops the erasure, naming the event.
+pub(crate) fn erased(
     ev: &RecordedEvent,
     now: Timestamp,
-    eraser: &dyn Eraser,
-    kept: Option<&Value>,
-) -> Result<RecordedEvent, StoreError> {
-    ev.redacted(now, eraser.by(), eraser.reason(), kept)
-        .map_err(|e| erase_refused(ev.seq(), e.0))
+    eraser: &mut dyn Eraser,
+) -> Result<Option<RecordedEvent>, StoreError> {
+    let refused = |message: String| StoreError::Invalid {
+        field: format!("seq {}", ev.seq()),
+        message: format!("the erasure was refused, nothing changed: {message}"),
+    };
+    let Some(kept) = eraser.pick(ev).map_err(refused)? else {
+        return Ok(None);
+    };
+    ev.redacted(now, eraser.by(), eraser.reason(), kept.as_ref())
+        .map(Some)
+        .map_err(|e| refused(e.0))
 }
 
 fn fmt_versions(v: &[(String, u64)]) -> String {

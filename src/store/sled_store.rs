@@ -1025,11 +1025,7 @@ impl Writer {
                         path: String::new(),
                         detail: e.0,
                     })?;
-                if let Some(kept) = eraser
-                    .pick(&ev)
-                    .map_err(|m| super::erase_refused(ev.seq(), m))?
-                {
-                    let redacted = super::redact(&ev, now, eraser, kept.as_ref())?;
+                if let Some(redacted) = super::erased(&ev, now, eraser)? {
                     // The id index keeps no hash of the erased content either (an `I` key
                     // sorts after every `E` key, so this entry wins).
                     let entry = IdEntry {
@@ -1056,11 +1052,8 @@ impl Writer {
             }
         }
         for (record, _) in &mut records {
-            if let Some(kept) = eraser
-                .pick(record)
-                .map_err(|m| super::erase_refused(record.seq(), m))?
-            {
-                *record = super::redact(record, now, eraser, kept.as_ref())?;
+            if let Some(redacted) = super::erased(record, now, eraser)? {
+                *record = redacted;
             }
         }
         for (record, entry) in &records {
