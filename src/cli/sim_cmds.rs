@@ -269,10 +269,13 @@ fn load_plan(
     let (org, _) = app.organization()?;
     let t = match as_of {
         Some(t) => parse_as_of(t, &org)?,
+        // The envelopes say when each event occurred: no need to decode their data.
         None => app
-            .all_facts()?
-            .iter()
-            .map(|f| f.meta.occurred_at)
+            .store()
+            .iter_from(1)
+            .map(|e| e.map(|e| e.occurred_at()))
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
             .max()
             .unwrap_or_else(|| app.now()),
     };

@@ -194,12 +194,7 @@ pub fn read_full_log(
             )));
         }
         *version = ev.version();
-        if let Some(first) = ids.insert(ev.id(), line) {
-            return Err(err(format!(
-                "event id {} is already used on line {first}: ids are unique",
-                ev.id()
-            )));
-        }
+        check_line(&ev, line, &mut ids, options)?;
         if ev.is_redacted() && ev.format() == FORMAT_1 {
             if !options.accept_unverified_redactions {
                 return Err(err(format!(
@@ -209,10 +204,6 @@ pub fn read_full_log(
             }
             unverified.push(ev.seq());
         }
-        options
-            .rules
-            .check(&ev)
-            .map_err(|m| err(format!("seq {}: {m}", ev.seq())))?;
         prev = ev.hash();
         last_line = line;
         out.push(ev);
@@ -231,6 +222,27 @@ pub fn read_full_log(
         }
     }
     Ok((out, unverified))
+}
+
+/// The checks a restore and an append share for one line: its id is not used by an earlier
+/// line, and the domain's rules accept it.
+fn check_line(
+    ev: &RecordedEvent,
+    line: usize,
+    ids: &mut HashMap<uuid::Uuid, usize>,
+    options: &ImportOptions<'_>,
+) -> Result<(), ImportError> {
+    let err = |message: String| ImportError::Line { line, message };
+    if let Some(first) = ids.insert(ev.id(), line) {
+        return Err(err(format!(
+            "event id {} is already used on line {first}: ids are unique",
+            ev.id()
+        )));
+    }
+    options
+        .rules
+        .check(ev)
+        .map_err(|m| err(format!("seq {}: {m}", ev.seq())))
 }
 
 /// Imports an export file (see [`import_with`]) with no head expected, format-1 redactions
@@ -290,16 +302,7 @@ pub fn import_with(
                 ev.seq()
             )));
         }
-        if let Some(first) = ids.insert(ev.id(), *line) {
-            return Err(err(format!(
-                "event id {} is already used on line {first}: ids are unique",
-                ev.id()
-            )));
-        }
-        options
-            .rules
-            .check(ev)
-            .map_err(|m| err(format!("seq {}: {m}", ev.seq())))?;
+        check_line(ev, *line, &mut ids, options)?;
         let data = ev.data_value().map_err(|e| err(e.0))?;
         if !first_version.iter().any(|(s, _)| s == ev.stream()) {
             first_version.push((ev.stream().to_string(), ev.version().saturating_sub(1)));
