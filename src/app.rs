@@ -12,6 +12,10 @@ use std::sync::{Arc, Mutex};
 use chrono::{NaiveDate, NaiveTime, TimeZone};
 use uuid::Uuid;
 
+mod tokens;
+
+pub use tokens::{NewToken, MAX_TOKEN_NAME};
+
 use crate::domain::{
     self, Command, DomainError, Event, EventMeta, Organization, Program, StreamId, Timestamp,
 };
@@ -40,6 +44,9 @@ pub enum AppError {
     /// No such program.
     #[error("no program {0:?}")]
     UnknownProgram(String),
+    /// No such token.
+    #[error("no token {0:?} (see `baton token list`)")]
+    UnknownToken(String),
     /// The request itself is malformed (bad slug, empty batch, wrong stream).
     #[error("{0}")]
     Invalid(String),
@@ -157,6 +164,10 @@ struct StateCache {
 /// Decodes a stored event into the domain; a redacted event decodes from the scrubbed copy it
 /// kept, and is skipped (`None`) when it kept none.
 pub fn decode(ev: &RecordedEvent) -> Result<Option<Fact>, AppError> {
+    // Token grants are not domain facts: no fold of the organization or a program reads them.
+    if ev.stream() == crate::access::ACCESS_STREAM {
+        return Ok(None);
+    }
     let seq = ev.seq();
     let data = ev
         .data_value()
@@ -193,6 +204,11 @@ pub struct DomainRules;
 
 impl crate::store::jsonl::EventRules for DomainRules {
     fn check(&self, record: &RecordedEvent) -> Result<(), String> {
+        if record.stream() == crate::access::ACCESS_STREAM {
+            let data = record.data_value().map_err(|e| e.0)?;
+            return crate::access::AccessEvent::decode(record.event_type(), record.schema(), &data)
+                .map(|_| ());
+        }
         decode(record).map(|_| ()).map_err(|e| match e {
             AppError::Decode { message, .. } => message,
             other => other.to_string(),
@@ -243,6 +259,11 @@ impl App {
     /// The store.
     pub fn store(&self) -> &Arc<dyn EventStore> {
         &self.store
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
     }
 
     /// The clock's "now".

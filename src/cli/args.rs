@@ -48,6 +48,12 @@ pub enum Command {
     /// Load the demo library roll-out (and a mentoring cohort) into the data directory.
     /// Running it again changes nothing.
     Demo,
+    /// Serve the HTTP API (JSON under /api, OpenAPI at /api/openapi.json) over the data
+    /// directory, with live projections and tokens per role.
+    Serve(super::serve_cmds::ServeArgs),
+    /// Make, list and revoke API tokens.
+    #[command(subcommand)]
+    Token(super::serve_cmds::TokenCommand),
     /// List the programs.
     Programs {
         /// Output format.

@@ -23,26 +23,52 @@ fn holds_demo(store: &dyn EventStore) -> anyhow::Result<bool> {
     Ok(head.last_seq == last.seq() && head.head_hash == last.hash())
 }
 
+/// What loading the demo found.
+pub(super) enum Loaded {
+    /// The store was empty: the demo's events were restored.
+    Now(u64),
+    /// The store already held exactly the demo.
+    Already,
+    /// The store holds other events (possibly the demo and more).
+    Other(u64),
+}
+
+/// Loads the demo log into an empty store.
+pub(super) fn load_demo(store: &dyn EventStore) -> anyhow::Result<Loaded> {
+    if store.head().last_seq == 0 {
+        let summary = jsonl::import(store, &mut BufReader::new(DEMO_LOG), false, "demo")?;
+        return Ok(Loaded::Now(summary.events));
+    }
+    if holds_demo(store)? {
+        return Ok(Loaded::Already);
+    }
+    Ok(Loaded::Other(store.head().last_seq))
+}
+
+/// Whether the store's log begins with the demo's first event (the demo, perhaps with more).
+pub(super) fn starts_with_demo(store: &dyn EventStore) -> bool {
+    let first = DEMO_LOG
+        .split(|b| *b == b'\n')
+        .next()
+        .and_then(|l| record::parse_line(l).ok());
+    match (first, store.get(1)) {
+        (Some(first), Ok(stored)) => first.hash() == stored.hash(),
+        _ => false,
+    }
+}
+
 pub(super) fn demo(data: &Path) -> anyhow::Result<ExitCode> {
     let store = open_store(data, true)?;
-    if store.head().last_seq == 0 {
-        let summary = jsonl::import(&store, &mut BufReader::new(DEMO_LOG), false, "demo")?;
-        outln!(
-            "Loaded the demo into {}: {} events.",
-            data.display(),
-            summary.events
-        )?;
-    } else if holds_demo(&store)? {
-        outln!(
+    match load_demo(&store)? {
+        Loaded::Now(events) => outln!("Loaded the demo into {}: {events} events.", data.display())?,
+        Loaded::Already => outln!(
             "The demo is already loaded in {}; nothing changed.",
             data.display()
-        )?;
-    } else {
-        anyhow::bail!(
-            "{} already holds other events ({}); load the demo into an empty directory, e.g. `baton --data ./demo-data demo`",
+        )?,
+        Loaded::Other(events) => anyhow::bail!(
+            "{} already holds other events ({events}); load the demo into an empty directory, e.g. `baton --data ./demo-data demo`",
             data.display(),
-            store.head().last_seq
-        );
+        ),
     }
     outln!()?;
     outln!(

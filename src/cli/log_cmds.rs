@@ -13,17 +13,7 @@ use crate::store::{jsonl, record, verify, EventStore, Hash, ORGANIZATION_STREAM}
 
 /// Reads a head noted as `SEQ:HASH`.
 pub(super) fn parse_head(text: &str) -> anyhow::Result<(u64, Hash)> {
-    let expected =
-        "expected SEQ:HASH, a seq and 64 lowercase hex digits (as `baton verify` prints the head)";
-    let (seq, hash) = text
-        .split_once(':')
-        .ok_or_else(|| anyhow::anyhow!("head {text:?}: {expected}"))?;
-    let seq = seq
-        .parse()
-        .map_err(|_| anyhow::anyhow!("head {text:?}: {expected}"))?;
-    let hash =
-        record::parse_hex(hash).ok_or_else(|| anyhow::anyhow!("head {text:?}: {expected}"))?;
-    Ok((seq, hash))
+    record::parse_head(text).map_err(anyhow::Error::msg)
 }
 
 pub(super) fn verify(data: &Path, format: Format, head: Option<&str>) -> anyhow::Result<ExitCode> {

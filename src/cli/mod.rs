@@ -20,6 +20,7 @@ mod log_cmds;
 mod program_cmds;
 mod read_cmds;
 mod render;
+mod serve_cmds;
 mod sim_cmds;
 
 use std::path::Path;
@@ -31,7 +32,7 @@ use clap::Parser;
 pub use args::{Cli, Command, Format};
 pub use program_cmds::command_reference;
 
-use read_cmds::HistoryAt;
+use crate::query::HistoryAt;
 
 use crate::app::App;
 use crate::store::{LockedStore, SledStore, StoreConfig, SystemClock};
@@ -127,9 +128,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             &data,
             &program,
             HistoryAt {
-                as_of: as_of.as_deref(),
+                as_of,
                 version: at_version,
-                diff: diff.as_deref(),
+                diff,
                 last,
             },
             format,
@@ -144,6 +145,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             read_cmds::supervisors(&data, as_of.as_deref(), format)
         }
         Command::Demo => demo_cmd::demo(&data),
+        Command::Serve(args) => serve_cmds::serve(&data, args),
+        Command::Token(cmd) => serve_cmds::token(&data, cmd, &actor),
         Command::Commands { format } => program_cmds::commands(format),
         Command::Programs { format } => program_cmds::programs(&data, format),
         Command::Erase { person } => program_cmds::erase(&data, &person, &actor),

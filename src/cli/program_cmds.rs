@@ -9,9 +9,8 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::args::Format;
-use super::{app_on, lock_store, open_app, render};
+use super::{open_app, render};
 use crate::app::RunOptions;
-use crate::checkpoint;
 use crate::domain::{command_examples, Command};
 use crate::projections::programs::ProgramSummary;
 
@@ -177,20 +176,9 @@ pub(super) fn commands(format: Format) -> anyhow::Result<ExitCode> {
 }
 
 pub(super) fn programs(data: &Path, format: Format) -> anyhow::Result<ExitCode> {
-    let locked = lock_store(data, false)?;
-    // Saved at the log's head: listed without opening the log.
-    let saved = checkpoint::at_head::<Vec<ProgramSummary>>(
-        &locked,
-        checkpoint::PROGRAMS,
-        checkpoint::PROGRAMS_FORMAT,
-    );
-    let (lines, head) = match saved {
-        Some(saved) => (saved.into_state(), locked.head()),
-        None => {
-            let app = app_on(locked)?;
-            (checkpoint::programs(&app)?, app.store().head())
-        }
-    };
+    let answer = super::read_cmds::reader(data)?.programs()?;
+    let head = answer.head;
+    let lines: Vec<ProgramSummary> = serde_json::from_value(answer.view)?;
     match format {
         Format::Json => outln!(
             "{}",

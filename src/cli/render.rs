@@ -7,31 +7,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::store::record::hex;
-use crate::store::LogHead;
-
-/// A view as JSON with the head it was computed from first: `{"head": {"seq": …, "hash":
-/// …}, …}`; a list becomes `{"head": …, list_key: [...]}`.
-pub fn with_head(value: Value, head: &LogHead, list_key: &str) -> Value {
-    let mut out = Map::new();
-    out.insert(
-        "head".into(),
-        serde_json::json!({"seq": head.last_seq, "hash": hex(&head.head_hash)}),
-    );
-    match value {
-        Value::Object(map) => out.extend(map),
-        other => {
-            out.insert(list_key.into(), other);
-        }
-    }
-    Value::Object(out)
-}
-
-/// A table's title line with the head it was computed from, `… · head SEQ:HASH`, so that a
-/// printed report can be checked later with `baton verify --head`.
-pub fn title_with_head(title: &str, head: &LogHead) -> String {
-    format!("{title} · head {}:{}", head.last_seq, hex(&head.head_hash))
-}
+pub use crate::query::{title_with_head, with_head};
 
 /// Renders a value under a title.
 pub fn table(title: &str, value: &Value) -> String {

@@ -195,10 +195,24 @@ pub struct CommitmentPart {
     pub minutes_committed: u32,
 }
 
+/// The journey of `person` through `world` as of `now`; `None` for an unknown person.
+pub fn journey_of(world: &World, person: &str, now: Timestamp) -> Option<JourneyView> {
+    LearnerJourney::view(world, person, now)
+}
+
 impl LearnerJourney {
+    /// The world it folds.
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
     /// The journey of `person` as of `now`; `None` for an unknown person.
     pub fn result(&self, person: &str, now: Timestamp) -> Option<JourneyView> {
-        let org = &self.world.org;
+        LearnerJourney::view(&self.world, person, now)
+    }
+
+    fn view(world: &World, person: &str, now: Timestamp) -> Option<JourneyView> {
+        let org = &world.org;
         let p = org.person(person)?;
         let day = today(org, now);
         let assessments = org
@@ -215,7 +229,7 @@ impl LearnerJourney {
             })
             .collect();
         let mut programs = Vec::new();
-        for prog in self.world.programs.values() {
+        for prog in world.programs.values() {
             let learner = prog.learners.get(person);
             let trainer = prog.trainers.get(person);
             let mentor = prog.pairs.values().any(|x| x.mentor == person);

@@ -463,9 +463,10 @@ pub(crate) fn check_checkpoint_name(name: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Whether a stream name is valid: `organization` or `program-<slug>` with slug `[a-z0-9-]{1,64}`.
+/// Whether a stream name is valid: `organization`, `access` (token grants and revocations) or
+/// `program-<slug>` with slug `[a-z0-9-]{1,64}`.
 pub fn is_valid_stream(name: &str) -> bool {
-    if name == ORGANIZATION_STREAM {
+    if name == ORGANIZATION_STREAM || name == crate::access::ACCESS_STREAM {
         return true;
     }
     match name.strip_prefix("program-") {

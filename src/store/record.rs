@@ -71,7 +71,18 @@ pub fn parse_hex(s: &str) -> Option<Hash> {
     blake3::Hash::from_hex(s).ok().map(|h| *h.as_bytes())
 }
 
-/// BLAKE3 of some bytes.
+/// A noted head, `SEQ:HASH` (as `baton verify` prints it).
+pub fn parse_head(text: &str) -> Result<(u64, Hash), String> {
+    let expected =
+        "expected SEQ:HASH, a seq and 64 lowercase hex digits (as `baton verify` prints the head)";
+    let err = || format!("head {text:?}: {expected}");
+    let (seq, hash) = text.split_once(':').ok_or_else(err)?;
+    let seq = seq.parse().map_err(|_| err())?;
+    let hash = parse_hex(hash).ok_or_else(err)?;
+    Ok((seq, hash))
+}
+
+/// BLAKE3 of bytes.
 pub fn blake3_of(bytes: &[u8]) -> Hash {
     *blake3::hash(bytes).as_bytes()
 }

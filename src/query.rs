@@ -1,0 +1,759 @@
+//! The one read path (load → fold → view) shared by the CLI and the server, so that the two
+//! can never answer differently.
+//!
+//! A [`Reader`] answers every view as an [`Answer`]: the view's JSON, its title and the head
+//! of the log it was computed from. Where the state comes from is the reader's business:
+//!
+//! - **cold** (the CLI): a fold saved at exactly the log's head answers without opening the
+//!   log; otherwise the log is opened and folded as of T from the best checkpoint
+//!   ([`crate::checkpoint`]);
+//! - **live** (the server): the projections are kept in memory and folded as each event is
+//!   committed ([`Live`]), so a view at the head is a lookup; a view as of a time before the
+//!   latest event folds from the log as the CLI does.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, RwLock};
+
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+use crate::access::{Access, AccessEvent, ACCESS_STREAM};
+use crate::app::{decode, meta_of, parse_as_of, App, AppError};
+use crate::checkpoint::{self, Checkpointed};
+use crate::domain::events::is_standing;
+use crate::domain::{Organization, Timestamp};
+use crate::projections::audit::{self, AuditHistory};
+use crate::projections::dashboard::Dashboard;
+use crate::projections::journey::LearnerJourney;
+use crate::projections::programs::ProgramSummary;
+use crate::projections::risk::SkillsRisk;
+use crate::projections::world::World;
+use crate::projections::Projection;
+use crate::store::record::hex;
+use crate::store::{Clock, LockedStore, LogHead, RecordedEvent, ORGANIZATION_STREAM};
+
+/// A view as JSON with the head it was computed from first: `{"head": {"seq": …, "hash":
+/// …}, …}`; a list becomes `{"head": …, list_key: [...]}`.
+pub fn with_head(value: Value, head: &LogHead, list_key: &str) -> Value {
+    let mut out = Map::new();
+    out.insert(
+        "head".into(),
+        json!({"seq": head.last_seq, "hash": hex(&head.head_hash)}),
+    );
+    match value {
+        Value::Object(map) => out.extend(map),
+        other => {
+            out.insert(list_key.into(), other);
+        }
+    }
+    Value::Object(out)
+}
+
+/// A table's title line with the head it was computed from, `… · head SEQ:HASH`, so that a
+/// printed report can be checked later with `baton verify --head`.
+pub fn title_with_head(title: &str, head: &LogHead) -> String {
+    format!("{title} · head {}:{}", head.last_seq, hex(&head.head_hash))
+}
+
+/// A view, ready to print or send.
+#[derive(Clone, Debug)]
+pub struct Answer {
+    /// A title for people (`Dashboard: ils-rollout (as of …)`).
+    pub title: String,
+    /// The view's JSON, without the head.
+    pub view: Value,
+    /// The head of the log the view was computed from.
+    pub head: LogHead,
+    /// The key a list view goes under in the JSON form.
+    pub list_key: &'static str,
+}
+
+impl Answer {
+    fn new(title: String, view: &impl Serialize, head: LogHead) -> Result<Answer, QueryError> {
+        Ok(Answer {
+            title,
+            view: serde_json::to_value(view).map_err(|e| QueryError::Internal(e.to_string()))?,
+            head,
+            list_key: "items",
+        })
+    }
+
+    /// The JSON form, head first: exactly what `--format json` prints and the API returns.
+    pub fn json(&self) -> Value {
+        with_head(self.view.clone(), &self.head, self.list_key)
+    }
+}
+
+/// Why a view cannot be given.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    /// Nothing by that name.
+    #[error("{0}")]
+    NotFound(String),
+    /// A parameter is malformed: which one, and what is expected.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The parameter.
+        field: &'static str,
+        /// What is wrong and what is expected.
+        message: String,
+    },
+    /// The log could not be read.
+    #[error(transparent)]
+    App(#[from] AppError),
+    /// A view could not be serialized (a bug, never bad input).
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+/// Which view of a program's history: all of it, as recorded by a time, the plan at a
+/// version, or the changes between two versions.
+#[derive(Clone, Debug, Default)]
+pub struct HistoryAt {
+    /// As recorded by this time.
+    pub as_of: Option<String>,
+    /// The plan at this version.
+    pub version: Option<u64>,
+    /// `V1..V2`.
+    pub diff: Option<String>,
+    /// Only the last N entries.
+    pub last: Option<usize>,
+}
+
+/// `V1..V2`.
+pub fn parse_range(text: &str) -> Result<(u64, u64), QueryError> {
+    let err = || QueryError::Invalid {
+        field: "diff",
+        message: format!("{text:?}: expected two versions like 3..7"),
+    };
+    let (a, b) = text.split_once("..").ok_or_else(err)?;
+    Ok((
+        a.trim().parse().map_err(|_| err())?,
+        b.trim().parse().map_err(|_| err())?,
+    ))
+}
+
+/// One page of the log.
+#[derive(Clone, Debug, Serialize)]
+pub struct EventsPage {
+    /// The events, as `baton export` writes them.
+    pub events: Vec<Value>,
+    /// The seq to ask for next (`after`), if there may be more.
+    pub next_after: Option<u64>,
+}
+
+/// Answers every view. Cheap to make: one per request or per command.
+pub struct Reader {
+    /// The store, locked but not yet opened (cold reads).
+    locked: Option<LockedStore>,
+    /// The opened store.
+    app: Option<App>,
+    /// The live projections (server).
+    live: Option<Arc<Live>>,
+    /// "Now" when no as-of is given.
+    clock: Arc<dyn Clock>,
+    /// The business time the reader runs at (`serve --as-of T`): the default as-of.
+    at: Option<Timestamp>,
+}
+
+impl Reader {
+    /// A cold reader over a locked store (the CLI): the log is opened only when no fold
+    /// saved at its head answers.
+    pub fn cold(locked: LockedStore, clock: Arc<dyn Clock>) -> Reader {
+        Reader {
+            locked: Some(locked),
+            app: None,
+            live: None,
+            clock,
+            at: None,
+        }
+    }
+
+    /// A reader over an opened store.
+    pub fn open(app: App) -> Reader {
+        let clock = app.clock();
+        Reader {
+            locked: None,
+            app: Some(app),
+            live: None,
+            clock,
+            at: None,
+        }
+    }
+
+    /// A reader over the server's live projections.
+    pub fn live(app: App, live: Arc<Live>, at: Option<Timestamp>) -> Reader {
+        let clock = app.clock();
+        Reader {
+            locked: None,
+            app: Some(app),
+            live: Some(live),
+            clock,
+            at,
+        }
+    }
+
+    /// The opened store (opened now if it was not).
+    pub fn app(&mut self) -> Result<&App, QueryError> {
+        if self.app.is_none() {
+            let locked = self
+                .locked
+                .take()
+                .ok_or_else(|| QueryError::Internal("reader without a store".into()))?;
+            let store = locked.open_log().map_err(AppError::from)?;
+            self.app = Some(App::new(Arc::new(store), self.clock.clone()));
+        }
+        self.app
+            .as_ref()
+            .ok_or_else(|| QueryError::Internal("reader without a store".into()))
+    }
+
+    fn head(&self) -> LogHead {
+        match (&self.app, &self.locked) {
+            (Some(app), _) => app.store().head(),
+            (None, Some(locked)) => locked.head(),
+            (None, None) => LogHead {
+                last_seq: 0,
+                head_hash: [0; 32],
+            },
+        }
+    }
+
+    /// The default "now": the reader's business time, else the clock's.
+    fn now(&self) -> Timestamp {
+        self.at.unwrap_or_else(|| self.clock.now())
+    }
+
+    /// `as_of` read in the organization's time zone (default: now).
+    fn as_of_in(&self, org: &Organization, text: Option<&str>) -> Result<Timestamp, QueryError> {
+        match text {
+            None => Ok(self.now()),
+            Some(text) => parse_as_of(text, org).map_err(|e| QueryError::Invalid {
+                field: "as_of",
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    /// `as_of` against the stored organization.
+    fn as_of(&mut self, text: Option<&str>) -> Result<Timestamp, QueryError> {
+        match text {
+            None => Ok(self.now()),
+            Some(_) => {
+                let org = match &self.live {
+                    Some(live) => live.read().journey.world().org.clone(),
+                    None => self.app()?.organization()?.0,
+                };
+                self.as_of_in(&org, text)
+            }
+        }
+    }
+
+    /// Every program's line, sorted by slug (what `baton programs --format json` prints).
+    pub fn programs(&mut self) -> Result<Answer, QueryError> {
+        if let Some(live) = &self.live {
+            let state = live.read();
+            let mut answer = Answer::new("Programs".into(), &state.programs(), state.head)?;
+            answer.list_key = "programs";
+            return Ok(answer);
+        }
+        let saved = self.locked.as_ref().and_then(|locked| {
+            checkpoint::at_head::<Vec<ProgramSummary>>(
+                locked,
+                checkpoint::PROGRAMS,
+                checkpoint::PROGRAMS_FORMAT,
+            )
+        });
+        let (lines, head) = match saved {
+            Some(saved) => (saved.into_state(), self.head()),
+            None => {
+                let app = self.app()?;
+                (checkpoint::programs(app)?, app.store().head())
+            }
+        };
+        let mut answer = Answer::new("Programs".into(), &lines, head)?;
+        answer.list_key = "programs";
+        Ok(answer)
+    }
+
+    /// One program: its line of the list and its current plan.
+    pub fn program(&mut self, slug: &str) -> Result<Answer, QueryError> {
+        let app = self.app()?;
+        let head = app.store().head();
+        let (program, version) = app.program(slug)?.ok_or_else(|| {
+            QueryError::NotFound(format!("no program {slug:?} (see `baton programs`)"))
+        })?;
+        let mut view = serde_json::to_value(ProgramSummary::of(&program, version))
+            .map_err(|e| QueryError::Internal(e.to_string()))?;
+        view["plan"] = audit::state_json(&program);
+        Answer::new(format!("Program: {slug}"), &view, head)
+    }
+
+    /// A program's dashboard as of `as_of` (default now).
+    pub fn dashboard(&mut self, program: &str, as_of: Option<&str>) -> Result<Answer, QueryError> {
+        let stream = crate::app::program_stream(program)?;
+        let slug = stream.program_slug().unwrap_or(program).to_string();
+        if let Some(live) = self.live.clone() {
+            let state = live.read();
+            let (dashboard, max) = state
+                .dashboards
+                .get(&slug)
+                .ok_or_else(|| no_program(&slug))?;
+            let t = self.as_of_in(dashboard.organization(), as_of)?;
+            if *max <= t {
+                return dashboard_answer(&slug, dashboard, t, state.head);
+            }
+        }
+        // A fold saved at the log's current head answers without opening the log.
+        let saved = self.locked.as_ref().and_then(|locked| {
+            checkpoint::at_head::<Dashboard>(
+                locked,
+                &checkpoint::dashboard_name(&slug),
+                checkpoint::DASHBOARD_FORMAT,
+            )
+        });
+        if let Some(saved) = saved.filter(|saved| saved.state().is_for(&slug)) {
+            let t = self.as_of_in(saved.state().organization(), as_of)?;
+            let head = self.head();
+            if let Some(dashboard) = saved.as_of(t) {
+                return dashboard_answer(&slug, &dashboard, t, head);
+            }
+        }
+        let t = self.as_of(as_of)?;
+        let app = self.app()?;
+        if app.store().stream_version(stream.as_str()) == 0 {
+            return Err(no_program(&slug));
+        }
+        let head = app.store().head();
+        let (dashboard, _) = checkpoint::dashboard_as_of(app, &slug, t)?;
+        dashboard_answer(&slug, &dashboard, t, head)
+    }
+
+    /// The skills and knowledge risk as of `as_of` (default now).
+    pub fn risk(&mut self, as_of: Option<&str>) -> Result<Answer, QueryError> {
+        if let Some(live) = self.live.clone() {
+            let state = live.read();
+            let t = self.as_of_in(state.risk.organization(), as_of)?;
+            if state.max_occurred <= t {
+                return risk_answer(&state.risk, t, state.head);
+            }
+        }
+        let saved = self.locked.as_ref().and_then(|locked| {
+            checkpoint::at_head::<SkillsRisk>(locked, SkillsRisk::NAME, SkillsRisk::FORMAT)
+        });
+        if let Some(saved) = saved {
+            let t = self.as_of_in(saved.state().organization(), as_of)?;
+            let head = self.head();
+            if let Some(risk) = saved.as_of(t) {
+                return risk_answer(&risk, t, head);
+            }
+        }
+        let t = self.as_of(as_of)?;
+        let app = self.app()?;
+        let head = app.store().head();
+        let (risk, _) = checkpoint::fold_as_of::<SkillsRisk>(app, t)?;
+        risk_answer(&risk, t, head)
+    }
+
+    /// The world (organization and programs) folded as of `t`, with the head it reflects.
+    fn world_as_of(
+        &mut self,
+        as_of: Option<&str>,
+    ) -> Result<(WorldRef, Timestamp, LogHead), QueryError> {
+        let t = self.as_of(as_of)?;
+        if let Some(live) = self.live.clone() {
+            let state = live.read();
+            if state.max_occurred <= t {
+                return Ok((WorldRef::Live(live.clone()), t, state.head));
+            }
+        }
+        let app = self.app()?;
+        let head = app.store().head();
+        let (world, _) = checkpoint::world_as_of(app, t)?;
+        Ok((WorldRef::Owned(Box::new(world)), t, head))
+    }
+
+    /// One person across programs.
+    pub fn journey(&mut self, person: &str, as_of: Option<&str>) -> Result<Answer, QueryError> {
+        let (world, t, head) = self.world_as_of(as_of)?;
+        let view = world.with(|w| {
+            // The journey reads the world; a live one is borrowed, not copied.
+            crate::projections::journey::journey_of(w, person, t)
+        });
+        let view = view.ok_or_else(|| {
+            QueryError::NotFound(format!("no person {person:?} in the organization"))
+        })?;
+        Answer::new(format!("Journey: {person} (as of {t})"), &view, head)
+    }
+
+    /// Release time per supervisor across programs.
+    pub fn supervisors(&mut self, as_of: Option<&str>) -> Result<Answer, QueryError> {
+        let (world, t, head) = self.world_as_of(as_of)?;
+        let view = world.with(|w| crate::projections::supervisors::supervisors(w, t));
+        Answer::new(format!("Supervisors (as of {t})"), &view, head)
+    }
+
+    /// A program's history (or the organization's, for `organization`).
+    pub fn history(&mut self, program: &str, at: &HistoryAt) -> Result<Answer, QueryError> {
+        if matches!(program, "organization" | "org") {
+            return self.organization_history(at);
+        }
+        let stream = crate::app::program_stream(program)?;
+        let slug = stream.program_slug().unwrap_or(program).to_string();
+        let app = self.app()?;
+        let head = app.store().head();
+        let facts = app.stream_facts(stream.as_str())?;
+        if facts.is_empty() {
+            return Err(no_program(&slug));
+        }
+        let mut audit = AuditHistory::new(&slug);
+        for f in &facts {
+            audit.update(&f.meta, &f.event);
+        }
+        let invalid = |field: &'static str, e: audit::AuditError| QueryError::Invalid {
+            field,
+            message: e.to_string(),
+        };
+        if let Some(range) = &at.diff {
+            let (v1, v2) = parse_range(range)?;
+            let changes = audit.diff(v1, v2).map_err(|e| invalid("diff", e))?;
+            return Answer::new(
+                format!("Changes to {slug} from version {v1} to {v2}"),
+                &json!({ "from": v1, "to": v2, "changes": changes }),
+                head,
+            );
+        }
+        if let Some(version) = at.version {
+            let entries: Vec<_> = audit
+                .entries()
+                .into_iter()
+                .filter(|e| e.version <= version)
+                .collect();
+            let entries = last_entries(entries, at.last);
+            let state = audit
+                .state_at_version(version)
+                .map_err(|e| invalid("at_version", e))?;
+            return Answer::new(
+                format!("History of {slug} up to version {version}"),
+                &json!({ "entries": entries, "plan": audit::state_json(&state) }),
+                head,
+            );
+        }
+        match &at.as_of {
+            Some(text) => {
+                let t = self.as_of(Some(text))?;
+                let entries = last_entries(audit.entries_as_of(t), at.last);
+                let state = audit.state_as_of(t).map_err(|e| invalid("as_of", e))?;
+                Answer::new(
+                    format!("History of {slug} as recorded by {t}"),
+                    &json!({ "entries": entries, "plan": audit::state_json(&state) }),
+                    head,
+                )
+            }
+            None => Answer::new(
+                format!("History of {slug}"),
+                &json!({ "entries": last_entries(audit.entries(), at.last) }),
+                head,
+            ),
+        }
+    }
+
+    /// `history organization`: the organization's own stream, all of it or as recorded by a
+    /// time.
+    fn organization_history(&mut self, at: &HistoryAt) -> Result<Answer, QueryError> {
+        if at.diff.is_some() || at.version.is_some() {
+            return Err(QueryError::Invalid {
+                field: if at.diff.is_some() { "diff" } else { "at_version" },
+                message: "--diff and --at-version apply to a program's plan; the organization's history lists its events (use --as-of or --last)".into(),
+            });
+        }
+        let app = self.app()?;
+        let head = app.store().head();
+        let mut audit = AuditHistory::organization();
+        for f in app.stream_facts(ORGANIZATION_STREAM)? {
+            audit.update(&f.meta, &f.event);
+        }
+        let (title, entries) = match &at.as_of {
+            Some(text) => {
+                let t = self.as_of(Some(text))?;
+                (
+                    format!("History of the organization as recorded by {t}"),
+                    audit.entries_as_of(t),
+                )
+            }
+            None => ("History of the organization".to_string(), audit.entries()),
+        };
+        let entries = last_entries(entries, at.last);
+        Answer::new(title, &json!({ "entries": entries }), head)
+    }
+
+    /// Up to `limit` events after seq `after`, as `baton export` writes them.
+    pub fn events(&mut self, after: u64, limit: usize) -> Result<Answer, QueryError> {
+        let app = self.app()?;
+        let head = app.store().head();
+        let records = app
+            .store()
+            .read_all(after.saturating_add(1), limit)
+            .map_err(AppError::from)?;
+        let full = records.len() == limit;
+        let next_after = records.last().map(|r| r.seq()).filter(|_| full);
+        let events = records
+            .iter()
+            .map(event_json)
+            .collect::<Result<Vec<_>, _>>()?;
+        Answer::new(
+            format!("Events after seq {after}"),
+            &EventsPage { events, next_after },
+            head,
+        )
+    }
+}
+
+/// A stored event as its canonical export line, parsed.
+pub fn event_json(record: &RecordedEvent) -> Result<Value, QueryError> {
+    serde_json::from_slice(&record.to_line()).map_err(|e| QueryError::Internal(e.to_string()))
+}
+
+fn no_program(slug: &str) -> QueryError {
+    QueryError::NotFound(format!("no program {slug:?} (see `baton programs`)"))
+}
+
+fn dashboard_answer(
+    slug: &str,
+    dashboard: &Dashboard,
+    t: Timestamp,
+    head: LogHead,
+) -> Result<Answer, QueryError> {
+    let view = dashboard.result(t).ok_or_else(|| {
+        QueryError::NotFound(format!("program {slug:?} did not exist yet on {t}"))
+    })?;
+    Answer::new(format!("Dashboard: {slug} (as of {t})"), &view, head)
+}
+
+fn risk_answer(risk: &SkillsRisk, t: Timestamp, head: LogHead) -> Result<Answer, QueryError> {
+    Answer::new(
+        format!("Skills and knowledge risk (as of {t})"),
+        &risk.result(t),
+        head,
+    )
+}
+
+/// The last `n` entries (all when `n` is none).
+fn last_entries(mut entries: Vec<audit::AuditEntry>, n: Option<usize>) -> Vec<audit::AuditEntry> {
+    if let Some(n) = n {
+        entries.drain(..entries.len().saturating_sub(n));
+    }
+    entries
+}
+
+/// A folded world: borrowed from the live state or folded for this read.
+enum WorldRef {
+    Live(Arc<Live>),
+    Owned(Box<World>),
+}
+
+impl WorldRef {
+    fn with<R>(&self, f: impl FnOnce(&World) -> R) -> R {
+        match self {
+            WorldRef::Live(live) => f(live.read().journey.world()),
+            WorldRef::Owned(world) => f(world),
+        }
+    }
+}
+
+/// The server's projections, folded as each event is committed.
+pub struct Live {
+    state: RwLock<LiveState>,
+    folded: tokio::sync::watch::Sender<u64>,
+}
+
+/// What the live projections hold.
+pub struct LiveState {
+    /// The last event folded.
+    pub head: LogHead,
+    /// The latest business time of a dated event folded (standing facts do not count).
+    max_occurred: Timestamp,
+    journey: LearnerJourney,
+    risk: SkillsRisk,
+    /// Each program's dashboard with the latest business time folded into it.
+    dashboards: BTreeMap<String, (Dashboard, Timestamp)>,
+    versions: HashMap<String, u64>,
+    /// The access stream folded: who holds which token.
+    pub access: Access,
+}
+
+impl LiveState {
+    /// Whether `person` is recorded as erased.
+    pub fn is_erased(&self, person: &str) -> bool {
+        self.journey
+            .world()
+            .org
+            .people
+            .get(person)
+            .is_some_and(|p| p.erased)
+    }
+
+    /// The organization's name, once configured.
+    pub fn organization_name(&self) -> Option<String> {
+        self.journey.world().org.name.clone()
+    }
+
+    fn programs(&self) -> Vec<ProgramSummary> {
+        self.journey
+            .world()
+            .programs
+            .iter()
+            .map(|(slug, p)| {
+                let version = self
+                    .versions
+                    .get(&format!("program-{slug}"))
+                    .copied()
+                    .unwrap_or(0);
+                ProgramSummary::of(p, version)
+            })
+            .collect()
+    }
+}
+
+impl Live {
+    /// Folds the whole log of `app` into live projections.
+    pub fn load(app: &App) -> Result<Arc<Live>, AppError> {
+        let live = Arc::new(Live {
+            state: RwLock::new(empty_state()),
+            folded: tokio::sync::watch::channel(0).0,
+        });
+        live.catch_up(app)?;
+        Ok(live)
+    }
+
+    /// Reads the live state. A std lock, never held across an `.await`.
+    pub fn read(&self) -> std::sync::RwLockReadGuard<'_, LiveState> {
+        self.state.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The last seq folded.
+    pub fn seq(&self) -> u64 {
+        *self.folded.borrow()
+    }
+
+    /// A receiver told the last seq folded after every fold.
+    pub fn watch(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.folded.subscribe()
+    }
+
+    /// Folds every event committed since the last fold.
+    pub fn catch_up(&self, app: &App) -> Result<u64, AppError> {
+        let from = self.read().head.last_seq + 1;
+        let mut last = from - 1;
+        for record in app.store().iter_from(from) {
+            let record = record?;
+            let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
+            state.fold(app, &record)?;
+            last = record.seq();
+        }
+        if last >= from {
+            self.folded.send_replace(last);
+        }
+        Ok(last)
+    }
+
+    /// Forgets everything and folds the log again (after an erasure rewrote it).
+    pub fn refold(&self, app: &App) -> Result<(), AppError> {
+        let fresh = Live {
+            state: RwLock::new(empty_state()),
+            folded: tokio::sync::watch::channel(0).0,
+        };
+        fresh.catch_up(app)?;
+        let state = fresh.state.into_inner().unwrap_or_else(|p| p.into_inner());
+        let last = state.head.last_seq;
+        *self.state.write().unwrap_or_else(|p| p.into_inner()) = state;
+        self.folded.send_replace(last);
+        Ok(())
+    }
+}
+
+fn empty_state() -> LiveState {
+    LiveState {
+        head: LogHead {
+            last_seq: 0,
+            head_hash: [0; 32],
+        },
+        max_occurred: Timestamp::EPOCH,
+        journey: LearnerJourney::default(),
+        risk: SkillsRisk::default(),
+        dashboards: BTreeMap::new(),
+        versions: HashMap::new(),
+        access: Access::default(),
+    }
+}
+
+impl LiveState {
+    fn fold(&mut self, app: &App, record: &RecordedEvent) -> Result<(), AppError> {
+        self.head = LogHead {
+            last_seq: record.seq(),
+            head_hash: record.hash(),
+        };
+        self.versions
+            .insert(record.stream().to_string(), record.version());
+        if record.stream() == ACCESS_STREAM {
+            let data = record.data_value().map_err(|e| AppError::Decode {
+                seq: record.seq(),
+                message: e.0,
+            })?;
+            let event = AccessEvent::decode(record.event_type(), record.schema(), &data).map_err(
+                |message| AppError::Decode {
+                    seq: record.seq(),
+                    message,
+                },
+            )?;
+            self.access.apply(&meta_of(record), &event);
+            return Ok(());
+        }
+        let Some(fact) = decode(record)? else {
+            return Ok(());
+        };
+        let dated = !is_standing(record.event_type());
+        if dated {
+            self.max_occurred = self.max_occurred.max(record.occurred_at());
+        }
+        self.journey.update(&fact.meta, &fact.event);
+        self.risk.update(&fact.meta, &fact.event);
+        if record.stream() == ORGANIZATION_STREAM {
+            for (dashboard, max) in self.dashboards.values_mut() {
+                dashboard.update(&fact.meta, &fact.event);
+                if dated {
+                    *max = (*max).max(record.occurred_at());
+                }
+            }
+            return Ok(());
+        }
+        let Some(slug) = record.stream().strip_prefix("program-") else {
+            return Ok(());
+        };
+        match self.dashboards.get_mut(slug) {
+            Some((dashboard, max)) => {
+                dashboard.update(&fact.meta, &fact.event);
+                if dated {
+                    *max = (*max).max(record.occurred_at());
+                }
+            }
+            None => {
+                // A program's first event: its dashboard starts from the organization's
+                // events so far (read from the log, up to this event).
+                let mut dashboard = Dashboard::new(slug);
+                let mut max = Timestamp::EPOCH;
+                for f in app.facts_of(&[ORGANIZATION_STREAM, record.stream()])? {
+                    if f.meta.seq > record.seq() {
+                        break;
+                    }
+                    if !is_standing(f.event.type_name()) {
+                        max = max.max(f.meta.occurred_at);
+                    }
+                    dashboard.update(&f.meta, &f.event);
+                }
+                self.dashboards.insert(slug.to_string(), (dashboard, max));
+            }
+        }
+        Ok(())
+    }
+}
