@@ -138,6 +138,9 @@ pub struct WouldWrite {
     pub data: serde_json::Value,
 }
 
+/// How often a command without an expected version is decided again after losing a race.
+pub const MAX_CONFLICT_RETRIES: u32 = 100;
+
 /// The application service. Cheap to clone.
 #[derive(Clone)]
 pub struct App {
@@ -366,7 +369,31 @@ impl App {
     /// Runs commands atomically: each is decided against the state the previous ones left, and
     /// all resulting events are appended in one append guarded by the versions read.
     /// `program` names the program for program commands (and `CreateProgram` carries its own).
+    ///
+    /// When the client named no version it saw (`expect_version`), a conflict only means that
+    /// someone else wrote in between: the commands are decided again against the new state
+    /// (every rule checked afresh), up to [`MAX_CONFLICT_RETRIES`] times. With a version, a
+    /// conflict is the client's to resolve and is returned.
     pub fn run(
+        &self,
+        program: Option<&str>,
+        commands: &[Command],
+        options: &RunOptions,
+    ) -> Result<RunResult, AppError> {
+        let mut attempts = 0;
+        loop {
+            match self.run_once(program, commands, options) {
+                Err(AppError::Store(StoreError::Conflict { .. }))
+                    if options.expect_version.is_none() && attempts < MAX_CONFLICT_RETRIES =>
+                {
+                    attempts += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn run_once(
         &self,
         program: Option<&str>,
         commands: &[Command],

@@ -164,6 +164,10 @@ async fn read(
 
 /// Reads a body up to `limit` bytes (413 beyond).
 async fn body_bytes(body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    // A declared length past the limit is refused before a byte of it is read.
+    if usize::try_from(http_body::Body::size_hint(&body).lower()).map_or(true, |n| n > limit) {
+        return Err(ApiError::too_large(limit));
+    }
     axum::body::to_bytes(body, limit).await.map_err(|e| {
         let mut source: Option<&dyn std::error::Error> = Some(&e);
         let mut too_large = false;

@@ -51,7 +51,7 @@ pub(super) struct StreamQuery {
 /// New events as they are committed (`text/event-stream`): each SSE event has the seq as its
 /// id, the event type as its name, and the export line as its data.
 #[utoipa::path(get, path = "/api/events/stream", tag = "events",
-    params(StreamQuery, ("Last-Event-ID" = Option<u64>, Header, description = "Resume after this seq (a reconnecting EventSource sends it)")),
+    params(StreamQuery, ("Last-Event-ID" = Option<u64>, Header, minimum = 0, maximum = 9007199254740991_u64, description = "Resume after this seq (a reconnecting EventSource sends it)")),
     responses((status = 200, description = "Server-sent events", content_type = "text/event-stream", body = String),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
     security(("bearer" = []), ("session" = [])))]

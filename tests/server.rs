@@ -1,0 +1,896 @@
+//! The HTTP API against a real `baton serve` on `127.0.0.1:0`, over a real sled directory:
+//! every route, every error status, roles × routes, idempotent retries, conflicts, the live
+//! stream resumed across reconnects with concurrent writers, graceful shutdown during a burst
+//! and SIGKILL during a burst.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_baton");
+
+/// A running server over its own data directory.
+struct Server {
+    child: Child,
+    url: String,
+    /// The admin token the first start printed.
+    admin: String,
+    /// The one-time login code.
+    code: String,
+    dir: std::path::PathBuf,
+    _tmp: Option<tempfile::TempDir>,
+}
+
+impl Server {
+    fn demo() -> Server {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("data");
+        let mut s = Server::start(&dir, &["--demo"]);
+        s._tmp = Some(tmp);
+        s
+    }
+
+    fn start(dir: &std::path::Path, extra: &[&str]) -> Server {
+        let mut child = Command::new(BIN)
+            .arg("--data")
+            .arg(dir)
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let (mut url, mut admin, mut code) = (None, String::new(), String::new());
+        let mut next_is_admin = false;
+        let mut line = String::new();
+        while url.is_none() {
+            line.clear();
+            assert!(
+                out.read_line(&mut line).unwrap() > 0,
+                "serve exited before listening"
+            );
+            let l = line.trim();
+            if next_is_admin {
+                admin = l.to_string();
+                next_is_admin = false;
+            }
+            if l.starts_with("made an admin token") {
+                next_is_admin = true;
+            }
+            if let Some(rest) = l.strip_prefix("log in: ") {
+                code = rest
+                    .split("code=")
+                    .nth(1)
+                    .unwrap()
+                    .split_whitespace()
+                    .next()
+                    .unwrap()
+                    .to_string();
+            }
+            if let Some(u) = l.strip_prefix("listening on ") {
+                url = Some(u.to_string());
+            }
+        }
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || {
+            let mut sink = Vec::new();
+            let _ = out.read_to_end(&mut sink);
+        });
+        Server {
+            child,
+            url: url.unwrap(),
+            admin,
+            code,
+            dir: dir.to_path_buf(),
+            _tmp: None,
+        }
+    }
+
+    fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> (u16, Value) {
+        call(&self.url, method, path, token, body, &[])
+    }
+
+    fn token(&self, role: &str, name: &str, programs: &[&str]) -> String {
+        let (status, v) = self.call(
+            "POST",
+            "/api/tokens",
+            Some(&self.admin),
+            Some(&json!({"role": role, "name": name, "programs": programs}).to_string()),
+        );
+        assert_eq!(status, 201, "{v}");
+        v["secret"].as_str().unwrap().to_string()
+    }
+
+    fn signal(&self, sig: &str) {
+        let status = Command::new("kill")
+            .args([sig, &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits for the process to exit (bounded, so a hung shutdown fails instead of hanging).
+    fn wait_exit(&mut self) -> std::process::ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "the server did not exit"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(60))
+        .redirects(0)
+        .build()
+}
+
+fn call(
+    url: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+    headers: &[(&str, &str)],
+) -> (u16, Value) {
+    let mut req = agent().request(method, &format!("{url}{path}"));
+    if let Some(t) = token {
+        req = req.set("Authorization", &format!("Bearer {t}"));
+    }
+    for (k, v) in headers {
+        req = req.set(k, v);
+    }
+    let result = match body {
+        Some(b) => req.set("Content-Type", "application/json").send_string(b),
+        None => req.call(),
+    };
+    let response = match result {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{method} {path}: {e}"),
+    };
+    let status = response.status();
+    let text = response.into_string().unwrap_or_default();
+    let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, value)
+}
+
+fn practice(minutes: u32) -> Value {
+    json!({"type": "LogPractice", "person": "elise-joly", "skill": "catalogue-search",
+           "kind": "sandbox", "minutes": minutes, "on": "2026-10-30"})
+}
+
+const COMMANDS: &str = "/api/programs/ils-rollout/commands";
+
+#[test]
+fn every_documented_route_answers_and_no_other_does() {
+    let s = Server::demo();
+    let (status, doc) = s.call("GET", "/api/openapi.json", None, None);
+    assert_eq!(status, 200);
+    assert_eq!(doc["openapi"].as_str().unwrap().chars().next(), Some('3'));
+    let paths = doc["paths"].as_object().unwrap();
+    // The routes the issue fixes, so that clients can rely on them.
+    for (method, path) in [
+        ("get", "/api/programs"),
+        ("post", "/api/programs"),
+        ("get", "/api/programs/{id}"),
+        ("post", "/api/programs/{id}/commands"),
+        ("post", "/api/organization/commands"),
+        ("get", "/api/programs/{id}/dashboard"),
+        ("get", "/api/programs/{id}/history"),
+        ("get", "/api/risk"),
+        ("get", "/api/people/{id}/journey"),
+        ("get", "/api/events"),
+        ("get", "/api/events/stream"),
+        ("get", "/api/openapi.json"),
+        ("get", "/login"),
+    ] {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} is not documented"
+        );
+    }
+    let mut operations = 0;
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            operations += 1;
+            // Every numeric parameter has a maximum.
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                let schema = &p["schema"];
+                let numeric = ["integer", "number"].iter().any(|t| {
+                    schema["type"] == *t
+                        || schema["type"]
+                            .as_array()
+                            .is_some_and(|a| a.contains(&json!(t)))
+                });
+                assert!(
+                    !numeric || schema.get("maximum").is_some(),
+                    "{method} {path}: {} has no maximum",
+                    p["name"]
+                );
+            }
+            let concrete = path
+                .replace("/programs/{id}", "/programs/ils-rollout")
+                .replace("/people/{id}", "/people/nobody-at-all")
+                .replace("/tokens/{id}", "/tokens/tok-000000000000");
+            if path == "/api/events/stream" {
+                continue; // an open stream; tested below
+            }
+            // A body the route cannot accept: the route must answer for itself (never the
+            // router's "no route"/"method not allowed", never a 500).
+            let body = (method == "post").then_some("{\"not\": \"valid for anything\"");
+            let (status, v) = s.call(&method.to_uppercase(), &concrete, Some(&s.admin), body);
+            assert!(status < 500, "{method} {path}: {status} {v}");
+            assert!(
+                v["error"] != "no_route" && v["error"] != "method_not_allowed",
+                "{method} {path}: {v}"
+            );
+        }
+    }
+    assert!(operations >= 20, "{operations} operations");
+    // And what is not documented is not routed.
+    let (status, v) = s.call("GET", "/api/nothing-here", Some(&s.admin), None);
+    assert_eq!((status, v["error"].as_str()), (404, Some("no_route")));
+    let (status, v) = s.call("DELETE", "/api/programs", Some(&s.admin), None);
+    assert_eq!(
+        (status, v["error"].as_str()),
+        (405, Some("method_not_allowed"))
+    );
+}
+
+#[test]
+fn views_answer_as_the_cli_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let s = Server::start(&dir, &["--demo"]);
+    let mut api = Vec::new();
+    for path in [
+        "/api/programs",
+        "/api/programs/ils-rollout/dashboard?as_of=2026-10-31",
+        "/api/programs/mentoring-2026/dashboard?as_of=2026-06-30",
+        "/api/risk?as_of=2026-10-31",
+        "/api/people/elise-joly/journey?as_of=2026-10-31",
+        "/api/programs/ils-rollout/history?diff=1..5",
+        "/api/supervisors?as_of=2026-10-31",
+    ] {
+        let (status, v) = s.call("GET", path, Some(&s.admin), None);
+        assert_eq!(status, 200, "{path}: {v}");
+        api.push(v);
+    }
+    drop(s);
+    let cli = |args: &[&str]| -> Value {
+        let out = Command::new(BIN)
+            .arg("--data")
+            .arg(&dir)
+            .args(args)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let expected = [
+        cli(&["programs"]),
+        cli(&["dashboard", "ils-rollout", "--as-of", "2026-10-31"]),
+        cli(&["dashboard", "mentoring-2026", "--as-of", "2026-06-30"]),
+        cli(&["risk", "--as-of", "2026-10-31"]),
+        cli(&["journey", "elise-joly", "--as-of", "2026-10-31"]),
+        cli(&["history", "ils-rollout", "--diff", "1..5"]),
+        cli(&["supervisors", "--as-of", "2026-10-31"]),
+    ];
+    for (a, c) in api.iter().zip(&expected) {
+        assert_eq!(a, c);
+    }
+    // The live dashboard at the server's day (no as_of) is the CLI's as of that day.
+    let s = Server::start(&dir, &[]);
+    let (_, live) = s.call(
+        "GET",
+        "/api/programs/ils-rollout/dashboard?as_of=2026-10-31T23:00:00Z",
+        Some(&login_token(&s)),
+        None,
+    );
+    assert_eq!(live["head"], expected[0]["head"]);
+}
+
+/// A fresh admin token of a restarted server (the first start's was printed once).
+fn login_token(s: &Server) -> String {
+    let cred: Value =
+        serde_json::from_slice(&std::fs::read(s.dir.join("server.json")).unwrap()).unwrap();
+    cred["credential"].as_str().unwrap().to_string()
+}
+
+/// Sends only the head of a POST declaring `length` bytes, and reads the answer.
+fn raw_post_headers_only(s: &Server, path: &str, length: usize) -> (u16, Value) {
+    use std::io::Write;
+    let addr = s.url.trim_start_matches("http://");
+    let mut tcp = std::net::TcpStream::connect(addr).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(
+        tcp,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n",
+        s.admin
+    )
+    .unwrap();
+    let mut response = String::new();
+    let _ = tcp.read_to_string(&mut response);
+    let status = response.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or("");
+    // A chunked or plain body: the JSON object is between the first { and the last }.
+    let json = &body[body.find('{').unwrap_or(0)..body.rfind('}').map_or(0, |i| i + 1)];
+    (status, serde_json::from_str(json).unwrap_or(Value::Null))
+}
+
+#[test]
+fn errors_say_what_and_why_with_the_right_status() {
+    let s = Server::demo();
+    let admin = Some(s.admin.as_str());
+    // 401: none, malformed, unknown.
+    let (st, v) = s.call("GET", "/api/programs", None, None);
+    assert_eq!((st, v["error"].as_str()), (401, Some("unauthorized")));
+    let (st, _) = s.call("GET", "/api/programs", Some("short"), None);
+    assert_eq!(st, 401);
+    let (st, _) = s.call("GET", "/api/programs", Some(&"A".repeat(43)), None);
+    assert_eq!(st, 401);
+    // 400: not JSON, a field of the wrong shape, a bad query parameter.
+    let (st, v) = s.call("POST", COMMANDS, admin, Some("{"));
+    assert_eq!(
+        (st, v["error"].as_str(), v["field"].as_str()),
+        (400, Some("malformed"), Some("body"))
+    );
+    let bad = json!({"type": "LogPractice", "person": "elise-joly", "skill": "catalogue-search", "kind": "sandbox", "minutes": "lots"});
+    let (st, v) = s.call("POST", COMMANDS, admin, Some(&bad.to_string()));
+    assert_eq!((st, v["field"].as_str()), (400, Some("minutes")), "{v}");
+    let batch = json!([practice(10), {"type": "Frobnicate"}]);
+    let (st, v) = s.call("POST", COMMANDS, admin, Some(&batch.to_string()));
+    assert_eq!((st, v["field"].as_str()), (400, Some("[1].type")), "{v}");
+    let (st, v) = s.call("GET", "/api/events?limit=5000", admin, None);
+    assert_eq!((st, v["field"].as_str()), (400, Some("limit")), "{v}");
+    let (st, v) = s.call("GET", "/api/events?after=minus-one", admin, None);
+    assert_eq!((st, v["error"].as_str()), (400, Some("malformed")), "{v}");
+    let (st, v) = s.call("GET", "/api/risk?as_of=yesterday-ish", admin, None);
+    assert_eq!((st, v["field"].as_str()), (400, Some("as_of")), "{v}");
+    // 404.
+    let (st, v) = s.call(
+        "GET",
+        "/api/programs/no-such-program/dashboard",
+        admin,
+        None,
+    );
+    assert_eq!((st, v["error"].as_str()), (404, Some("not_found")));
+    let (st, _) = s.call(
+        "POST",
+        "/api/programs/no-such-program/commands",
+        admin,
+        Some(&practice(5).to_string()),
+    );
+    assert_eq!(st, 404);
+    let (st, _) = s.call("GET", "/api/people/nobody/journey", admin, None);
+    assert_eq!(st, 404);
+    // 409 with the actual versions.
+    let (st, v) = s.call(
+        "POST",
+        &format!("{COMMANDS}?expected_version=3"),
+        admin,
+        Some(&practice(5).to_string()),
+    );
+    assert_eq!((st, v["error"].as_str()), (409, Some("conflict")), "{v}");
+    assert!(
+        v["actual"]["program-ils-rollout"].as_u64().unwrap() > 3,
+        "{v}"
+    );
+    // 413.
+    // 413: a declared length past the limit is refused before the body is sent.
+    let (st, v) = raw_post_headers_only(&s, COMMANDS, 3 * 1024 * 1024);
+    assert_eq!((st, v["error"].as_str()), (413, Some("too_large")), "{v}");
+    // 422 naming the rule and the value.
+    let unknown = json!({"type": "LogPractice", "person": "nobody-here", "skill": "catalogue-search", "kind": "sandbox", "minutes": 5, "on": "2026-10-30"});
+    let (st, v) = s.call("POST", COMMANDS, admin, Some(&unknown.to_string()));
+    assert_eq!((st, v["error"].as_str()), (422, Some("rule")), "{v}");
+    assert!(v["rule"].is_string() && v["value"] == "nobody-here", "{v}");
+    // A rule broken by the second command of a batch names it; nothing was written.
+    let head = s.call("GET", "/api/programs", admin, None).1["head"].clone();
+    let (st, v) = s.call(
+        "POST",
+        COMMANDS,
+        admin,
+        Some(&json!([practice(7), unknown]).to_string()),
+    );
+    assert_eq!((st, v["index"].as_u64()), (422, Some(2)), "{v}");
+    assert_eq!(s.call("GET", "/api/programs", admin, None).1["head"], head);
+    insta::assert_json_snapshot!("server_error_rule", v);
+}
+
+#[test]
+fn each_role_may_do_what_its_row_says_and_nothing_more() {
+    let s = Server::demo();
+    let tokens: Vec<(&str, String)> = ["viewer", "trainer", "coordinator", "admin"]
+        .iter()
+        .map(|r| (*r, s.token(r, &format!("{r} of the test"), &[])))
+        .collect();
+    let limited = s.token("trainer", "trainer of another program", &["mentoring-2026"]);
+    let rank = |r: &str| {
+        ["viewer", "trainer", "coordinator", "admin"]
+            .iter()
+            .position(|x| *x == r)
+            .unwrap()
+    };
+    // Each mutating route with the least role it needs. Bodies are dry runs or invalid after
+    // the role check, so that the matrix changes nothing it does not mean to.
+    let create = json!({"program": "matrix-test", "kind": "training", "title": "T"}).to_string();
+    let trainer_cmd = practice(5).to_string();
+    let coord_cmd = json!({"type": "SetGoal", "goal": "A goal"}).to_string();
+    let org_cmd =
+        json!({"type": "AddSkill", "skill": "matrix-skill", "name": "Matrix"}).to_string();
+    let routes: Vec<(&str, String, Option<String>, &str)> = vec![
+        (
+            "POST",
+            "/api/programs?dry_run=true".into(),
+            Some(create),
+            "coordinator",
+        ),
+        (
+            "POST",
+            format!("{COMMANDS}?dry_run=true"),
+            Some(trainer_cmd),
+            "trainer",
+        ),
+        (
+            "POST",
+            format!("{COMMANDS}?dry_run=true"),
+            Some(coord_cmd),
+            "coordinator",
+        ),
+        (
+            "POST",
+            "/api/organization/commands?dry_run=true".into(),
+            Some(org_cmd),
+            "coordinator",
+        ),
+        (
+            "POST",
+            "/api/people/nobody-at-all/erase".into(),
+            None,
+            "admin",
+        ),
+        (
+            "POST",
+            "/api/import?append=true".into(),
+            Some("not json lines".into()),
+            "admin",
+        ),
+        ("GET", "/api/verify".into(), None, "admin"),
+        (
+            "GET",
+            "/api/export?program=ils-rollout".into(),
+            None,
+            "coordinator",
+        ),
+        ("GET", "/api/tokens".into(), None, "admin"),
+        (
+            "POST",
+            "/api/tokens".into(),
+            Some("{\"role\": \"boss\"}".into()),
+            "admin",
+        ),
+        (
+            "DELETE",
+            "/api/tokens/tok-000000000000".into(),
+            None,
+            "admin",
+        ),
+        (
+            "GET",
+            "/api/programs/ils-rollout/dashboard".into(),
+            None,
+            "viewer",
+        ),
+    ];
+    for (method, path, body, least) in &routes {
+        for (role, token) in &tokens {
+            let (st, v) = s.call(method, path, Some(token), body.as_deref());
+            if rank(role) >= rank(least) {
+                assert!(
+                    st != 403 && st != 401 && st < 500,
+                    "{role} {method} {path}: {st} {v}"
+                );
+            } else {
+                assert_eq!(st, 403, "{role} {method} {path}: {v}");
+            }
+        }
+    }
+    // A token limited to some programs may not touch the others.
+    let (st, _) = s.call(
+        "POST",
+        &format!("{COMMANDS}?dry_run=true"),
+        Some(&limited),
+        Some(&practice(5).to_string()),
+    );
+    assert_eq!(st, 403);
+    let (st, v) = s.call("GET", "/api/programs", Some(&limited), None);
+    assert_eq!(st, 200);
+    assert_eq!(v["programs"].as_array().unwrap().len(), 1, "{v}");
+    // Events written through the API carry the token's name as actor.
+    let trainer = &tokens[1].1;
+    let (st, v) = s.call(
+        "POST",
+        COMMANDS,
+        Some(trainer),
+        Some(&practice(11).to_string()),
+    );
+    assert_eq!(st, 201, "{v}");
+    let seq = v["seqs"][0].as_u64().unwrap();
+    let (_, page) = s.call(
+        "GET",
+        &format!("/api/events?after={}&limit=1", seq - 1),
+        Some(trainer),
+        None,
+    );
+    assert_eq!(page["events"][0]["actor"], "trainer of the test");
+    // A revoked token stops working at once.
+    let (_, list) = s.call("GET", "/api/tokens", Some(&s.admin), None);
+    let id = list["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "viewer of the test")
+        .unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (st, _) = s.call("DELETE", &format!("/api/tokens/{id}"), Some(&s.admin), None);
+    assert_eq!(st, 200);
+    let (st, _) = s.call("GET", "/api/programs", Some(&tokens[0].1), None);
+    assert_eq!(st, 401);
+    // The access stream is for admins only.
+    let (_, page) = s.call(
+        "GET",
+        "/api/events?after=2850&limit=100",
+        Some(trainer),
+        None,
+    );
+    assert!(
+        page["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["stream"] != "access"),
+        "{page}"
+    );
+}
+
+#[test]
+fn a_retry_with_the_same_key_is_applied_once() {
+    let s = Server::demo();
+    let key = [("Idempotency-Key", "practice-2026-10-30-elise")];
+    let body = practice(25).to_string();
+    let (st, first) = call(&s.url, "POST", COMMANDS, Some(&s.admin), Some(&body), &key);
+    assert_eq!(st, 201, "{first}");
+    let (st, again) = call(&s.url, "POST", COMMANDS, Some(&s.admin), Some(&body), &key);
+    assert_eq!(st, 200, "{again}");
+    assert_eq!(again["duplicate"], true);
+    assert_eq!(again["seqs"], first["seqs"]);
+    // The same key with other content is refused, not silently dropped.
+    let other = practice(26).to_string();
+    let (st, v) = call(&s.url, "POST", COMMANDS, Some(&s.admin), Some(&other), &key);
+    assert_eq!((st, v["error"].as_str()), (409, Some("id_reused")), "{v}");
+    // A dashboard read right after the write sees it.
+    let (_, d) = s.call(
+        "GET",
+        "/api/programs/ils-rollout/dashboard",
+        Some(&s.admin),
+        None,
+    );
+    assert_eq!(d["head"]["seq"], first["head"]["seq"]);
+    let mut shown = first.clone();
+    shown["head"] = json!("[head]");
+    insta::assert_json_snapshot!("server_command_result", shown);
+}
+
+#[test]
+fn login_sets_a_strict_http_only_cookie_and_cookie_writes_check_origin() {
+    let s = Server::demo();
+    let response = agent()
+        .get(&format!("{}/login?code={}", s.url, s.code))
+        .call()
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let cookie = response.header("set-cookie").unwrap().to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let session = cookie.split(';').next().unwrap().to_string();
+    // The code works once.
+    let (st, _) = s.call("GET", &format!("/login?code={}", s.code), None, None);
+    assert_eq!(st, 401);
+    let (st, v) = call(
+        &s.url,
+        "GET",
+        "/api/session",
+        None,
+        None,
+        &[("Cookie", &session)],
+    );
+    assert_eq!((st, v["role"].as_str()), (200, Some("admin")), "{v}");
+    // A write with the cookie but from another origin is refused; from ours it passes.
+    let body = practice(9).to_string();
+    let (st, _) = call(
+        &s.url,
+        "POST",
+        &format!("{COMMANDS}?dry_run=true"),
+        None,
+        Some(&body),
+        &[("Cookie", &session), ("Origin", "http://evil.example")],
+    );
+    assert_eq!(st, 403);
+    let (st, v) = call(
+        &s.url,
+        "POST",
+        &format!("{COMMANDS}?dry_run=true"),
+        None,
+        Some(&body),
+        &[("Cookie", &session), ("Origin", &s.url)],
+    );
+    assert_eq!(st, 200, "{v}");
+    // Any API token logs in too; the login page takes a pasted one.
+    let viewer = s.token("viewer", "browser viewer", &[]);
+    let response = agent()
+        .get(&format!("{}/login?token={viewer}", s.url))
+        .call()
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let page = agent()
+        .get(&format!("{}/login", s.url))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert!(page.contains("<form") && page.contains("name=\"token\""));
+    // Logging out ends the session.
+    let out = agent()
+        .post(&format!("{}/logout", s.url))
+        .set("Cookie", &session)
+        .call()
+        .unwrap();
+    assert_eq!(out.status(), 303);
+    let (st, _) = call(
+        &s.url,
+        "GET",
+        "/api/session",
+        None,
+        None,
+        &[("Cookie", &session)],
+    );
+    assert_eq!(st, 401);
+}
+
+/// Reads SSE events (seq, type) from a stream until `n` arrived.
+fn read_sse(url: &str, token: &str, query: &str, last_id: Option<u64>, n: usize) -> Vec<u64> {
+    let mut req = agent()
+        .get(&format!("{url}/api/events/stream{query}"))
+        .set("Authorization", &format!("Bearer {token}"));
+    if let Some(id) = last_id {
+        req = req.set("Last-Event-ID", &id.to_string());
+    }
+    let response = req.call().unwrap();
+    assert_eq!(response.header("content-type"), Some("text/event-stream"));
+    let mut reader = BufReader::new(response.into_reader());
+    let mut seqs = Vec::new();
+    let mut line = String::new();
+    while seqs.len() < n {
+        line.clear();
+        if reader.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        if let Some(id) = line
+            .trim_end()
+            .strip_prefix("id: ")
+            .or_else(|| line.trim_end().strip_prefix("id:"))
+        {
+            seqs.push(id.trim().parse().unwrap());
+        }
+    }
+    seqs
+}
+
+#[test]
+fn the_event_stream_resumes_without_gap_or_duplicate_under_concurrent_writers() {
+    let s = Server::demo();
+    let start = s.call("GET", "/api/programs", Some(&s.admin), None).1["head"]["seq"]
+        .as_u64()
+        .unwrap();
+    let writers: Vec<_> = (0..3)
+        .map(|w| {
+            let (url, token) = (s.url.clone(), s.admin.clone());
+            std::thread::spawn(move || {
+                for i in 0..20 {
+                    let (st, v) = call(
+                        &url,
+                        "POST",
+                        COMMANDS,
+                        Some(&token),
+                        Some(&practice(100 + w * 20 + i).to_string()),
+                        &[],
+                    );
+                    assert_eq!(st, 201, "{v}");
+                }
+            })
+        })
+        .collect();
+    // Read the first 25 events, then reconnect with Last-Event-ID and read the rest.
+    let first = read_sse(&s.url, &s.admin, &format!("?after={start}"), None, 25);
+    let last = *first.last().unwrap();
+    let rest = read_sse(&s.url, &s.admin, "", Some(last), 60 - first.len());
+    for w in writers {
+        w.join().unwrap();
+    }
+    let all: Vec<u64> = first.iter().chain(&rest).copied().collect();
+    let expected: Vec<u64> = (start + 1..=start + 60).collect();
+    assert_eq!(all, expected, "every event once, in order");
+    let unique: BTreeSet<_> = all.iter().collect();
+    assert_eq!(unique.len(), all.len());
+}
+
+#[test]
+fn shutdown_during_a_burst_loses_nothing_acknowledged_and_exits() {
+    let mut s = Server::demo();
+    let acked = Arc::new(Mutex::new(Vec::<String>::new()));
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let (url, token, acked) = (s.url.clone(), s.admin.clone(), acked.clone());
+            std::thread::spawn(move || {
+                for i in 0..200 {
+                    let key = format!("burst-{w}-{i}");
+                    let mut req = agent()
+                        .post(&format!("{url}{COMMANDS}"))
+                        .set("Authorization", &format!("Bearer {token}"))
+                        .set("Idempotency-Key", &key);
+                    req = req.set("Content-Type", "application/json");
+                    match req.send_string(&practice(1 + i).to_string()) {
+                        Ok(r) if r.status() == 201 => acked.lock().unwrap().push(key),
+                        _ => break,
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(600));
+    s.signal("-TERM");
+    let status = s.wait_exit();
+    assert!(status.success(), "{status:?}");
+    for w in writers {
+        w.join().unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(!acked.is_empty());
+    // Restarted, every acknowledged command is there: its retry is a duplicate.
+    let s2 = Server::start(&s.dir, &[]);
+    let local = login_token(&s2);
+    for key in &acked {
+        let (w, i): (u32, u32) = {
+            let mut parts = key.trim_start_matches("burst-").split('-');
+            (
+                parts.next().unwrap().parse().unwrap(),
+                parts.next().unwrap().parse().unwrap(),
+            )
+        };
+        let _ = w;
+        let (st, v) = call(
+            &s2.url,
+            "POST",
+            COMMANDS,
+            Some(&local),
+            Some(&practice(1 + i).to_string()),
+            &[("Idempotency-Key", key)],
+        );
+        assert_eq!(
+            (st, v["duplicate"].as_bool()),
+            (200, Some(true)),
+            "{key}: {v}"
+        );
+    }
+}
+
+#[test]
+fn sigkill_during_a_burst_loses_nothing_acknowledged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let mut acked = Vec::new();
+    let mut round = 0;
+    let mut s = Server::start(&dir, &["--demo"]);
+    for _ in 0..3 {
+        let token = login_token(&s);
+        let got = Arc::new(Mutex::new(Vec::<(String, u32)>::new()));
+        let writers: Vec<_> = (0..4)
+            .map(|w| {
+                let (url, token, got) = (s.url.clone(), token.clone(), got.clone());
+                std::thread::spawn(move || {
+                    for i in 0..500u32 {
+                        let key = format!("kill-{round}-{w}-{i}");
+                        let minutes = 1 + (i % 600);
+                        let req = agent()
+                            .post(&format!("{url}{COMMANDS}"))
+                            .set("Authorization", &format!("Bearer {token}"))
+                            .set("Idempotency-Key", &key)
+                            .set("Content-Type", "application/json");
+                        match req.send_string(&practice(minutes).to_string()) {
+                            Ok(r) if r.status() == 201 => got.lock().unwrap().push((key, minutes)),
+                            _ => break,
+                        }
+                    }
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(400 + 200 * round));
+        s.signal("-KILL");
+        s.wait_exit();
+        for w in writers {
+            w.join().unwrap();
+        }
+        acked.extend(got.lock().unwrap().drain(..));
+        round += 1;
+        s = Server::start(&dir, &[]);
+    }
+    assert!(!acked.is_empty());
+    let token = login_token(&s);
+    for (key, minutes) in &acked {
+        let (st, v) = call(
+            &s.url,
+            "POST",
+            COMMANDS,
+            Some(&token),
+            Some(&practice(*minutes).to_string()),
+            &[("Idempotency-Key", key)],
+        );
+        assert_eq!(
+            (st, v["duplicate"].as_bool()),
+            (200, Some(true)),
+            "{key}: {v}"
+        );
+    }
+    let (st, v) = s.call("GET", "/api/verify", Some(&token), None);
+    assert_eq!(st, 200);
+    assert!(v["problem"].is_null(), "{v}");
+}
+
+#[test]
+fn serving_beyond_loopback_needs_a_public_url() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .arg("--data")
+        .arg(tmp.path().join("d"))
+        .args(["serve", "--addr", "0.0.0.0:0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--public-url"));
+}
