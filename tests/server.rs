@@ -825,9 +825,8 @@ fn sigkill_during_a_burst_loses_nothing_acknowledged() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
     let mut acked = Vec::new();
-    let mut round = 0;
     let mut s = Server::start(&dir, &["--demo"]);
-    for _ in 0..3 {
+    for round in 0..3u64 {
         let token = login_token(&s);
         let got = Arc::new(Mutex::new(Vec::<(String, u32)>::new()));
         let writers: Vec<_> = (0..4)
@@ -857,7 +856,6 @@ fn sigkill_during_a_burst_loses_nothing_acknowledged() {
             w.join().unwrap();
         }
         acked.extend(got.lock().unwrap().drain(..));
-        round += 1;
         s = Server::start(&dir, &[]);
     }
     assert!(!acked.is_empty());

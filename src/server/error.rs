@@ -46,8 +46,8 @@ pub struct ErrorBody {
 pub struct ApiError {
     /// The status.
     pub status: StatusCode,
-    /// The body.
-    pub body: ErrorBody,
+    /// The body (boxed: an error travels through many `Result`s).
+    pub body: Box<ErrorBody>,
 }
 
 impl ApiError {
@@ -55,7 +55,7 @@ impl ApiError {
     pub fn new(status: StatusCode, kind: &str, message: impl Into<String>) -> ApiError {
         ApiError {
             status,
-            body: ErrorBody {
+            body: Box::new(ErrorBody {
                 error: kind.to_string(),
                 message: message.into(),
                 field: None,
@@ -64,7 +64,7 @@ impl ApiError {
                 index: None,
                 expected: None,
                 actual: None,
-            },
+            }),
         }
     }
 
@@ -107,7 +107,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (self.status, axum::Json(self.body)).into_response();
+        let mut response = (self.status, axum::Json(*self.body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
