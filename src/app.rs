@@ -89,7 +89,7 @@ pub struct RunOptions {
 }
 
 /// What a command run wrote.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RunResult {
     /// Seqs written (or found, for a retry).
     pub seqs: Vec<u64>,
@@ -107,12 +107,12 @@ pub struct RunResult {
     /// What the voids and corrections of the run replaced, one entry per voided event.
     pub replaced: Vec<Replaced>,
     /// The events a dry run would write (empty otherwise).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<WouldWrite>,
 }
 
 /// An event a void or a correction replaced.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Replaced {
     /// The voided event's id.
     pub event_id: Uuid,
@@ -127,7 +127,7 @@ pub struct Replaced {
 }
 
 /// An event a dry run would have written.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WouldWrite {
     /// The stream.
     pub stream: String,

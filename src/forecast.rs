@@ -136,3 +136,128 @@ pub fn plan_file(
     }
     Ok((app, slug, t))
 }
+
+/// What to simulate (the plan aside).
+#[derive(Clone, Debug)]
+pub struct Simulate {
+    /// The scenario.
+    pub scenario: sim::scenario::Scenario,
+    /// Mitigations of the scenario, each compared with the baseline on the same seeds.
+    pub mitigations: Vec<String>,
+    /// Runs.
+    pub runs: u64,
+    /// Seed.
+    pub seed: u64,
+    /// The last day simulated (default: two years past the deadline).
+    pub horizon: Option<chrono::NaiveDate>,
+    /// List every run.
+    pub per_run: bool,
+    /// Tell run 0 week by week.
+    pub narrate: bool,
+}
+
+/// A simulation's outcome: the report, the comparisons and the story.
+pub struct Simulation {
+    /// The baseline's report.
+    pub report: sim::monte_carlo::Report,
+    /// One per mitigation.
+    pub comparisons: Vec<sim::monte_carlo::Comparison>,
+    /// Run 0 told week by week, if asked.
+    pub story: Option<String>,
+}
+
+impl Simulation {
+    /// The JSON report: the report's fields, `runs` the list of runs with `per_run`,
+    /// `comparisons` with mitigations, `narrative` when told.
+    pub fn json(&self) -> Result<serde_json::Value, serde_json::Error> {
+        let mut value = serde_json::to_value(&self.report)?;
+        // With per-run, `runs` is the list of runs (its length is the run count).
+        if let Some(list) = value
+            .as_object_mut()
+            .and_then(|o| o.shift_remove("per_run"))
+        {
+            value["runs"] = list;
+        }
+        if !self.comparisons.is_empty() {
+            value["comparisons"] = serde_json::to_value(&self.comparisons)?;
+        }
+        if let Some(s) = &self.story {
+            value["narrative"] = serde_json::Value::String(s.clone());
+        }
+        Ok(value)
+    }
+}
+
+/// Why a simulation cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum SimulateError {
+    /// A mitigation the scenario does not offer.
+    #[error("{0}")]
+    Mitigation(String),
+}
+
+/// Runs the Monte Carlo of `what` over `plan` (on the current rayon pool), calling `tick`
+/// after each run.
+pub fn simulate(
+    plan: &Plan,
+    what: &Simulate,
+    tick: &(dyn Fn() + Sync),
+) -> Result<Simulation, SimulateError> {
+    use sim::monte_carlo::{self, Config};
+    let sc = &what.scenario;
+    let mitigations = what
+        .mitigations
+        .iter()
+        .map(|m| sc.mitigation(m).cloned())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| SimulateError::Mitigation(e.to_string()))?;
+    let horizon = what
+        .horizon
+        .map(|d| plan.day(d))
+        .unwrap_or(plan.deadline + sim::DEFAULT_HORIZON_DAYS);
+    let config = Config {
+        runs: what.runs,
+        seed: what.seed,
+        horizon,
+        per_run: what.per_run,
+    };
+    let params = sc.params();
+    let base_changes = sc.changes(&[]);
+    let base = monte_carlo::outcomes(plan, &params, &base_changes, &config, tick);
+    let report = monte_carlo::report(plan, &sc.name, &[], &config, &base);
+    let mut comparisons = Vec::new();
+    for m in &mitigations {
+        let changes = sc.changes(&[(None, m)]);
+        let outs = monte_carlo::outcomes(plan, &params, &changes, &config, tick);
+        let r = monte_carlo::report(plan, &sc.name, std::slice::from_ref(&m.id), &config, &outs);
+        comparisons.push(monte_carlo::compare(&m.id, r, &base, &outs, horizon));
+    }
+    let story = what.narrate.then(|| {
+        let mut trace = sim::engine::Trace::default();
+        let o = sim::engine::run(
+            plan,
+            &params,
+            &base_changes,
+            &sim::Draws::new(what.seed, 0),
+            horizon,
+            Some(&mut trace),
+        );
+        sim::narrate::narrate(plan, sc, &trace, &o)
+    });
+    Ok(Simulation {
+        report,
+        comparisons,
+        story,
+    })
+}
+
+/// The log's latest business time (when no as-of is given, a fork is taken there): read from
+/// the envelopes, without decoding any event.
+pub fn latest_business_time(app: &App) -> Result<Timestamp, AppError> {
+    let mut latest = None;
+    for e in app.store().iter_from(1) {
+        let t = e?.occurred_at();
+        latest = Some(latest.map_or(t, |l: Timestamp| l.max(t)));
+    }
+    Ok(latest.unwrap_or_else(|| app.now()))
+}

@@ -708,7 +708,8 @@ fn read_sse(url: &str, token: &str, query: &str, last_id: Option<u64>, n: usize)
     let mut line = String::new();
     while seqs.len() < n {
         line.clear();
-        if reader.read_line(&mut line).unwrap() == 0 {
+        // The server ends streams when it shuts down.
+        if reader.read_line(&mut line).map_or(true, |n| n == 0) {
             break;
         }
         if let Some(id) = line
@@ -783,10 +784,18 @@ fn shutdown_during_a_burst_loses_nothing_acknowledged_and_exits() {
             })
         })
         .collect();
+    // An open event stream must not hold the shutdown up.
+    let (url, token) = (s.url.clone(), s.admin.clone());
+    let reader =
+        std::thread::spawn(move || read_sse(&url, &token, "?after=0", None, usize::MAX).len());
     std::thread::sleep(Duration::from_millis(600));
     s.signal("-TERM");
     let status = s.wait_exit();
     assert!(status.success(), "{status:?}");
+    assert!(
+        reader.join().unwrap() > 2000,
+        "the stream delivered the log before it closed"
+    );
     for w in writers {
         w.join().unwrap();
     }
@@ -891,4 +900,199 @@ fn serving_beyond_loopback_needs_a_public_url() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--public-url"));
+}
+
+#[test]
+fn the_cli_goes_through_a_running_server_and_prints_the_same() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let s = Server::start(&dir, &["--demo"]);
+    let baton = |args: &[&str]| -> (bool, String, String) {
+        let out = Command::new(BIN)
+            .arg("--data")
+            .arg(&dir)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // A write with its --actor, through the server.
+    let file = tmp.path().join("practice.json");
+    std::fs::write(&file, practice(33).to_string()).unwrap();
+    let (ok, out, err) = baton(&[
+        "--actor",
+        "ann-from-the-desk",
+        "do",
+        "ils-rollout",
+        file.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("PracticeLogged"), "{out}");
+    let (_, page) = s.call(
+        "GET",
+        "/api/events?after=2853&limit=5",
+        Some(&s.admin),
+        None,
+    );
+    assert!(
+        page["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["actor"] == "ann-from-the-desk"),
+        "{page}"
+    );
+    // A rule broken is the same error as without a server.
+    std::fs::write(&file, json!({"type": "LogPractice", "person": "nobody-here", "skill": "catalogue-search", "kind": "sandbox", "minutes": 5}).to_string()).unwrap();
+    let (ok, _, err) = baton(&["do", "ils-rollout", file.to_str().unwrap()]);
+    assert!(!ok && err.contains("unknown_person"), "{err}");
+    // A token made by the CLI works against the server.
+    let (ok, out, err) = baton(&["token", "create", "--role", "viewer", "--name", "desk"]);
+    assert!(ok, "{err}");
+    let secret = out.lines().last().unwrap().trim().to_string();
+    assert_eq!(s.call("GET", "/api/risk", Some(&secret), None).0, 200);
+    let (ok, out, _) = baton(&["token", "list"]);
+    assert!(ok && out.contains("desk"), "{out}");
+    let (ok, out, err) = baton(&["verify"]);
+    assert!(ok && out.contains("status"), "{out}{err}");
+    let (ok, out, err) = baton(&["export", "mentoring-2026"]);
+    assert!(
+        ok && out.lines().count() > 100 && err.contains("head "),
+        "{err}"
+    );
+    // Every read prints exactly what it prints once the server is gone.
+    let reads: Vec<Vec<&str>> = vec![
+        vec!["programs"],
+        vec!["programs", "--format", "json"],
+        vec!["dashboard", "ils-rollout", "--as-of", "2026-10-31"],
+        vec![
+            "dashboard",
+            "ils-rollout",
+            "--as-of",
+            "2026-10-31",
+            "--format",
+            "json",
+        ],
+        vec!["risk", "--as-of", "2026-10-31", "--format", "json"],
+        vec!["journey", "elise-joly", "--as-of", "2026-10-31"],
+        vec!["history", "ils-rollout", "--last", "3", "--format", "json"],
+        vec!["history", "organization", "--last", "3"],
+        vec!["supervisors", "--as-of", "2026-10-31"],
+    ];
+    let through: Vec<String> = reads
+        .iter()
+        .map(|a| {
+            let (ok, out, err) = baton(a);
+            assert!(ok, "{a:?}: {err}");
+            out
+        })
+        .collect();
+    drop(s);
+    for (args, served) in reads.iter().zip(&through) {
+        let (ok, out, err) = baton(args);
+        assert!(ok, "{args:?}: {err}");
+        assert_eq!(&out, served, "{args:?}");
+    }
+}
+
+#[test]
+fn simulations_run_through_the_api_as_on_the_command_line() {
+    let s = Server::demo();
+    let viewer = s.token("viewer", "class", &[]);
+    let (st, v) = s.call("GET", "/api/scenarios", Some(&viewer), None);
+    assert_eq!(st, 200);
+    assert!(v["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["name"] == "perfect-storm"));
+    let body = json!({"plan": "ils-rollout", "scenario": "perfect-storm", "mitigate": ["backup-trainers"],
+                      "runs": 40, "seed": 7, "as_of": "2026-03-01"});
+    let (st, api) = s.call(
+        "POST",
+        "/api/simulate",
+        Some(&viewer),
+        Some(&body.to_string()),
+    );
+    assert_eq!(st, 200, "{api}");
+    assert!(
+        api["comparisons"][0]["mitigation"] == "backup-trainers",
+        "{api}"
+    );
+    // Limits and mistakes are 400s naming the field.
+    for (bad, field) in [
+        (
+            json!({"plan": "ils-rollout", "scenario": "perfect-storm", "runs": 100001}),
+            "runs",
+        ),
+        (
+            json!({"plan": "ils-rollout", "scenario": "no-such"}),
+            "scenario",
+        ),
+        (
+            json!({"plan": "ils-rollout", "scenario": "perfect-storm", "mitigate": ["magic"]}),
+            "mitigate",
+        ),
+        (
+            json!({"plan": "ils-rollout", "scenario": "perfect-storm", "runs": "many"}),
+            "runs",
+        ),
+    ] {
+        let (st, v) = s.call(
+            "POST",
+            "/api/simulate",
+            Some(&viewer),
+            Some(&bad.to_string()),
+        );
+        assert_eq!((st, v["field"].as_str()), (400, Some(field)), "{v}");
+    }
+    let (st, _) = s.call(
+        "POST",
+        "/api/simulate",
+        Some(&viewer),
+        Some(&json!({"plan": "nope", "scenario": "as-planned"}).to_string()),
+    );
+    assert_eq!(st, 404);
+    // The same report as `baton simulate` on the same log (the server stopped first).
+    let dir = s.dir.clone();
+    let mut s = s;
+    s.signal("-TERM");
+    s.wait_exit();
+    let out = Command::new(BIN)
+        .arg("--data")
+        .arg(&dir)
+        .args([
+            "simulate",
+            "--plan",
+            "ils-rollout",
+            "--scenario",
+            "perfect-storm",
+            "--mitigate",
+            "backup-trainers",
+            "--runs",
+            "40",
+            "--seed",
+            "7",
+            "--as-of",
+            "2026-03-01",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cli: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let strip = |mut v: Value| {
+        v.as_object_mut().unwrap().shift_remove("head");
+        v
+    };
+    assert_eq!(strip(api), strip(cli));
 }

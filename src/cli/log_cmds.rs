@@ -18,21 +18,26 @@ pub(super) fn parse_head(text: &str) -> anyhow::Result<(u64, Hash)> {
 
 pub(super) fn verify(data: &Path, format: Format, head: Option<&str>) -> anyhow::Result<ExitCode> {
     let noted = head.map(parse_head).transpose()?;
-    let store = open_store(data, false)?;
-    let mut report = verify::verify_sled(&store)?;
-    let head_check = noted.map(|(seq, hash)| verify::check_head(&store, seq, &hash));
-    if let (Some(Err(detail)), None) = (&head_check, &report.problem) {
-        report.problem = Some(verify::Problem {
-            seq: noted.map_or(0, |(seq, _)| seq),
-            detail: format!("the noted head is not in the log: {detail}"),
-        });
+    if let Some(remote) = super::remote::Remote::find(data)? {
+        return remote.verify(noted, head, format);
     }
-    let head = store.head();
+    let store = open_store(data, false)?;
+    let report = verify::verify_noted(&store, noted)?;
+    print_verify(&report, noted, store.head(), format)
+}
+
+/// Prints a verify report (the same from the store and through a server).
+pub(super) fn print_verify(
+    report: &verify::VerifyReport,
+    noted: Option<(u64, Hash)>,
+    head: crate::store::LogHead,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
     match format {
         Format::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&super::render::with_head(
-                serde_json::to_value(&report)?,
+                serde_json::to_value(report)?,
                 &head,
                 "report"
             ))?
@@ -65,7 +70,7 @@ pub(super) fn verify(data: &Path, format: Format, head: Option<&str>) -> anyhow:
                     seqs.join(", ")
                 )?;
             }
-            if let (Some((seq, hash)), Some(Ok(()))) = (noted, &head_check) {
+            if let (Some((seq, hash)), true) = (noted, report.is_ok()) {
                 outln!("noted head  {seq}:{} is in the log", record::hex(&hash))?;
             }
             match &report.problem {
@@ -91,6 +96,9 @@ pub(super) fn export(
 ) -> anyhow::Result<ExitCode> {
     // JSON Lines is the only format so far; the CLI already refuses any other.
     let ExportFormat::Jsonl = format;
+    if let Some(remote) = super::remote::Remote::find(data)? {
+        return remote.export(program, output);
+    }
     let store = open_store(data, false)?;
     let stream = match program {
         None => None,
@@ -143,6 +151,9 @@ pub(super) fn import(data: &Path, file: &Path, args: ImportArgs<'_>) -> anyhow::
     let expect_head = args.expect_head.map(parse_head).transpose()?;
     if expect_head.is_some() && args.append {
         anyhow::bail!("--expect-head checks a restore; an --append import re-chains the events, so it has no head of its own to check");
+    }
+    if let Some(remote) = super::remote::Remote::find(data)? {
+        return remote.import(file, &args, expect_head.is_some());
     }
     let input = File::open(file).with_context(|| format!("opening {}", file.display()))?;
     let store = open_store(data, true)?;

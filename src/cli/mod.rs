@@ -19,6 +19,7 @@ mod demo_cmd;
 mod log_cmds;
 mod program_cmds;
 mod read_cmds;
+mod remote;
 mod render;
 mod serve_cmds;
 mod sim_cmds;

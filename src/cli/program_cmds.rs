@@ -54,6 +54,7 @@ pub(super) fn read_commands(file: &Path) -> anyhow::Result<Vec<(usize, Command)>
     Ok(commands)
 }
 
+/// What `do` was asked.
 pub(super) struct DoArgs<'a> {
     pub program: &'a str,
     pub file: &'a Path,
@@ -66,6 +67,9 @@ pub(super) struct DoArgs<'a> {
 
 pub(super) fn run_do(data: &Path, args: DoArgs<'_>, actor: &str) -> anyhow::Result<ExitCode> {
     let lines = read_commands(args.file)?;
+    if let Some(remote) = super::remote::Remote::find(data)? {
+        return remote.run_do(&args, &lines, actor);
+    }
     let commands: Vec<Command> = lines.iter().map(|(_, c)| c.clone()).collect();
     let creates = commands
         .iter()
@@ -103,8 +107,17 @@ pub(super) fn run_do(data: &Path, args: DoArgs<'_>, actor: &str) -> anyhow::Resu
         }
         Err(e) => return Err(e.into()),
     };
-    match args.format {
-        Format::Json => outln!("{}", serde_json::to_string_pretty(&result)?)?,
+    print_run(&result, program.is_some(), args.format)
+}
+
+/// Prints what a run wrote (the same from the store and through a server).
+pub(super) fn print_run(
+    result: &crate::app::RunResult,
+    program: bool,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
+    match format {
+        Format::Json => outln!("{}", serde_json::to_string_pretty(result)?)?,
         Format::Table => {
             if result.duplicate {
                 outln!("already applied (same command id): nothing new was written")?;
@@ -127,7 +140,7 @@ pub(super) fn run_do(data: &Path, args: DoArgs<'_>, actor: &str) -> anyhow::Resu
                 let on = r.on.map(|d| format!(" on {d}")).unwrap_or_default();
                 outln!("voided seq {} {}{about}{on}", r.seq, r.event_type)?;
             }
-            if program.is_some() {
+            if program {
                 outln!("program version {}", result.program_version)?;
             } else {
                 outln!("organization version {}", result.organization_version)?;
@@ -176,7 +189,10 @@ pub(super) fn commands(format: Format) -> anyhow::Result<ExitCode> {
 }
 
 pub(super) fn programs(data: &Path, format: Format) -> anyhow::Result<ExitCode> {
-    let answer = super::read_cmds::reader(data)?.programs()?;
+    let answer = match super::remote::Remote::find(data)? {
+        Some(remote) => remote.answer("/api/programs", "programs")?,
+        None => super::read_cmds::reader(data)?.programs()?,
+    };
     let head = answer.head;
     let lines: Vec<ProgramSummary> = serde_json::from_value(answer.view)?;
     match format {
@@ -222,6 +238,9 @@ pub(super) fn programs(data: &Path, format: Format) -> anyhow::Result<ExitCode> 
 }
 
 pub(super) fn erase(data: &Path, person: &str, actor: &str) -> anyhow::Result<ExitCode> {
+    if let Some(remote) = super::remote::Remote::find(data)? {
+        return remote.erase(person, actor);
+    }
     let app = open_app(data, false)?;
     let (org, _) = app.organization()?;
     if org.people.get(person).is_some_and(|p| p.erased) {

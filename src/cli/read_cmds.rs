@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use super::args::Format;
 use super::lock_store;
+use super::remote::{enc, Remote};
 use super::render;
 use crate::query::{Answer, HistoryAt, Reader};
 use crate::store::SystemClock;
@@ -22,6 +23,13 @@ pub(super) fn reader(data: &Path) -> anyhow::Result<Reader> {
         lock_store(data, false)?,
         Arc::new(SystemClock),
     ))
+}
+
+/// `?as_of=…` for a read through the server.
+fn as_of_query(as_of: Option<&str>) -> String {
+    as_of
+        .map(|t| format!("?as_of={}", enc(t)))
+        .unwrap_or_default()
 }
 
 /// Prints an answer of the read path.
@@ -45,10 +53,22 @@ pub(super) fn dashboard(
     as_of: Option<&str>,
     format: Format,
 ) -> anyhow::Result<ExitCode> {
+    if let Some(remote) = Remote::find(data)? {
+        let path = format!(
+            "/api/programs/{}/dashboard{}",
+            enc(program),
+            as_of_query(as_of)
+        );
+        return print_answer(format, &remote.answer(&path, "items")?);
+    }
     print_answer(format, &reader(data)?.dashboard(program, as_of)?)
 }
 
 pub(super) fn risk(data: &Path, as_of: Option<&str>, format: Format) -> anyhow::Result<ExitCode> {
+    if let Some(remote) = Remote::find(data)? {
+        let path = format!("/api/risk{}", as_of_query(as_of));
+        return print_answer(format, &remote.answer(&path, "items")?);
+    }
     print_answer(format, &reader(data)?.risk(as_of)?)
 }
 
@@ -58,6 +78,10 @@ pub(super) fn journey(
     as_of: Option<&str>,
     format: Format,
 ) -> anyhow::Result<ExitCode> {
+    if let Some(remote) = Remote::find(data)? {
+        let path = format!("/api/people/{}/journey{}", enc(person), as_of_query(as_of));
+        return print_answer(format, &remote.answer(&path, "items")?);
+    }
     print_answer(format, &reader(data)?.journey(person, as_of)?)
 }
 
@@ -66,6 +90,10 @@ pub(super) fn supervisors(
     as_of: Option<&str>,
     format: Format,
 ) -> anyhow::Result<ExitCode> {
+    if let Some(remote) = Remote::find(data)? {
+        let path = format!("/api/supervisors{}", as_of_query(as_of));
+        return print_answer(format, &remote.answer(&path, "items")?);
+    }
     print_answer(format, &reader(data)?.supervisors(as_of)?)
 }
 
@@ -75,6 +103,28 @@ pub(super) fn history(
     at: HistoryAt,
     format: Format,
 ) -> anyhow::Result<ExitCode> {
+    if let Some(remote) = Remote::find(data)? {
+        let mut query = Vec::new();
+        if let Some(t) = &at.as_of {
+            query.push(format!("as_of={}", enc(t)));
+        }
+        if let Some(v) = at.version {
+            query.push(format!("at_version={v}"));
+        }
+        if let Some(d) = &at.diff {
+            query.push(format!("diff={}", enc(d)));
+        }
+        if let Some(n) = at.last {
+            query.push(format!("last={n}"));
+        }
+        let query = if query.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", query.join("&"))
+        };
+        let path = format!("/api/programs/{}/history{query}", enc(program));
+        return print_answer(format, &remote.answer(&path, "items")?);
+    }
     print_answer(format, &reader(data)?.history(program, &at)?)
 }
 

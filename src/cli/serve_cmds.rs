@@ -65,6 +65,9 @@ pub enum TokenCommand {
 }
 
 pub(super) fn token(data: &Path, cmd: TokenCommand, actor: &str) -> anyhow::Result<ExitCode> {
+    if let Some(remote) = super::remote::Remote::find(data)? {
+        return remote.token(cmd, actor);
+    }
     let app = open_app(data, false)?;
     match cmd {
         TokenCommand::Create {

@@ -13,7 +13,7 @@ use crate::app::parse_as_of;
 use crate::forecast;
 use crate::sim::monte_carlo::{self, Config};
 use crate::sim::scenario::{self, Scenario};
-use crate::sim::{engine, narrate, Draws, DEFAULT_HORIZON_DAYS};
+use crate::sim::DEFAULT_HORIZON_DAYS;
 
 /// `baton scenario …`.
 #[derive(Debug, Subcommand)]
@@ -145,83 +145,52 @@ pub(super) fn scenario(cmd: ScenarioCommand) -> anyhow::Result<ExitCode> {
 }
 
 pub(super) fn simulate(data: &Path, a: SimulateArgs) -> anyhow::Result<ExitCode> {
-    let sc = load_scenario(&a.scenario)?;
-    let mitigations = a
-        .mitigate
-        .iter()
-        .map(|m| sc.mitigation(m).cloned())
-        .collect::<Result<Vec<_>, _>>()?;
-    let (plan, head) = load_plan(data, &a.plan, a.as_of.as_deref())?;
-    let horizon = a
-        .horizon
-        .map(|d| plan.day(d))
-        .unwrap_or(plan.deadline + DEFAULT_HORIZON_DAYS);
-    let config = Config {
+    let what = forecast::Simulate {
+        scenario: load_scenario(&a.scenario)?,
+        mitigations: a.mitigate.clone(),
         runs: a.runs,
         seed: a.seed,
-        horizon,
+        horizon: a.horizon,
         per_run: a.per_run,
+        narrate: a.narrate,
     };
+    // A mitigation the scenario lacks is refused before the plan is read.
+    for m in &what.mitigations {
+        what.scenario.mitigation(m)?;
+    }
+    let (plan, head) = load_plan(data, &a.plan, a.as_of.as_deref())?;
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = a.threads {
         pool = pool.num_threads(n);
     }
     let pool = pool.build()?;
     let bar = (a.format == Format::Table && std::io::stderr().is_terminal() && a.runs >= 1000)
-        .then(|| indicatif::ProgressBar::new(a.runs * (1 + mitigations.len() as u64)));
+        .then(|| indicatif::ProgressBar::new(a.runs * (1 + what.mitigations.len() as u64)));
     let tick = || {
         if let Some(b) = &bar {
             b.inc(1);
         }
     };
-    let params = sc.params();
-    let base_changes = sc.changes(&[]);
-    let base =
-        pool.install(|| monte_carlo::outcomes(&plan, &params, &base_changes, &config, &tick));
-    let report = monte_carlo::report(&plan, &sc.name, &[], &config, &base);
-    let mut comparisons = Vec::new();
-    for m in &mitigations {
-        let changes = sc.changes(&[(None, m)]);
-        let outs = pool.install(|| monte_carlo::outcomes(&plan, &params, &changes, &config, &tick));
-        let r = monte_carlo::report(&plan, &sc.name, std::slice::from_ref(&m.id), &config, &outs);
-        comparisons.push(monte_carlo::compare(&m.id, r, &base, &outs, horizon));
-    }
+    let simulation = pool.install(|| forecast::simulate(&plan, &what, &tick))?;
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    let story = a.narrate.then(|| {
-        let mut trace = engine::Trace::default();
-        let o = engine::run(
-            &plan,
-            &params,
-            &base_changes,
-            &Draws::new(a.seed, 0),
-            horizon,
-            Some(&mut trace),
-        );
-        narrate::narrate(&plan, &sc, &trace, &o)
-    });
+    let forecast::Simulation {
+        report,
+        comparisons,
+        story,
+    } = &simulation;
     match a.format {
         Format::Json => {
-            let mut value = serde_json::to_value(&report)?;
-            // With --per-run, `runs` is the list of runs (its length is the run count).
-            if let Some(list) = value.as_object_mut().and_then(|o| o.remove("per_run")) {
-                value["runs"] = list;
-            }
-            if !comparisons.is_empty() {
-                value["comparisons"] = serde_json::to_value(&comparisons)?;
-            }
-            if let Some(s) = &story {
-                value["narrative"] = serde_json::Value::String(s.clone());
-            }
+            let mut value = simulation.json()?;
             if let Some(head) = &head {
                 value = super::render::with_head(value, head, "report");
             }
             outln!("{}", serde_json::to_string_pretty(&value)?)?;
         }
         Format::Table => {
-            out!("{}", render_report(&report))?;
-            for c in &comparisons {
+            out!("{}", render_report(report))?;
+            for c in comparisons {
                 outln!()?;
                 outln!("with {}:", c.mitigation)?;
                 out!("{}", render_report(&c.report))?;
@@ -235,7 +204,7 @@ pub(super) fn simulate(data: &Path, a: SimulateArgs) -> anyhow::Result<ExitCode>
                     c.completion_days.standard_error
                 )?;
             }
-            if let Some(s) = &story {
+            if let Some(s) = story {
                 outln!()?;
                 out!("{s}")?;
             }
@@ -270,14 +239,7 @@ fn load_plan(
     let t = match as_of {
         Some(t) => parse_as_of(t, &org)?,
         // The envelopes say when each event occurred: no need to decode their data.
-        None => app
-            .store()
-            .iter_from(1)
-            .map(|e| e.map(|e| e.occurred_at()))
-            .collect::<Result<Vec<_>, _>>()?
-            .into_iter()
-            .max()
-            .unwrap_or_else(|| app.now()),
+        None => forecast::latest_business_time(&app)?,
     };
     Ok((
         forecast::fork_program(&app, plan, t)?,

@@ -82,6 +82,8 @@ fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(verify_log))
         .routes(routes!(list_tokens, create_token))
         .routes(routes!(revoke_token))
+        .routes(routes!(scenarios))
+        .routes(routes!(simulate))
         .routes(routes!(session))
         .routes(routes!(openapi_json))
         .routes(routes!(login))
@@ -148,6 +150,16 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Q<T> {
             }
         }
     }
+}
+
+/// An answer as JSON, with its title for people in `X-Baton-Title` (the CLI prints tables
+/// from it).
+fn answered(answer: Answer) -> Response {
+    let mut response = Json(answer.json()).into_response();
+    if let Ok(v) = HeaderValue::from_str(&answer.title) {
+        response.headers_mut().insert("x-baton-title", v);
+    }
+    response
 }
 
 /// Runs a read off the async threads.
@@ -274,6 +286,10 @@ struct CommandQuery {
     /// Decide and report what would be written, but write nothing.
     #[serde(default)]
     dry_run: bool,
+    /// Enter something that happened earlier (as `baton do --on`): the rules decide as of this
+    /// business time, and events without a day of their own are dated it. Default: the day
+    /// the server runs at.
+    on: Option<String>,
 }
 
 /// Runs commands through the one write path and answers with what was written.
@@ -298,11 +314,25 @@ async fn run_commands(
         shared = Some(state.inner.writes.read().await);
         exclusive = None;
     }
+    let business_time = match &query.on {
+        Some(text) => {
+            let app = state.inner.app.clone();
+            let text = text.clone();
+            let parsed = tokio::task::spawn_blocking(move || {
+                let org = app.organization()?.0;
+                Ok::<_, AppError>(crate::app::parse_as_of(&text, &org))
+            })
+            .await
+            .map_err(|e| ApiError::internal(e.to_string()))??;
+            Some(parsed.map_err(|e| ApiError::malformed("on", e.to_string()))?)
+        }
+        None => state.inner.at,
+    };
     let options = RunOptions {
         actor,
         command_id,
         expect_version: query.expected_version,
-        business_time: state.inner.at,
+        business_time,
         dry_run: query.dry_run,
     };
     let app = state.inner.app.clone();
@@ -351,12 +381,11 @@ async fn wait_folded(state: &AppState, seq: u64) {
         (status = 200, description = "`{\"head\": …, \"programs\": [...]}`", body = Object),
         (status = 401, body = ErrorBody)),
     security(("bearer" = []), ("session" = [])))]
-async fn list_programs(State(state): State<AppState>, auth: Auth) -> Result<Json<Value>, ApiError> {
+async fn list_programs(State(state): State<AppState>, auth: Auth) -> Result<Response, ApiError> {
     auth.require(Role::Viewer)?;
-    let answer = read(&state, |r| r.programs()).await?;
-    let mut value = answer.json();
+    let mut answer = read(&state, |r| r.programs()).await?;
     if !auth.who.programs.is_empty() {
-        if let Some(Value::Array(lines)) = value.get_mut("programs") {
+        if let Value::Array(lines) = &mut answer.view {
             lines.retain(|l| {
                 l.get("program")
                     .and_then(Value::as_str)
@@ -364,7 +393,7 @@ async fn list_programs(State(state): State<AppState>, auth: Auth) -> Result<Json
             });
         }
     }
-    Ok(Json(value))
+    Ok(answered(answer))
 }
 
 /// Creates a program: the body is a `CreateProgram` command (its `type` may be left out).
@@ -431,10 +460,10 @@ async fn get_program(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     auth.require(Role::Viewer)?;
     auth.require_program(&id)?;
-    Ok(Json(read(&state, move |r| r.program(&id)).await?.json()))
+    Ok(answered(read(&state, move |r| r.program(&id)).await?))
 }
 
 /// Sends commands to a program: the body is one command exactly as `baton do` takes it, or
@@ -521,13 +550,11 @@ async fn dashboard(
     auth: Auth,
     Path(id): Path<String>,
     Q(q): Q<AsOfQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     auth.require(Role::Viewer)?;
     auth.require_program(&id)?;
-    Ok(Json(
-        read(&state, move |r| r.dashboard(&id, q.as_of.as_deref()))
-            .await?
-            .json(),
+    Ok(answered(
+        read(&state, move |r| r.dashboard(&id, q.as_of.as_deref())).await?,
     ))
 }
 
@@ -556,7 +583,7 @@ async fn history(
     auth: Auth,
     Path(id): Path<String>,
     Q(q): Q<HistoryQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     auth.require(Role::Viewer)?;
     if id != "organization" {
         auth.require_program(&id)?;
@@ -567,9 +594,7 @@ async fn history(
         diff: q.diff,
         last: q.last,
     };
-    Ok(Json(
-        read(&state, move |r| r.history(&id, &at)).await?.json(),
-    ))
+    Ok(answered(read(&state, move |r| r.history(&id, &at)).await?))
 }
 
 /// Skills and knowledge risk: holders, single-holder skills, the truck factor, coverage.
@@ -580,12 +605,10 @@ async fn risk(
     State(state): State<AppState>,
     auth: Auth,
     Q(q): Q<AsOfQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     auth.require(Role::Viewer)?;
-    Ok(Json(
-        read(&state, move |r| r.risk(q.as_of.as_deref()))
-            .await?
-            .json(),
+    Ok(answered(
+        read(&state, move |r| r.risk(q.as_of.as_deref())).await?,
     ))
 }
 
@@ -597,12 +620,10 @@ async fn supervisors(
     State(state): State<AppState>,
     auth: Auth,
     Q(q): Q<AsOfQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     auth.require(Role::Viewer)?;
-    Ok(Json(
-        read(&state, move |r| r.supervisors(q.as_of.as_deref()))
-            .await?
-            .json(),
+    Ok(answered(
+        read(&state, move |r| r.supervisors(q.as_of.as_deref())).await?,
     ))
 }
 
@@ -616,12 +637,10 @@ async fn journey(
     auth: Auth,
     Path(id): Path<String>,
     Q(q): Q<AsOfQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     auth.require(Role::Viewer)?;
-    Ok(Json(
-        read(&state, move |r| r.journey(&id, q.as_of.as_deref()))
-            .await?
-            .json(),
+    Ok(answered(
+        read(&state, move |r| r.journey(&id, q.as_of.as_deref())).await?,
     ))
 }
 
@@ -667,6 +686,7 @@ async fn erase_person(
     let query = CommandQuery {
         expected_version: None,
         dry_run: false,
+        on: None,
     };
     run_commands(&state, None, vec![command], query, None, actor).await
 }
@@ -843,16 +863,33 @@ async fn import(
     ))
 }
 
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct VerifyQuery {
+    /// A head noted earlier, `SEQ:HASH`: the report fails unless that event is in the log
+    /// with that hash.
+    head: Option<String>,
+}
+
 /// Checks the whole log: the chain, data hashes, contiguity, the indexes.
-#[utoipa::path(get, path = "/api/verify", tag = "admin",
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+#[utoipa::path(get, path = "/api/verify", tag = "admin", params(VerifyQuery),
+    responses((status = 400, body = ErrorBody), (status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = []), ("session" = [])))]
-async fn verify_log(State(state): State<AppState>, auth: Auth) -> Result<Json<Value>, ApiError> {
+async fn verify_log(
+    State(state): State<AppState>,
+    auth: Auth,
+    Q(q): Q<VerifyQuery>,
+) -> Result<Json<Value>, ApiError> {
     auth.require(Role::Admin)?;
+    let noted = q
+        .head
+        .as_deref()
+        .map(|t| record::parse_head(t).map_err(|e| ApiError::malformed("head", e)))
+        .transpose()?;
     let sled = state.inner.sled.clone();
     let (report, head) = tokio::task::spawn_blocking(move || {
         let head = crate::store::EventStore::head(sled.as_ref());
-        verify::verify_sled(&sled).map(|r| (r, head))
+        verify::verify_noted(&sled, noted).map(|r| (r, head))
     })
     .await
     .map_err(|e| ApiError::internal(e.to_string()))??;
@@ -948,6 +985,156 @@ async fn revoke_token(
         .map_err(|e| ApiError::internal(e.to_string()))??;
     wait_folded(&state, state.inner.app.store().head().last_seq).await;
     Ok(Json(info))
+}
+
+/// The scenario library: each scenario with its cards and mitigations.
+#[utoipa::path(get, path = "/api/scenarios", tag = "simulator",
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody)),
+    security(("bearer" = []), ("session" = [])))]
+async fn scenarios(auth: Auth) -> Result<Json<Value>, ApiError> {
+    auth.require(Role::Viewer)?;
+    let all: Vec<crate::sim::scenario::Scenario> = crate::sim::scenario::LIBRARY
+        .iter()
+        .filter_map(|(n, _)| crate::sim::scenario::builtin(n))
+        .collect();
+    let value = serde_json::to_value(all).map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(Json(json!({ "scenarios": value })))
+}
+
+/// The most runs one simulation may ask for.
+pub const MAX_RUNS: u64 = 100_000;
+
+/// A simulation to run.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct SimulateBody {
+    /// The program to fork (its slug).
+    plan: String,
+    /// A scenario of the library (`GET /api/scenarios`).
+    #[serde(default)]
+    scenario: Option<String>,
+    /// Or a scenario file's TOML text.
+    #[serde(default)]
+    scenario_toml: Option<String>,
+    /// Mitigations of the scenario, each compared with the baseline on the same seeds.
+    #[serde(default)]
+    mitigate: Vec<String>,
+    /// Runs (default 1,000).
+    #[schema(minimum = 1, maximum = 100000)]
+    #[serde(default)]
+    runs: Option<u64>,
+    /// Seed (default 1).
+    #[schema(minimum = 0, maximum = 9007199254740991_u64)]
+    #[serde(default)]
+    seed: Option<u64>,
+    /// Business time of the fork (default: the log's latest business time).
+    #[serde(default)]
+    as_of: Option<String>,
+    /// The last day simulated, `YYYY-MM-DD` (default: two years past the deadline).
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    horizon: Option<chrono::NaiveDate>,
+    /// List every run.
+    #[serde(default)]
+    per_run: bool,
+    /// Tell run 0 week by week.
+    #[serde(default)]
+    narrate: bool,
+}
+
+/// Runs a scenario against a program forked at a business time, as `baton simulate`; with
+/// mitigations, compares each with the baseline on common random numbers. Writes nothing.
+#[utoipa::path(post, path = "/api/simulate", tag = "simulator", request_body = SimulateBody,
+    responses((status = 200, description = "The report (as `baton simulate --format json`)", body = Object),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []), ("session" = [])))]
+async fn simulate(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: Body,
+) -> Result<Json<Value>, ApiError> {
+    auth.require(Role::Viewer)?;
+    let bytes = body_bytes(body, COMMAND_BODY_LIMIT).await?;
+    let req: SimulateBody =
+        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(&bytes))
+            .map_err(|e| ApiError::malformed(e.path().to_string(), e.inner().to_string()))?;
+    auth.require_program(&req.plan)?;
+    let runs = req.runs.unwrap_or(1_000);
+    if !(1..=MAX_RUNS).contains(&runs) {
+        return Err(ApiError::malformed(
+            "runs",
+            format!("{runs}: expected 1 to {MAX_RUNS}"),
+        ));
+    }
+    let scenario = match (&req.scenario, &req.scenario_toml) {
+        (Some(name), None) => crate::sim::scenario::builtin(name).ok_or_else(|| {
+            let names: Vec<_> = crate::sim::scenario::LIBRARY
+                .iter()
+                .map(|(n, _)| *n)
+                .collect();
+            ApiError::malformed(
+                "scenario",
+                format!("no scenario {name:?}: expected one of {}", names.join(", ")),
+            )
+        })?,
+        (None, Some(text)) => crate::sim::scenario::parse("scenario_toml", "posted", text)
+            .map_err(|e| ApiError::malformed("scenario_toml", e.to_string()))?,
+        _ => {
+            return Err(ApiError::malformed(
+                "scenario",
+                "give exactly one of scenario (a name) and scenario_toml",
+            ))
+        }
+    };
+    let what = crate::forecast::Simulate {
+        scenario,
+        mitigations: req.mitigate,
+        runs,
+        seed: req.seed.unwrap_or(1),
+        horizon: req.horizon,
+        per_run: req.per_run,
+        narrate: req.narrate,
+    };
+    for m in &what.mitigations {
+        what.scenario
+            .mitigation(m)
+            .map_err(|e| ApiError::malformed("mitigate", e.to_string()))?;
+    }
+    let app = state.inner.app.clone();
+    let at = state.inner.at;
+    let plan_slug = req.plan;
+    let as_of = req.as_of;
+    let value = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
+        let head = app.store().head();
+        let t = match as_of {
+            Some(text) => crate::app::parse_as_of(&text, &app.organization()?.0)
+                .map_err(|e| ApiError::malformed("as_of", e.to_string()))?,
+            None => match at {
+                Some(t) => t,
+                None => crate::forecast::latest_business_time(&app)?,
+            },
+        };
+        let plan = crate::forecast::fork_program(&app, &plan_slug, t).map_err(|e| match e {
+            crate::forecast::ForecastError::NoProgram(_) => ApiError::not_found(e.to_string()),
+            crate::forecast::ForecastError::App(a) => a.into(),
+            other => {
+                let mut err =
+                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "rule", other.to_string());
+                err.body.rule = Some("plan".into());
+                err
+            }
+        })?;
+        let simulation = crate::forecast::simulate(&plan, &what, &|| {})
+            .map_err(|e| ApiError::malformed("mitigate", e.to_string()))?;
+        let value = simulation
+            .json()
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        Ok(with_head(value, &head, "report"))
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))??;
+    Ok(Json(value))
 }
 
 /// Who is asking, with which role, and the day the server shows.

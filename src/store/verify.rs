@@ -8,7 +8,7 @@ use super::record::{hex, DataCheck, Hash, ZERO_HASH};
 use super::{is_valid_stream, EventStore, SledStore, StoreError};
 
 /// The first problem found.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Problem {
     /// The first bad seq (0 when the problem is not tied to one event).
     pub seq: u64,
@@ -17,7 +17,7 @@ pub struct Problem {
 }
 
 /// What `verify` found.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct VerifyReport {
     /// Events checked.
     pub events: u64,
@@ -153,6 +153,24 @@ pub fn check_head(store: &dyn EventStore, seq: u64, hash: &Hash) -> Result<(), S
         ));
     }
     Ok(())
+}
+
+/// [`verify_sled`], and, when a head was noted (`SEQ:HASH`), whether that event is in the log
+/// with that hash (a missing or different one is the report's problem).
+pub fn verify_noted(
+    store: &SledStore,
+    noted: Option<(u64, Hash)>,
+) -> Result<VerifyReport, StoreError> {
+    let mut report = verify_sled(store)?;
+    if let (Some((seq, hash)), None) = (noted, &report.problem) {
+        if let Err(detail) = check_head(store, seq, &hash) {
+            report.problem = Some(Problem {
+                seq,
+                detail: format!("the noted head is not in the log: {detail}"),
+            });
+        }
+    }
+    Ok(report)
 }
 
 /// [`verify`] plus the sled store's indexes (stream index, id index, stream heads).
