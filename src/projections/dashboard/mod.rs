@@ -59,7 +59,8 @@
 //!   gap for a six-month retention interval), read today. Practising one skill refreshes no
 //!   other. A learner's **retention** is that of their weakest skill (the lowest; ties by
 //!   skill id); the **mean** is over the learners with a trace; **by skill**, the learners with
-//!   a trace in that skill and their mean retention in it.
+//!   a trace in that skill and their mean retention in it; **traces** lists every learner's
+//!   every skill.
 //! - **Trainer load**: per trainer (any invitation status): held sessions they taught and their
 //!   minutes, scheduled sessions still to come (start after now), mentoring pairs and coaching
 //!   sessions held.
@@ -580,10 +581,20 @@ pub fn compute(org: &Organization, p: &Program, now: Timestamp) -> DashboardView
         for (skill, days) in exposures(p, id, today) {
             last = last.max(days.keys().next_back().copied());
             let trace = retention::program_trace(days.iter().map(|(d, m)| (day_num(*d), *m)));
-            if let Some(r) = trace.map(|t| t.retention(day_num(today))) {
+            if let (Some(r), Some(&d)) = (
+                trace.map(|t| t.retention(day_num(today))),
+                days.keys().next_back(),
+            ) {
                 let e = by_skill.entry(skill.clone()).or_insert((0, 0.0));
                 e.0 += 1;
                 e.1 += r;
+                practice.traces.push(TraceRow {
+                    person: id.clone(),
+                    skill: skill.clone(),
+                    last_exposure: d,
+                    days_since: (today - d).num_days(),
+                    retention: round3(r),
+                });
                 skills.insert(skill, r);
             }
         }
@@ -606,10 +617,6 @@ pub fn compute(org: &Organization, p: &Program, now: Timestamp) -> DashboardView
             minutes,
             retention: weakest.map(|(_, r)| round3(r)),
             weakest_skill: weakest.map(|(s, _)| s.clone()),
-            skills: skills
-                .iter()
-                .map(|(s, r)| (s.clone(), round3(*r)))
-                .collect(),
         });
     }
     practice.mean_retention = (with_trace > 0).then(|| round3(sum / with_trace as f64));

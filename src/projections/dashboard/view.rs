@@ -227,6 +227,8 @@ pub struct PracticeView {
     pub learners: Vec<PracticeRow>,
     /// Per skill with a trace, by id.
     pub by_skill: Vec<SkillRetention>,
+    /// Every trace: per audience member (by id) and skill (by id).
+    pub traces: Vec<TraceRow>,
     /// Mean of the learners' retention (their weakest skill's) over those with exposures.
     pub mean_retention: Option<f64>,
     /// Total practice minutes logged by the audience.
@@ -250,8 +252,21 @@ pub struct PracticeRow {
     pub retention: Option<f64>,
     /// That skill.
     pub weakest_skill: Option<String>,
-    /// Estimated retention today per skill with exposures.
-    pub skills: BTreeMap<String, f64>,
+}
+
+/// One audience member's trace of one skill.
+#[derive(Clone, Debug, Serialize)]
+pub struct TraceRow {
+    /// Person id.
+    pub person: String,
+    /// Skill id.
+    pub skill: String,
+    /// Last exposure to that skill.
+    pub last_exposure: NaiveDate,
+    /// Days since.
+    pub days_since: i64,
+    /// Estimated retention today.
+    pub retention: f64,
 }
 
 /// Estimated retention of one skill over the audience.
