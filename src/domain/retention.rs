@@ -252,8 +252,9 @@ pub struct SpacedTrace {
     pub age: f64,
     /// The day of the last exposure.
     pub last_day: f64,
-    /// The retention interval spacing is judged against, in days.
-    pub interval_days: f64,
+    /// The optimal gap (days) for the retention interval spacing is judged against
+    /// ([`optimal_gap_days`], computed once at training).
+    pub optimal_gap: f64,
     /// The state just before the exposures of `last_day` (`h`, retention, gap since the
     /// exposure before), so that another exposure that day is folded into one.
     day_start: (f64, f64, f64),
@@ -269,7 +270,7 @@ impl SpacedTrace {
             h: base.h,
             age: 0.0,
             last_day: day,
-            interval_days,
+            optimal_gap: optimal_gap_days(interval_days),
             day_start: (base.h, base.m, 0.0),
             day_minutes: FULL_DOSE_MINUTES,
         }
@@ -286,7 +287,7 @@ impl SpacedTrace {
         self.day_minutes += minutes.max(0.0);
         let (h, r, gap) = self.day_start;
         let dose = (self.day_minutes / FULL_DOSE_MINUTES).min(1.0);
-        let spacing = (gap / optimal_gap_days(self.interval_days)).min(1.0);
+        let spacing = (gap / self.optimal_gap).min(1.0);
         let gain = 1.0 - (1.0 - STABILITY_GAIN) * spacing * dose;
         self.h = (h * gain).max(self.base.h * MIN_H_FACTOR);
         let restored = r + (self.base.m - r) * dose;
