@@ -63,7 +63,8 @@ impl Checkpointed for World {
 
 impl Checkpointed for SkillsRisk {
     const NAME: &'static str = "risk";
-    const FORMAT: u32 = 1;
+    // 2: each practice keeps its minutes (the retention model's dose).
+    const FORMAT: u32 = 2;
     // Small (the organization and practice days): saved whenever it moved, so that the next
     // `risk` finds it at the head.
     const SAVE_AFTER: u64 = 1;

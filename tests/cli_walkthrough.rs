@@ -100,10 +100,10 @@ fn h0() -> f64 {
     3.0 / (11.0 * 30.44)
 }
 
-/// Retention `t` days after the last of `spaced` spaced exposures after training:
-/// (1 + 0.8^spaced · h₀ · t)^(−½), rounded to three decimals like the dashboard.
-fn retention(spaced: i32, t: f64) -> f64 {
-    let r = (1.0 + 0.8f64.powi(spaced) * h0() * t).powf(-0.5);
+/// Retention `t` days after a full restoration with `h = factor · h₀`: (1 + factor·h₀·t)^(−½),
+/// rounded to three decimals like the dashboard.
+fn retention(factor: f64, t: f64) -> f64 {
+    let r = (1.0 + factor * h0() * t).powf(-0.5);
     (r * 1000.0).round() / 1000.0
 }
 
@@ -798,31 +798,74 @@ fn training_dashboard_at_the_end(b: &Baton) {
     assert_eq!(fu["overdue"][0]["days_overdue"], 16);
     assert_eq!(fu["due_soon"][0]["follow_up"], "f-cat2");
     // Practice minutes of the audience: ann 30 + 45, ben 30 (the corrected entry, not 300),
-    // cat 20 = 125. Retention (mixed-measure skill curve, each later exposure day spaces):
-    // ann: days 03-03, 03-05, 03-12, 04-15 → 3 spaced exposures, 199 days since 04-15;
-    // ben: 03-03, 04-09, 05-05 → 2 spaced, 179 days; cat: 03-12, 04-02, 04-05 → 2, 209 days.
+    // cat 20 = 125. Retention: one trace per learner and skill (docs/MODEL.md §1), mixed
+    // measures, h₀ = 3 / 334.84; the optimal gap for a 182-day interval is G = 20.857 days. An
+    // exposure of m minutes after a gap g (dose d = min(1, m/60), spacing s = min(1, g/G))
+    // multiplies h by 1 − 0.2·s·d and raises retention r to r' = r + (1 − r)·d, forgetting
+    // going on from the age a = (r'^(−2) − 1) / h of the new curve. Today is 31 October.
+    //   ann, search: s1 on 03-03 (trained); 30 min on 03-05: g = 2, s = 0.09589, d = ½ →
+    //     h = 0.99041·h₀, r = 0.99116 → 0.99558 (a = 1.003); 45 min on 04-15: g = 41, s = 1,
+    //     d = ¾ → h = 0.85 × 0.99041·h₀ = 0.84185·h₀, r = (1 + 0.99041·h₀·42.003)^(−½) =
+    //     0.85351 → 0.96338 (a = 10.272); 199 days on: (1 + 0.84185·h₀·209.272)^(−½) =
+    //     2.57844^(−½) = 0.623.
+    //   ann, loans: s2 on 03-12 only, 233 days: (1 + 233·h₀)^(−½) = 3.08756^(−½) = 0.569, her
+    //     weakest.
+    //   ben, search: s1 on 03-03 only, 242 days: 3.16820^(−½) = 0.562, his weakest; loans: s5
+    //     on 04-09, 30 min on 05-05 (g = 26, s = 1, d = ½ → h = 0.9·h₀, r = 0.90059 → 0.95030,
+    //     a = 13.312), 179 days on: (1 + 0.9·h₀·192.312)^(−½) = 2.55072^(−½) = 0.626.
+    //   cat, loans: s2 on 03-12 only: 0.569, her weakest; search: s4 on 04-02, 20 min on 04-05
+    //     (g = 3, s = 0.14384, d = ⅓ → h = 0.99041·h₀, r = 0.98683 → 0.99122, a = 2.006),
+    //     209 days on: (1 + 0.99041·h₀·211.006)^(−½) = 2.87238^(−½) = 0.590.
+    // The old model pooled each learner's days into one trace and gained 0.8 per later day,
+    // whatever the gap and the minutes: ann 0.723, ben 0.702, cat 0.674, mean 0.700.
     let p = &d["practice"];
     assert_eq!(p["minutes"], 125);
     let expect = [
-        ("ann", 3, 199.0, 75),
-        ("ben", 2, 179.0, 30),
-        ("cat", 2, 209.0, 20),
+        ("ann", 199, 75, 0.569, "loans"),
+        ("ben", 179, 30, 0.562, "search"),
+        ("cat", 209, 20, 0.569, "loans"),
     ];
-    for (who, spaced, days, minutes) in expect {
+    for (who, days, minutes, retention, weakest) in expect {
         let r = row(&p["learners"], "person", who);
-        assert_eq!(r["days_since"], days as i64, "{who}");
+        assert_eq!(r["days_since"], days, "{who}");
         assert_eq!(r["minutes"], minutes, "{who}");
-        assert_eq!(r["retention"], retention(spaced, days), "{who}");
+        assert_eq!(r["retention"], retention, "{who}");
+        assert_eq!(r["weakest_skill"], weakest, "{who}");
     }
-    let raw = |spaced: i32, t: f64| (1.0 + 0.8f64.powi(spaced) * h0() * t).powf(-0.5);
-    let mean = (raw(3, 199.0) + raw(2, 179.0) + raw(2, 209.0)) / 3.0;
-    assert_eq!(p["mean_retention"], (mean * 1000.0).round() / 1000.0);
+    let traces: Vec<(&str, &str, i64, f64)> = p["traces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["person"].as_str().unwrap(),
+                t["skill"].as_str().unwrap(),
+                t["days_since"].as_i64().unwrap(),
+                t["retention"].as_f64().unwrap(),
+            )
+        })
+        .collect();
     assert_eq!(
-        (
-            p["learners"][0]["retention"].as_f64(),
-            p["mean_retention"].as_f64()
-        ),
-        (Some(0.723), Some(0.7))
+        traces,
+        [
+            ("ann", "loans", 233, 0.569),
+            ("ann", "search", 199, 0.623),
+            ("ben", "loans", 179, 0.626),
+            ("ben", "search", 242, 0.562),
+            ("cat", "loans", 233, 0.569),
+            ("cat", "search", 209, 0.59)
+        ]
+    );
+    // Mean of the weakest: (0.56910 + 0.56182 + 0.56910) / 3 = 0.567. By skill: search
+    // (0.62276 + 0.56182 + 0.59004) / 3 = 0.592, loans (0.56910 + 0.62614 + 0.56910) / 3 =
+    // 0.588.
+    assert_eq!(p["mean_retention"], 0.567);
+    assert_eq!(
+        p["by_skill"],
+        json!([
+            {"skill": "loans", "name": "Loans and returns", "learners": 3, "mean_retention": 0.588},
+            {"skill": "search", "name": "Searching the new catalogue", "learners": 3, "mean_retention": 0.592}
+        ])
     );
     // Trainer load: tia taught s1 (90) + s4 (90) + s5 (120) = 3 sessions, 300 minutes, with s6
     // still to come; vic taught s2 (120) before withdrawing; uma declined.
@@ -919,9 +962,13 @@ fn mentoring_dashboard(b: &Baton) {
         ),
         (Some(1), Some(0))
     );
-    // Exposures: coaching on 05-12 and 06-09 → 1 spaced exposure, 144 days before 10-31.
+    // Exposures of ann's one skill in the program, the outcome's (reports): coaching on 05-12
+    // (trained) and 06-09 (60 minutes: d = 1; a 28-day gap is past G = 20.857: s = 1, so h =
+    // 0.8·h₀, fully restored), 144 days before 10-31: (1 + 0.8·h₀·144)^(−½) = 0.701, as in
+    // the old model (whose gain was 0.8 whatever the gap).
     assert_eq!(d["practice"]["learners"][0]["days_since"], 144);
-    assert_eq!(d["practice"]["mean_retention"], retention(1, 144.0));
+    assert_eq!(d["practice"]["learners"][0]["weakest_skill"], "reports");
+    assert_eq!(d["practice"]["mean_retention"], retention(0.8, 144.0));
     let al = row(&d["trainers"], "person", "al");
     assert_eq!(
         (al["pairs"].as_u64(), al["coaching_sessions"].as_u64()),
@@ -987,13 +1034,25 @@ fn risk(b: &Baton) {
     assert_eq!(cov[0]["covered"], 0);
     assert_eq!(cov.last().unwrap()["date"], "2026-10-31");
     assert_eq!(cov.last().unwrap()["share"], 1.0);
-    // The matrix decays levels: al's copycat 3 assessed 01-10, never practised: 294 days →
-    // 3 × (1 + h₀·294)^(−½).
+    // The matrix decays the gains of training, toward the level before it. ann's search:
+    // self-assessed 1 on 01-10, evaluated 3 on 03-20 (the trace is trained then), 45 minutes
+    // of practice on 04-15 (g = 26 ≥ G = 20.857: s = 1, d = ¾ → h = 0.85·h₀; r = (1 +
+    // 26·h₀)^(−½) = 0.90059 rises to 0.90059 + 0.09941 × ¾ = 0.97515, the curve's age 6.778
+    // days), 199 days on: (1 + 0.85·h₀·205.778)^(−½) = 2.56712^(−½) = 0.62413, so
+    // 1 + (3 − 1) × 0.62413 = 2.248 (the old model: 3 × (1 + 0.8·h₀·199)^(−½) = 1.926).
+    let ann = row(&r["matrix"], "person", "ann");
+    assert_eq!(ann["skills"]["search"]["before"], 1);
+    assert_eq!(ann["skills"]["search"]["estimated"], 2.248);
+    // al's copycat 3, assessed once by his supervisor on 01-10: a level seen on the job, not a
+    // gain of training the log knows of, does not decay (the old model: 3 × (1 + h₀·294)^(−½)
+    // = 1.574).
     let al = row(&r["matrix"], "person", "al");
-    let estimated = 3.0 * (1.0 + h0() * 294.0).powf(-0.5);
     assert_eq!(
-        al["skills"]["copycat"]["estimated"],
-        (estimated * 1000.0).round() / 1000.0
+        (
+            &al["skills"]["copycat"]["before"],
+            &al["skills"]["copycat"]["estimated"]
+        ),
+        (&json!(3), &json!(3.0))
     );
     assert!(r["matrix"]
         .as_array()

@@ -13,7 +13,7 @@ use baton::projections::dashboard::Dashboard;
 use baton::projections::risk::SkillsRisk;
 use baton::projections::Projection;
 use baton::store::{jsonl, MemoryStore, SystemClock};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 fn views() -> (Value, Value, Value) {
     let store = Arc::new(MemoryStore::new());
@@ -91,6 +91,88 @@ fn rollout_dashboard_matches_hand_counts() {
     assert_eq!(d["deadline"]["changes"], 1);
     assert_eq!(d["deadline"]["target"], 80);
     assert_eq!(d["deadline"]["status"], "achieved");
+}
+
+/// The row of `person` in a list of rows with a `person` field.
+fn row<'a>(rows: &'a Value, person: &str) -> &'a Value {
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["person"] == person)
+        .unwrap()
+}
+
+#[test]
+fn rollout_retention_matches_the_formula_by_hand() {
+    let (d, _, r) = views();
+    // One trace per learner and skill (docs/MODEL.md §1): h₀ = 3 / 334.84, the optimal gap
+    // for a 182-day interval G = 20.857 days. adam-boyer in catalogue-search: the m1 session
+    // on 2026-02-11 (120 minutes) trains; 15 minutes of practice on 02-13 (gap 2: s = 2 / G =
+    // 0.09589, d = 15/60 = ¼) multiplies h by 1 − 0.2 × 0.09589 × ¼ = 0.99521 and raises
+    // r = (1 + 2·h₀)^(−½) = 0.99116 to 0.99116 + 0.00884 × ¼ = 0.99337 (the curve's age
+    // (0.99337^(−2) − 1) / (0.99521·h₀) = 1.502 days); on 10-31, 260 days on:
+    // (1 + 0.99521·h₀·261.502)^(−½) = 3.33170^(−½) = 0.548, his weakest skill (circulation,
+    // refreshed on 06-15, keeps 0.709). The old model pooled his days of every skill into one
+    // trace and read 0.844.
+    let p = &d["practice"];
+    let adam = row(&p["learners"], "adam-boyer");
+    assert_eq!(
+        (
+            &adam["retention"],
+            &adam["weakest_skill"],
+            &adam["days_since"]
+        ),
+        (&json!(0.548), &json!("catalogue-search"), &json!(138))
+    );
+    // Most learners logged practice in circulation, hardly in catalogue-search, trained first:
+    // by skill, catalogue-search 0.593 over the 106, circulation 0.761; the mean of the
+    // learners' weakest skills is 0.579 (the pooled trace hid this: 0.909). The figures of all
+    // 336 traces were recomputed outside Rust from the fixture and agree.
+    assert_eq!(p["mean_retention"], 0.579);
+    let by_skill: Vec<(&str, u64, f64)> = p["by_skill"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["skill"].as_str().unwrap(),
+                s["learners"].as_u64().unwrap(),
+                s["mean_retention"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by_skill,
+        [
+            ("catalogue-search", 106, 0.593),
+            ("circulation", 106, 0.761),
+            ("copy-cataloguing", 14, 0.866),
+            ("patron-accounts", 105, 0.644),
+            ("reports", 5, 0.922)
+        ]
+    );
+    // The risk view decays the gains of training toward the level before it.
+    let cell = |person: &str, skill: &str| {
+        let c = &row(&r["matrix"], person)["skills"][skill];
+        (
+            c["level"].as_u64().unwrap(),
+            c["before"].as_u64().unwrap(),
+            c["estimated"].as_f64().unwrap(),
+        )
+    };
+    // adam-morel, assessed 4 in circulation once, by his supervisor on 01-07: a level seen on
+    // the job does not decay (the old model: 4 × (1 + 297·h₀)^(−½) = 2.091).
+    assert_eq!(cell("adam-morel", "circulation"), (4, 4, 4.0));
+    // adam-boyer's catalogue-search 2, his only assessment, a program evaluation on 02-11: the
+    // level before was not recorded, 0; the same trace as above, 0.54786: 2 × 0.54786 = 1.096
+    // (the old model: 2 × (1 + 0.8·h₀·260)^(−½) = 1.182).
+    assert_eq!(cell("adam-boyer", "catalogue-search"), (2, 0, 1.096));
+    // alice-haddad's circulation: self-assessed 1 on 01-07, evaluated 2 on 03-05 and 3 on
+    // 06-05 (the trace starts then); 45 minutes of practice on 06-11 (gap 6: s = 0.28767,
+    // d = ¾ → h = (1 − 0.2 × 0.28767 × ¾)·h₀ = 0.95685·h₀, r = 0.97416 → 0.99354, age 1.522);
+    // 142 days on: (1 + 0.95685·h₀·143.522)^(−½) = 2.23040^(−½) = 0.66959, so
+    // 1 + (3 − 1) × 0.66959 = 2.339 (the old model: 3 × (1 + 0.8·h₀·142)^(−½) = 2.112).
+    assert_eq!(cell("alice-haddad", "circulation"), (3, 1, 2.339));
 }
 
 #[test]

@@ -5,9 +5,16 @@
 //!
 //! - A person's **level** in a skill is their latest assessment (by date, then log order; any
 //!   source). **Leavers** (last day before the day considered) hold nothing and are left out.
-//! - The **estimated** level is the level times the retention sub-model's [`MemoryTrace`]
-//!   (mixed measures, half-life 11 months) trained on the assessment day and practised on each
-//!   later day the person logged practice of that skill in any program.
+//! - The **estimated** level decays the gain of training, not the whole level: `before +
+//!   (level − before) × retention` ([`retention::retained_level`]), where *retention* is read
+//!   today from the retention trace ([`retention::SpacedTrace`] of
+//!   [`retention::program_skill`]: mixed measures, half-life 11 months) trained on the
+//!   assessment day and exposed on each later day the person logged practice of that skill in
+//!   any program (of that day's minutes), and *before* is the level before training
+//!   ([`level_before_training`]): the earliest assessment of the skill when there are several
+//!   (at most the level); when the latest is the only one, 0 if it is a program evaluation (the
+//!   gain of a training whose starting level was not recorded), else the level itself (a level
+//!   seen on the job, not a gain of training the log knows of, does not decay).
 //! - A person **holds** a skill when their level is at least 2 and at least 0.75 × the highest
 //!   level any (non-leaving) person has in that skill. Holding uses assessed levels, not
 //!   estimated ones, so that it matches what people were last seen to do.
@@ -22,12 +29,14 @@
 //!   who had not left by then.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Bound::{Excluded, Included};
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::domain::retention::{self, MemoryTrace, SkillMeasure};
+use crate::domain::events::AssessmentSource;
+use crate::domain::retention::{self, SpacedTrace};
 use crate::domain::{today, Event, EventMeta, Organization, StreamKind, Timestamp};
 
 use super::{round3, Projection};
@@ -49,12 +58,13 @@ pub struct SkillsRisk {
     removed: BTreeMap<Uuid, (String, Uuid, Practice)>,
 }
 
-/// One day a person practised a skill.
+/// One practice of a skill by a person.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Practice {
     person: String,
     skill: String,
     on: NaiveDate,
+    minutes: u32,
 }
 
 impl Projection for SkillsRisk {
@@ -72,6 +82,7 @@ impl Projection for SkillsRisk {
                             person: p.person.clone(),
                             skill: p.skill.clone(),
                             on: p.on,
+                            minutes: p.minutes,
                         },
                     );
                 }
@@ -155,7 +166,9 @@ pub struct MatrixCell {
     pub level: u8,
     /// Assessed on.
     pub assessed_on: NaiveDate,
-    /// Level × estimated retention today.
+    /// The level before training, which the estimate decays toward.
+    pub before: u8,
+    /// The estimated level today: `before + (level − before) × retention`.
     pub estimated: f64,
     /// Whether the person holds the skill.
     pub holds: bool,
@@ -298,24 +311,66 @@ pub fn truck_factor(
     }
 }
 
-/// Latest levels per person and skill by the end of `day`, without people who left before it.
-fn levels_on(
-    org: &Organization,
-    day: NaiveDate,
-) -> BTreeMap<String, BTreeMap<String, (u8, NaiveDate)>> {
-    let mut out: BTreeMap<String, BTreeMap<String, (u8, NaiveDate)>> = BTreeMap::new();
+/// One person's assessments of one skill by the day considered, in order (by date, then log
+/// order): the last is the latest.
+type History = Vec<(u8, NaiveDate, AssessmentSource)>;
+
+/// Assessments per person and skill by the end of `day`, without people who left before it.
+fn histories_on(org: &Organization, day: NaiveDate) -> BTreeMap<String, BTreeMap<String, History>> {
+    let mut out: BTreeMap<String, BTreeMap<String, History>> = BTreeMap::new();
     for ev in org.log.live() {
         if let Event::SkillAssessed(a) = ev {
             if a.on > day || org.person(&a.person).is_none_or(|p| p.left_before(day)) {
                 continue;
             }
-            let cell = out.entry(a.person.clone()).or_default();
-            if cell.get(&a.skill).is_none_or(|(_, d)| a.on >= *d) {
-                cell.insert(a.skill.clone(), (a.level, a.on));
-            }
+            let h = out
+                .entry(a.person.clone())
+                .or_default()
+                .entry(a.skill.clone())
+                .or_default();
+            // After every assessment dated on or before this one (a stable insertion).
+            let at = h.partition_point(|(_, on, _)| *on <= a.on);
+            h.insert(at, (a.level, a.on, a.source));
         }
     }
     out
+}
+
+/// Latest levels per person and skill by the end of `day`, without people who left before it.
+fn levels_on(
+    org: &Organization,
+    day: NaiveDate,
+) -> BTreeMap<String, BTreeMap<String, (u8, NaiveDate)>> {
+    latest(&histories_on(org, day))
+}
+
+fn latest(
+    histories: &BTreeMap<String, BTreeMap<String, History>>,
+) -> BTreeMap<String, BTreeMap<String, (u8, NaiveDate)>> {
+    histories
+        .iter()
+        .map(|(p, m)| {
+            let cells = m
+                .iter()
+                .filter_map(|(s, h)| h.last().map(|&(l, on, _)| (s.clone(), (l, on))))
+                .collect();
+            (p.clone(), cells)
+        })
+        .collect()
+}
+
+/// The level held before the training whose gains decay, from one person's assessments of one
+/// skill in order (by date, then log order; the last is the latest): the earliest level when
+/// there are several, at most the latest; when the latest is the only one, 0 if it is a program
+/// evaluation (the starting level was not recorded), else that level (a level seen on the job
+/// is not a gain of training the log knows of). 0 without any assessment.
+pub fn level_before_training(history: &[(u8, AssessmentSource)]) -> u8 {
+    match history {
+        [] => 0,
+        [(_, AssessmentSource::Evaluation)] => 0,
+        [(level, _)] => *level,
+        [(first, _), .., (last, _)] => (*first).min(*last),
+    }
 }
 
 fn plain(
@@ -336,42 +391,56 @@ fn compute(state: &SkillsRisk, now: Timestamp) -> RiskView {
     let org = &state.org;
     let today = today(org, now);
     let catalogue: BTreeSet<String> = org.skills.keys().cloned().collect();
-    let dated = levels_on(org, today);
+    let histories = histories_on(org, today);
+    let dated = latest(&histories);
     let levels = plain(&dated);
     let hold = holders(&levels);
 
-    // Practice days per (person, skill), across programs.
-    let mut practice: BTreeMap<(&str, &str), BTreeSet<NaiveDate>> = BTreeMap::new();
+    // Practice minutes per (person, skill) and day, across programs.
+    let mut practice: BTreeMap<(&str, &str), BTreeMap<NaiveDate, f64>> = BTreeMap::new();
     for x in state.practice.values().flat_map(BTreeMap::values) {
-        practice
+        *practice
             .entry((x.person.as_str(), x.skill.as_str()))
             .or_default()
-            .insert(x.on);
+            .entry(x.on)
+            .or_insert(0.0) += x.minutes as f64;
     }
     let day_num = |d: NaiveDate| (d - NaiveDate::MIN).num_days() as f64;
 
-    let matrix = dated
+    let matrix = histories
         .iter()
         .map(|(person, skills)| MatrixRow {
             person: person.clone(),
             name: org.name_of(person),
             skills: skills
                 .iter()
-                .map(|(s, &(level, on))| {
-                    let mut trace =
-                        MemoryTrace::trained(retention::skill(SkillMeasure::Mixed), day_num(on));
+                .filter_map(|(s, history)| {
+                    let &(level, on, _) = history.last()?;
+                    let mut trace = SpacedTrace::trained(
+                        retention::program_skill(),
+                        day_num(on),
+                        retention::RETENTION_INTERVAL_DAYS,
+                    );
                     if let Some(days) = practice.get(&(person.as_str(), s.as_str())) {
-                        for d in days.iter().filter(|d| **d > on && **d <= today) {
-                            trace.practise(day_num(*d));
+                        for (d, minutes) in days.range((Excluded(on), Included(today))) {
+                            trace.expose(day_num(*d), *minutes);
                         }
                     }
+                    let sources: Vec<_> = history.iter().map(|&(l, _, src)| (l, src)).collect();
+                    let before = level_before_training(&sources);
+                    let r = trace.retention(day_num(today));
                     let cell = MatrixCell {
                         level,
                         assessed_on: on,
-                        estimated: round3(level as f64 * trace.retention(day_num(today))),
+                        before,
+                        estimated: round3(retention::retained_level(
+                            before as f64,
+                            level as f64,
+                            r,
+                        )),
                         holds: hold.get(s).is_some_and(|h| h.contains(person)),
                     };
-                    (s.clone(), cell)
+                    Some((s.clone(), cell))
                 })
                 .collect(),
         })
@@ -571,11 +640,93 @@ mod tests {
                 ("2026-03-31".into(), 4, Some(0.8))
             ]
         );
-        // ann's a: level 3 assessed 1 Feb, 58 days before 31 Mar, no practice:
-        // 3 × (1 + 3/334.84 × 58)^(−1/2) = 3 × (1.5197)^(−1/2) = 3 × 0.8112 = 2.434.
+        // ann's a: level 3 assessed once, by her supervisor, on 1 Feb: a level seen on the job,
+        // not a gain of training the log knows of, so it is its own level before training and
+        // does not decay (the old model read 3 × (1 + 3/334.84 × 58)^(−½) = 2.434 on 31 Mar).
         let ann = r.matrix.iter().find(|m| m.person == "ann").unwrap();
-        assert_eq!(ann.skills["a"].estimated, 2.434);
+        assert_eq!(
+            (ann.skills["a"].before, ann.skills["a"].estimated),
+            (3, 3.0)
+        );
         assert!(ann.skills["a"].holds);
+    }
+
+    /// Four people trained in skill s (evaluated at 4 on 5 January 2026), read 335 days later:
+    /// gil was at 2 before (self-assessed), ida has no earlier assessment, jo is an expert
+    /// seen at 4 by her supervisor only; kim and lou were at 2 and practised 1 and 60 minutes
+    /// on day 100 (15 April).
+    fn trained() -> TestLog {
+        let mut log = TestLog::new();
+        log.at("2025-12-01T09:00:00Z")
+            .org(json!({"type": "ConfigureOrganization", "name": "L", "time_zone": "UTC"}))
+            .org(json!({"type": "AddSkill", "skill": "s", "name": "S"}));
+        for p in ["gil", "ida", "jo", "kim", "lou"] {
+            log.org(json!({"type": "AddPerson", "person": p, "name": p, "department": "d", "branch": "b"}));
+        }
+        for p in ["gil", "kim", "lou"] {
+            log.org(json!({"type": "AssessSkill", "person": p, "skill": "s", "level": 2, "source": "self", "on": "2025-12-01"}));
+        }
+        log.at("2026-01-05T09:00:00Z");
+        for p in ["gil", "ida", "kim", "lou"] {
+            log.org(json!({"type": "AssessSkill", "person": p, "skill": "s", "level": 4, "source": "evaluation", "on": "2026-01-05"}));
+        }
+        log.org(json!({"type": "AssessSkill", "person": "jo", "skill": "s", "level": 4, "source": "supervisor", "on": "2026-01-05"}))
+            .prog("p", json!({"type": "CreateProgram", "program": "p", "kind": "training", "title": "P"}))
+            .prog("p", json!({"type": "EnrolLearner", "person": "kim"}))
+            .prog("p", json!({"type": "EnrolLearner", "person": "lou"}));
+        log.at("2026-04-15T09:00:00Z")
+            .prog("p", json!({"type": "LogPractice", "person": "kim", "skill": "s", "kind": "sandbox", "minutes": 1, "on": "2026-04-15"}))
+            .prog("p", json!({"type": "LogPractice", "person": "lou", "skill": "s", "kind": "sandbox", "minutes": 60, "on": "2026-04-15"}));
+        log
+    }
+
+    #[test]
+    fn a_level_decays_toward_the_level_before_training() {
+        let r = trained()
+            .replay(SkillsRisk::default())
+            .result(Timestamp::parse_lenient("2026-12-06T12:00:00Z").unwrap());
+        let cell = |p: &str| {
+            let c = &r.matrix.iter().find(|m| m.person == p).unwrap().skills["s"];
+            (c.level, c.before, c.estimated)
+        };
+        // 335 days (11 months) after the evaluation without practice, retention is
+        // (1 + 3/334.84 × 335)^(−½) = 4.00143^(−½) = 0.49991 of the gain.
+        // gil: trained from 2 to 4: 2 + 2 × 0.49991 = 3.000 (the old model: 4 × 0.49991 = 2.0).
+        assert_eq!(cell("gil"), (4, 2, 3.0));
+        // ida: the only assessment is the evaluation, the level before it was not recorded:
+        // taken as 0 (the simulator's assumption too), 4 × 0.49991 = 2.0.
+        assert_eq!(cell("ida"), (4, 0, 2.0));
+        // jo: a level seen on the job, not decayed.
+        assert_eq!(cell("jo"), (4, 4, 4.0));
+        // kim: one minute on day 100 (dose 1/60): r = (1 + 100·h₀)^(−½) = 0.72625 rises to
+        // 0.72625 + 0.27375 / 60 = 0.73081, h = (1 − 0.2/60)·h₀ = 0.99667·h₀, the curve's clock
+        // set back to 97.69 days; on day 335: (1 + 0.99667·h₀·(97.69 + 235))^(−½) = 0.50183:
+        // 2 + 2 × 0.50183 = 3.004.
+        assert_eq!(cell("kim"), (4, 2, 3.004));
+        // lou: an hour restores fully and earns the full gain (gap 100 ≥ 20.857): h = 0.8·h₀;
+        // (1 + 0.8·h₀·235)^(−½) = 0.61035: 2 + 2 × 0.61035 = 3.221.
+        assert_eq!(cell("lou"), (4, 2, 3.221));
+    }
+
+    #[test]
+    fn the_level_before_training_rule() {
+        use AssessmentSource::*;
+        assert_eq!(level_before_training(&[]), 0);
+        assert_eq!(level_before_training(&[(3, Evaluation)]), 0);
+        assert_eq!(level_before_training(&[(3, Supervisor)]), 3);
+        assert_eq!(
+            level_before_training(&[(1, SelfAssessed), (3, Evaluation)]),
+            1
+        );
+        assert_eq!(
+            level_before_training(&[(1, SelfAssessed), (4, Evaluation), (3, Trainer)]),
+            1
+        );
+        // An earliest level above the latest is capped at it.
+        assert_eq!(
+            level_before_training(&[(4, Supervisor), (3, Evaluation)]),
+            3
+        );
     }
 
     #[test]

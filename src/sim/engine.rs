@@ -18,7 +18,7 @@ use super::params::Params;
 use super::plan::{Plan, Release, TrainerAnswer};
 use super::truck;
 use crate::domain::events::AbsenceReason;
-use crate::domain::retention::{self, SkillMeasure, SpacedTrace};
+use crate::domain::retention::{self, SpacedTrace};
 
 /// A parameter change on a day (a card's effect, a response chosen, a mitigation from day 0).
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -402,12 +402,14 @@ pub fn run(
             } else {
                 0
             };
-            let base_curve = retention::skill(SkillMeasure::Mixed);
-            let trace = l.exposures.first().map(|&first| {
-                let mut t =
-                    SpacedTrace::trained(base_curve, first as f64, params.retention_interval);
-                for &d in &l.exposures[1..] {
-                    t.expose(d as f64, 60.0);
+            let trace = l.exposures.split_first().map(|(&(first, _), rest)| {
+                let mut t = SpacedTrace::trained(
+                    retention::program_skill(),
+                    first as f64,
+                    params.retention_interval,
+                );
+                for &(d, minutes) in rest {
+                    t.expose(d as f64, minutes);
                 }
                 t
             });
@@ -1136,10 +1138,15 @@ fn hold<F: FnMut(usize) -> f64>(i: usize, day: i32, cx: &mut Ctx<'_, '_, F>) {
             l.attended |= 1 << s.module;
             if s.module < 64 && cx.outcome_mask & (1 << s.module) != 0 {
                 match &mut l.trace {
-                    Some(t) => t.expose(day as f64, s.duration_minutes as f64),
+                    // The session's minutes shared among its module's skills, as on the dashboard.
+                    Some(t) => t.expose(
+                        day as f64,
+                        s.duration_minutes as f64
+                            / cx.plan.modules[s.module].skill_count.max(1) as f64,
+                    ),
                     None => {
                         l.trace = Some(SpacedTrace::trained(
-                            retention::skill(SkillMeasure::Mixed),
+                            retention::program_skill(),
                             day as f64,
                             cx.params.retention_interval,
                         ))

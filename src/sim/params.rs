@@ -180,7 +180,7 @@ params! {
         "Staff outside the program who know the least-held skill at level 3 but were never assessed.";
     survey_after = "survey.after_days", -1.0, [-1.0, YEAR], Assumption, "assumption",
         "Days after the fork when a skills survey records the hidden experts' levels; -1: no survey.";
-    retention_interval = "retention.interval_days", 182.0, [1.0, YEAR], Assumption, "assumption (the report's retention interval, 6 months)",
+    retention_interval = "retention.interval_days", crate::domain::retention::RETENTION_INTERVAL_DAYS, [1.0, YEAR], Assumption, "assumption (the report's retention interval, 6 months; the dashboard's and the risk view's too)",
         "The retention interval that spacing is judged against (Cepeda et al. 2008).";
 }
 

@@ -8,10 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::domain::events::{AbsenceReason, ProgramKind};
+use crate::domain::events::{AbsenceReason, AssessmentSource, ProgramKind};
 use crate::domain::program::{CommitmentStatus, SessionStatus, TrainerStatus};
 use crate::domain::{Event, Organization, Program};
-use crate::projections::dashboard;
+use crate::projections::{dashboard, risk};
 
 /// Why a plan cannot be simulated: what it lacks.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -104,14 +104,16 @@ pub struct LearnerPlan {
     pub release: Release,
     /// Required modules attended by the fork (bit i = module i).
     pub attended: u64,
-    /// The level assessed before training in the outcome's skill (0 when none).
+    /// The level before training in the outcome's skill, which a level decays toward
+    /// ([`crate::projections::risk::level_before_training`], the run's evaluation counted).
     pub before: u8,
     /// Evaluated in the outcome skill below the evaluation level by the fork (needs a retake).
     pub failed: bool,
     /// Evaluated (at or above the evaluation level) by the fork.
     pub evaluated: bool,
-    /// Days of outcome-module sessions attended by the fork (≤ 0), for the memory trace.
-    pub exposures: Vec<i32>,
+    /// The dashboard's exposures to the outcome's skill by the fork (days ≤ 0, minutes), for
+    /// the retention trace ([`dashboard::exposures`]).
+    pub exposures: Vec<(i32, f64)>,
 }
 
 /// A supervisor with commitments in the program.
@@ -145,6 +147,9 @@ pub struct ModulePlan {
     pub outcome_target: Option<u8>,
     /// Whether any session of it was scheduled or held by the fork.
     pub has_sessions: bool,
+    /// How many skills it teaches (a session's minutes are shared evenly among them, as the
+    /// dashboard's exposures are).
+    pub skill_count: u32,
 }
 
 /// A session still to hold (scheduled at the fork).
@@ -351,16 +356,12 @@ pub fn fork(org: &Organization, p: &Program, fork: NaiveDate) -> Result<Plan, Pl
                 .sessions
                 .values()
                 .any(|s| s.module == m.module && s.status != SessionStatus::Cancelled),
+            skill_count: m.skills.len() as u32,
         })
         .collect();
     if modules.iter().all(|m| m.outcome_target.is_none()) {
         return Err(PlanError::NoModuleForOutcome(o.skill.clone()));
     }
-    let outcome_modules: BTreeSet<&str> = modules
-        .iter()
-        .filter(|m| m.outcome_target.is_some())
-        .map(|m| m.id.as_str())
-        .collect();
     let eval_level = modules
         .iter()
         .filter_map(|m| m.outcome_target)
@@ -427,18 +428,19 @@ pub fn fork(org: &Organization, p: &Program, fork: NaiveDate) -> Result<Plan, Pl
             continue;
         };
         let mut attended = 0u64;
-        let mut exposures = Vec::new();
         for s in p.sessions.values() {
             if s.status == SessionStatus::Held && s.attendance.get(id).is_some_and(|a| a.present) {
                 if let Some(&m) = module_ix.get(s.module.as_str()) {
                     attended |= 1 << m;
                 }
-                if outcome_modules.contains(s.module.as_str()) {
-                    exposures.extend(session_date(s).map(day));
-                }
             }
         }
-        exposures.sort_unstable();
+        let exposures: Vec<(i32, f64)> = dashboard::exposures(p, id, fork)
+            .remove(&o.skill)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(d, minutes)| (day(d), minutes))
+            .collect();
         let latest = org.assessments.get(id).and_then(|m| m.get(&o.skill));
         let first_outcome_eval = p
             .evaluations
@@ -448,15 +450,28 @@ pub fn fork(org: &Organization, p: &Program, fork: NaiveDate) -> Result<Plan, Pl
                 matches!(&e.result, crate::domain::events::EvaluationResult::Learning { skill, .. } if *skill == o.skill)
             });
         let level_now = latest.map(|a| a.level).unwrap_or(0);
-        // The level before training: the earliest assessment of the skill, from the log.
-        let before = org
+        let evaluated = first_outcome_eval && level_now >= eval_level;
+        // The level before training, by the risk view's rule, with the run's evaluation counted
+        // when the learner is not evaluated yet (its level is unknown: the latest caps it later).
+        let mut history: Vec<(u8, NaiveDate, AssessmentSource)> = org
             .log
             .live()
-            .find_map(|e| match e {
-                Event::SkillAssessed(a) if a.person == *id && a.skill == o.skill => Some(a.level),
+            .filter_map(|e| match e {
+                Event::SkillAssessed(a)
+                    if a.person == *id && a.skill == o.skill && a.on <= fork =>
+                {
+                    Some((a.level, a.on, a.source))
+                }
                 _ => None,
             })
-            .unwrap_or(0);
+            .collect();
+        history.sort_by_key(|&(_, on, _)| on);
+        let mut sources: Vec<(u8, AssessmentSource)> =
+            history.iter().map(|&(l, _, s)| (l, s)).collect();
+        if !evaluated {
+            sources.push((u8::MAX, AssessmentSource::Evaluation));
+        }
+        let before = risk::level_before_training(&sources);
         let commitment = p.commitments.get(id);
         learner_ix.insert(id, learners.len());
         learners.push(LearnerPlan {
@@ -469,9 +484,9 @@ pub fn fork(org: &Organization, p: &Program, fork: NaiveDate) -> Result<Plan, Pl
                 _ => Release::Unanswered,
             },
             attended,
-            before: before.min(level_now),
+            before,
             failed: first_outcome_eval && level_now < eval_level,
-            evaluated: first_outcome_eval && level_now >= eval_level,
+            evaluated,
             exposures,
         });
     }

@@ -45,13 +45,22 @@
 //! - **Follow-ups**: open = not completed; **overdue** = open with a due date before today;
 //!   **due soon** = open and due today or within [`DUE_SOON_DAYS`] days. Leavers' follow-ups are
 //!   left out.
-//! - **Practice recency**: an audience member's *exposures* are the days they attended a held
-//!   session of this program (the session's local date), the days they logged practice in it
-//!   and, in a mentoring program, the days of their pair's coaching sessions, up to today.
-//!   **Estimated retention** is the retention sub-model's [`MemoryTrace`] for a skill with
-//!   *mixed* measures (half-life 11 months), trained on the first exposure and practised on each
-//!   later exposure day, read today. Learners with no exposure have none and are left out of the
-//!   mean.
+//! - **Practice recency**: an audience member's *exposures* are, up to today and per skill,
+//!   the held sessions of this program they attended (on the session's local date; each skill
+//!   its module teaches, the session's minutes shared evenly among them), the practice they
+//!   logged in it (its skill, its minutes) and, in a mentoring program, their pair's coaching
+//!   sessions (each of the mentee's skills in the program — the desired outcome's, those of
+//!   their level-2 evaluations and of their logged practice in it — the minutes shared evenly).
+//!   Exposures on one day add up.
+//! - **Estimated retention**: one retention trace per audience member and skill
+//!   ([`retention::program_trace`]: mixed measures, half-life 11 months, trained on the first
+//!   exposure; each later day restores `dose = min(1, minutes / 60)` of what was lost and slows
+//!   later decay by up to 20 %, in proportion to the dose and to the gap against the optimal
+//!   gap for a six-month retention interval), read today. Practising one skill refreshes no
+//!   other. A learner's **retention** is that of their weakest skill (the lowest; ties by
+//!   skill id); the **mean** is over the learners with a trace; **by skill**, the learners with
+//!   a trace in that skill and their mean retention in it; **traces** lists every learner's
+//!   every skill.
 //! - **Trainer load**: per trainer (any invitation status): held sessions they taught and their
 //!   minutes, scheduled sessions still to come (start after now), mentoring pairs and coaching
 //!   sessions held.
@@ -74,7 +83,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::events::{AbsenceReason, EvaluationResult, PhaseStep, ProgramKind};
 use crate::domain::program::{CommitmentStatus, SessionStatus};
-use crate::domain::retention::{self, MemoryTrace, SkillMeasure};
+use crate::domain::retention;
 use crate::domain::{today, Event, EventMeta, Organization, Program, StreamId, Timestamp};
 
 use super::world::World;
@@ -267,6 +276,63 @@ pub fn ledger(org: &Organization, p: &Program) -> Vec<LedgerRow> {
             r
         })
         .collect()
+}
+
+/// The exposures of `person` in `p` up to `today`, per skill: the minutes on each day (see the
+/// definitions at the top). A held session the person attended exposes each skill its module
+/// teaches, its minutes shared evenly among them; a logged practice exposes its skill; a coaching
+/// session of the person's pair exposes each of the mentee's skills in the program (the desired
+/// outcome's, and those of their level-2 evaluations and logged practice in it), shared evenly.
+pub fn exposures(
+    p: &Program,
+    person: &str,
+    today: NaiveDate,
+) -> BTreeMap<String, BTreeMap<NaiveDate, f64>> {
+    let mut out: BTreeMap<String, BTreeMap<NaiveDate, f64>> = BTreeMap::new();
+    let mut add = |skills: &[&str], day: Option<NaiveDate>, minutes: f64| {
+        let Some(day) = day.filter(|d| *d <= today) else {
+            return;
+        };
+        for s in skills {
+            let share = minutes / skills.len() as f64;
+            *out.entry(s.to_string())
+                .or_default()
+                .entry(day)
+                .or_insert(0.0) += share;
+        }
+    };
+    for s in p.sessions.values().filter(|s| {
+        s.status == SessionStatus::Held && s.attendance.get(person).is_some_and(|a| a.present)
+    }) {
+        let skills: Vec<&str> = p
+            .modules
+            .get(&s.module)
+            .map(|m| m.skills.iter().map(|t| t.skill.as_str()).collect())
+            .unwrap_or_default();
+        add(&skills, session_day(s), s.time.duration_minutes as f64);
+    }
+    let practised = p.practice.iter().filter(|x| x.person == person);
+    for x in practised.clone() {
+        add(&[x.skill.as_str()], Some(x.on), x.minutes as f64);
+    }
+    let pairs: Vec<_> = p.pairs.values().filter(|x| x.mentee == person).collect();
+    if !pairs.is_empty() {
+        let mut skills: BTreeSet<&str> = practised.map(|x| x.skill.as_str()).collect();
+        skills.extend(p.desired_outcome.as_ref().map(|o| o.skill.as_str()));
+        for e in &p.evaluations {
+            if let (Some(who), EvaluationResult::Learning { skill, .. }) = (&e.person, &e.result) {
+                if who == person {
+                    skills.insert(skill);
+                }
+            }
+        }
+        let skills: Vec<&str> = skills.into_iter().collect();
+        for c in pairs.iter().flat_map(|x| x.coaching.values()) {
+            let day = c.time.start_local.get(..10).and_then(|d| d.parse().ok());
+            add(&skills, day, c.time.duration_minutes as f64);
+        }
+    }
+    out
 }
 
 /// Computes the dashboard of `p` as of `now`.
@@ -501,54 +567,68 @@ pub fn compute(org: &Organization, p: &Program, now: Timestamp) -> DashboardView
     let mut practice = PracticeView::default();
     let mut sum = 0.0;
     let mut with_trace = 0;
+    let mut by_skill: BTreeMap<String, (u32, f64)> = BTreeMap::new();
+    let day_num = |d: NaiveDate| (d - NaiveDate::MIN).num_days() as f64;
     for id in &aud {
-        let mut days: BTreeSet<NaiveDate> = p
-            .sessions
-            .values()
-            .filter(|s| {
-                s.status == SessionStatus::Held && s.attendance.get(id).is_some_and(|a| a.present)
-            })
-            .filter_map(session_day)
-            .collect();
-        let mut minutes: u32 = 0;
-        for pair in p.pairs.values().filter(|x| &x.mentee == id) {
-            days.extend(pair.coaching.values().filter_map(|c| {
-                c.time
-                    .start_local
-                    .get(..10)
-                    .and_then(|d| d.parse::<NaiveDate>().ok())
-            }));
-        }
-        for x in p.practice.iter().filter(|x| &x.person == id) {
-            days.insert(x.on);
-            minutes = minutes.saturating_add(x.minutes);
-        }
-        days.retain(|d| *d <= today);
+        let minutes = p
+            .practice
+            .iter()
+            .filter(|x| &x.person == id)
+            .fold(0u32, |t, x| t.saturating_add(x.minutes));
         practice.minutes = practice.minutes.saturating_add(minutes);
-        let day_num = |d: NaiveDate| (d - NaiveDate::MIN).num_days() as f64;
-        let retention = days.first().map(|first| {
-            let mut trace =
-                MemoryTrace::trained(retention::skill(SkillMeasure::Mixed), day_num(*first));
-            for d in days.iter().skip(1) {
-                trace.practise(day_num(*d));
+        let mut skills = BTreeMap::new();
+        let mut last = None;
+        for (skill, days) in exposures(p, id, today) {
+            last = last.max(days.keys().next_back().copied());
+            let trace = retention::program_trace(days.iter().map(|(d, m)| (day_num(*d), *m)));
+            if let (Some(r), Some(&d)) = (
+                trace.map(|t| t.retention(day_num(today))),
+                days.keys().next_back(),
+            ) {
+                let e = by_skill.entry(skill.clone()).or_insert((0, 0.0));
+                e.0 += 1;
+                e.1 += r;
+                practice.traces.push(TraceRow {
+                    person: id.clone(),
+                    skill: skill.clone(),
+                    last_exposure: d,
+                    days_since: (today - d).num_days(),
+                    retention: round3(r),
+                });
+                skills.insert(skill, r);
             }
-            trace.retention(day_num(today))
-        });
-        if let Some(r) = retention {
+        }
+        // The weakest skill: the lowest retention, ties by skill id.
+        let weakest = skills
+            .iter()
+            .fold(None, |w: Option<(&String, f64)>, (s, &r)| match w {
+                Some((_, wr)) if wr <= r => w,
+                _ => Some((s, r)),
+            });
+        if let Some((_, r)) = weakest {
             sum += r;
             with_trace += 1;
         }
-        let last = days.last().copied();
         practice.learners.push(PracticeRow {
             person: id.clone(),
             name: name(id),
             last_exposure: last,
             days_since: last.map(|d| (today - d).num_days()),
             minutes,
-            retention: retention.map(round3),
+            retention: weakest.map(|(_, r)| round3(r)),
+            weakest_skill: weakest.map(|(s, _)| s.clone()),
         });
     }
     practice.mean_retention = (with_trace > 0).then(|| round3(sum / with_trace as f64));
+    practice.by_skill = by_skill
+        .into_iter()
+        .map(|(skill, (learners, total))| SkillRetention {
+            name: org.skills.get(&skill).map(|s| s.name.clone()),
+            skill,
+            learners,
+            mean_retention: round3(total / learners as f64),
+        })
+        .collect();
 
     // Trainer load.
     let trainers = p

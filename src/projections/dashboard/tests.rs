@@ -205,10 +205,22 @@ fn hand_computed_dashboard() {
             .collect::<Vec<_>>(),
         [("f-2", -9)]
     );
-    // Retention (mixed, h0 = 3 / 334.84 per day, f = 0.5):
-    //   ann: trained 2 Mar, practised 16 Mar → (1 + 0.8·h0·16)^(−1/2) = 0.947;
-    //   carl: 2 Mar, 20 Mar → (1 + 0.8·h0·12)^(−1/2) = 0.960;
-    //   hal: 2 Mar only → (1 + h0·30)^(−1/2) = 0.888; fay: none. Mean 0.932.
+    // Retention, one trace per learner and skill (only `search` here), mixed measures:
+    // h₀ = 3 / 334.84 per day, f = ½; the optimal gap for a 182-day interval is 11.46 % of it,
+    // G = 20.857 days. An exposure of `min` minutes after a gap g has dose d = min(1, min/60)
+    // and spacing s = min(1, g/G); it multiplies h by 1 − 0.2·s·d and raises retention from r
+    // to r' = r + (1 − r)·d, forgetting going on along the new curve from the age a where
+    // (1 + h·a)^(−½) = r', i.e. a = (r'^(−2) − 1) / h.
+    //   ann: trained 2 Mar (s-1); 30 min on 16 Mar: g = 14, s = 0.67123, d = 0.5;
+    //     r = (1 + 14·h₀)^(−½) = 0.94263 → r' = 0.97131; h = (1 − 0.2·0.67123·0.5)·h₀ =
+    //     0.93288·h₀, a = 7.171 days; today, 16 days on: (1 + 0.93288·h₀·(7.171 + 16))^(−½) =
+    //     1.19367^(−½) = 0.915 (the old model, which restored fully and gained 0.8 whatever
+    //     the gap and dose, said 0.947);
+    //   carl: 2 Mar; 20 min on 20 Mar: g = 18, s = 0.86302, d = ⅓; r = 0.92797 → r' =
+    //     0.95198; h = 0.94247·h₀, a = 12.249; today, 12 days on: 1.20476^(−½) = 0.911 (was
+    //     0.960);
+    //   hal: 2 Mar only → (1 + h₀·30)^(−½) = 0.888 (unchanged); fay: none.
+    // Mean (0.91529 + 0.91107 + 0.88778) / 3 = 0.905 (was 0.932).
     let pr: Vec<_> = d
         .practice
         .learners
@@ -218,16 +230,23 @@ fn hand_computed_dashboard() {
     assert_eq!(
         pr,
         [
-            ("ann", Some(16), Some(0.947)),
-            ("carl", Some(12), Some(0.96)),
+            ("ann", Some(16), Some(0.915)),
+            ("carl", Some(12), Some(0.911)),
             ("fay", None, None),
             ("hal", Some(30), Some(0.888))
         ]
     );
     assert_eq!(
         (d.practice.mean_retention, d.practice.minutes),
-        (Some(0.932), 50)
+        (Some(0.905), 50)
     );
+    let by_skill: Vec<_> = d
+        .practice
+        .by_skill
+        .iter()
+        .map(|s| (s.skill.as_str(), s.learners, s.mean_retention))
+        .collect();
+    assert_eq!(by_skill, [("search", 3, 0.905)]);
     // Bob taught s-1 and s-2 (2 × 120 min); s-4 is still to come; s-3 was cancelled.
     let t = &d.trainers[0];
     assert_eq!(
@@ -412,16 +431,19 @@ fn hand_computed_mentoring_dashboard() {
         .map(|t| (t.person.as_str(), t.pairs, t.coaching_sessions))
         .collect();
     assert_eq!(load, [("bob", 2, 2), ("mia", 1, 1)]);
-    // Coaching days are exposures: ann 10 and 24 Feb → 36 days at 0.8·h0: 0.892; carl
-    // 12 Feb → 48 days at h0: 0.836. Mean 0.864.
+    // Coaching sessions expose the mentee's skills in the program (here the outcome's,
+    // `reports`): ann 10 Feb (trained), 24 Feb (60 min: d = 1; g = 14, s = 14 / 20.857 =
+    // 0.67123: h = (1 − 0.2·0.67123)·h₀ = 0.86575·h₀, fully restored) → 36 days later
+    // (1 + 0.86575·h₀·36)^(−½) = 1.27924^(−½) = 0.884 (the old model: 0.892); carl 12 Feb
+    // only → 48 days at h₀: 0.836. Mean (0.88415 + 0.83623) / 2 = 0.860.
     let r: Vec<_> = d
         .practice
         .learners
         .iter()
         .map(|x| (x.person.as_str(), x.retention))
         .collect();
-    assert_eq!(r, [("ann", Some(0.892)), ("carl", Some(0.836))]);
-    assert_eq!(d.practice.mean_retention, Some(0.864));
+    assert_eq!(r, [("ann", Some(0.884)), ("carl", Some(0.836))]);
+    assert_eq!(d.practice.mean_retention, Some(0.86));
     assert_eq!(d.phases.len(), 6);
 }
 
@@ -462,4 +484,77 @@ fn other_programs_do_not_leak_in() {
     let d = log.replay(Dashboard::new("cat")).result(now()).unwrap();
     assert_eq!(d.program, "cat");
     assert!(log.replay(Dashboard::new("nope")).result(now()).is_none());
+}
+
+#[test]
+fn practising_one_skill_does_not_refresh_another() {
+    // Flaw (d) of the old model: all of a learner's exposures in a program made one trace.
+    let mut log = TestLog::new();
+    log.at("2026-01-05T09:00:00Z")
+        .org(json!({"type": "ConfigureOrganization", "name": "L", "time_zone": "UTC"}))
+        .org(json!({"type": "AddPerson", "person": "ann", "name": "Ann", "department": "d", "branch": "b"}))
+        .org(json!({"type": "AddPerson", "person": "bob", "name": "Bob", "department": "d", "branch": "b"}))
+        .org(json!({"type": "AddSkill", "skill": "a", "name": "A"}))
+        .org(json!({"type": "AddSkill", "skill": "b", "name": "B"}))
+        .prog("p", json!({"type": "CreateProgram", "program": "p", "kind": "training", "title": "P"}))
+        .prog("p", json!({"type": "InviteTrainer", "person": "bob"}))
+        .prog("p", json!({"type": "AcceptInvitation", "person": "bob"}))
+        .prog("p", json!({"type": "DefineModule", "module": "m", "title": "A and B", "skills": [{"skill": "a", "level": 2}, {"skill": "b", "level": 2}]}))
+        .prog("p", json!({"type": "EnrolLearner", "person": "ann"}))
+        .prog("p", json!({"type": "ScheduleSession", "session": "s", "module": "m", "trainers": ["bob"], "start": "2026-03-02T09:30",
+               "duration_minutes": 120, "location": "Room 1", "capacity": 10, "invitees": ["ann"]}));
+    log.at("2026-03-02T12:00:00Z").prog(
+        "p",
+        json!({"type": "HoldSession", "session": "s", "attendance": [{"person": "ann", "present": true}]}),
+    );
+    log.at("2026-05-01T12:00:00Z").prog(
+        "p",
+        json!({"type": "LogPractice", "person": "ann", "skill": "a", "kind": "real_use", "minutes": 60, "on": "2026-05-01"}),
+    );
+    let d = log
+        .replay(Dashboard::new("p"))
+        .result(Timestamp::parse_lenient("2026-07-01T10:00:00Z").unwrap())
+        .unwrap();
+    // The 120-minute session trains both skills on 2 March (60 minutes each). a: practised an
+    // hour on 1 May, 60 days on (past the optimal gap of 20.857 days: s = 1, d = 1): h =
+    // 0.8·h₀, m = 1; on 1 July, 61 days on: (1 + 0.8·h₀·61)^(−½) = 1.43722^(−½) = 0.834.
+    // b: nothing since 2 March, 121 days: (1 + h₀·121)^(−½) = 2.08410^(−½) = 0.693, the
+    // weakest. (Pooled, the old model read both at 0.834.)
+    let row = &d.practice.learners[0];
+    let traces: Vec<_> = d
+        .practice
+        .traces
+        .iter()
+        .map(|t| {
+            (
+                t.person.as_str(),
+                t.skill.as_str(),
+                t.days_since,
+                t.retention,
+            )
+        })
+        .collect();
+    assert_eq!(traces, [("ann", "a", 61, 0.834), ("ann", "b", 121, 0.693)]);
+    assert_eq!(
+        (row.retention, row.weakest_skill.as_deref(), row.days_since),
+        (Some(0.693), Some("b"), Some(61))
+    );
+    assert_eq!(d.practice.mean_retention, Some(0.693));
+    let by_skill: Vec<_> = d
+        .practice
+        .by_skill
+        .iter()
+        .map(|s| {
+            (
+                s.skill.as_str(),
+                s.name.as_deref(),
+                s.learners,
+                s.mean_retention,
+            )
+        })
+        .collect();
+    assert_eq!(
+        by_skill,
+        [("a", Some("A"), 1, 0.834), ("b", Some("B"), 1, 0.693)]
+    );
 }

@@ -225,7 +225,11 @@ pub struct FollowUpRow {
 pub struct PracticeView {
     /// Audience members, by id.
     pub learners: Vec<PracticeRow>,
-    /// Mean estimated retention over those with exposures.
+    /// Per skill with a trace, by id.
+    pub by_skill: Vec<SkillRetention>,
+    /// Every trace: per audience member (by id) and skill (by id).
+    pub traces: Vec<TraceRow>,
+    /// Mean of the learners' retention (their weakest skill's) over those with exposures.
     pub mean_retention: Option<f64>,
     /// Total practice minutes logged by the audience.
     pub minutes: u32,
@@ -244,8 +248,38 @@ pub struct PracticeRow {
     pub days_since: Option<i64>,
     /// Practice minutes.
     pub minutes: u32,
-    /// Estimated retention today.
+    /// Estimated retention today of their weakest skill.
     pub retention: Option<f64>,
+    /// That skill.
+    pub weakest_skill: Option<String>,
+}
+
+/// One audience member's trace of one skill.
+#[derive(Clone, Debug, Serialize)]
+pub struct TraceRow {
+    /// Person id.
+    pub person: String,
+    /// Skill id.
+    pub skill: String,
+    /// Last exposure to that skill.
+    pub last_exposure: NaiveDate,
+    /// Days since.
+    pub days_since: i64,
+    /// Estimated retention today.
+    pub retention: f64,
+}
+
+/// Estimated retention of one skill over the audience.
+#[derive(Clone, Debug, Serialize)]
+pub struct SkillRetention {
+    /// Skill id.
+    pub skill: String,
+    /// Skill name (none when not in the catalogue).
+    pub name: Option<String>,
+    /// Audience members with a trace in it.
+    pub learners: u32,
+    /// Their mean estimated retention.
+    pub mean_retention: f64,
 }
 
 /// One trainer's load.
