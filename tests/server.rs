@@ -113,8 +113,9 @@ impl Server {
     }
 
     fn signal(&self, sig: &str) {
-        let status = Command::new("kill")
-            .args([sig, &self.child.id().to_string()])
+        // The shell's own `kill`, so no package is needed for it.
+        let status = Command::new("sh")
+            .args(["-c", &format!("kill {sig} {}", self.child.id())])
             .status()
             .unwrap();
         assert!(status.success());
@@ -253,6 +254,15 @@ fn every_documented_route_answers_and_no_other_does() {
         }
     }
     assert!(operations >= 20, "{operations} operations");
+    // The route list clients rely on, pinned.
+    let routes: Vec<String> = paths
+        .iter()
+        .flat_map(|(path, item)| item.as_object().unwrap().keys().map(move |m| format!("{} {path}", m.to_uppercase())))
+        .collect();
+    insta::assert_json_snapshot!("server_routes", routes);
+    let (_, mut programs) = s.call("GET", "/api/programs", Some(&s.admin), None);
+    programs["head"] = json!("[head]");
+    insta::assert_json_snapshot!("server_programs", programs);
     // And what is not documented is not routed.
     let (status, v) = s.call("GET", "/api/nothing-here", Some(&s.admin), None);
     assert_eq!((status, v["error"].as_str()), (404, Some("no_route")));

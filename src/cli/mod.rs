@@ -178,13 +178,23 @@ fn lock_store(data: &Path, create: bool) -> anyhow::Result<LockedStore> {
     if !create && !data.exists() {
         anyhow::bail!("no baton store at {} (set --data or BATON_DATA, or create one with `baton import` or `baton demo`)", data.display());
     }
-    Ok(LockedStore::open(
+    match LockedStore::open(
         data,
         StoreConfig {
             create,
             ..StoreConfig::default()
         },
-    )?)
+    ) {
+        Ok(locked) => Ok(locked),
+        Err(crate::store::StoreError::InUse { .. })
+            if crate::server::read_server_file(data).is_some() =>
+        {
+            let served = crate::server::read_server_file(data);
+            let (url, pid) = served.map(|f| (f.url, f.pid)).unwrap_or_default();
+            anyhow::bail!("the store in {} is held by `baton serve` at {url} (pid {pid}); this command does not go through the server: use its API (see {url}/api/openapi.json), or stop the server first", data.display())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Opens a locked store's log and wraps it in the application service.
