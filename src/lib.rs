@@ -5,6 +5,8 @@
 //! - [`domain`] (core): commands, events, rules and time. No IO.
 //! - [`projections`] (core): read models folded from the log (dashboard, risk, audit, journey).
 //! - [`sim`] (core): the scenario simulator (seeded Monte Carlo over a forked plan).
+//! - [`exports`] (pure): calendars, spreadsheets, the action plan and rosters, rendered from
+//!   folded state; the CLI and the server serve the same bytes.
 //! - [`store`] (shell): the append-only event log, on sled or in memory.
 
 pub mod app;
@@ -12,6 +14,7 @@ pub mod checkpoint;
 pub mod cli;
 pub mod demo;
 pub mod domain;
+pub mod exports;
 pub mod forecast;
 pub mod projections;
 pub mod sim;

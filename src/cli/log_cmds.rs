@@ -99,8 +99,10 @@ pub(super) fn export(
     format: ExportFormat,
     output: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
-    // JSON Lines is the only format so far; the CLI already refuses any other.
-    let ExportFormat::Jsonl = format;
+    // The other formats are `export_cmds`'.
+    if format != ExportFormat::Jsonl {
+        anyhow::bail!("--format {format:?} is written by `export_cmds`");
+    }
     let store = open_store(data, false)?;
     let stream = match program {
         None => None,

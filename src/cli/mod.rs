@@ -16,10 +16,13 @@ macro_rules! out {
 
 mod args;
 mod demo_cmd;
+mod do_flags;
+mod export_cmds;
 mod log_cmds;
 mod program_cmds;
 mod read_cmds;
 mod render;
+mod roster_cmds;
 mod sim_cmds;
 
 use std::path::Path;
@@ -29,6 +32,8 @@ use std::sync::Arc;
 use clap::Parser;
 
 pub use args::{Cli, Command, Format};
+
+use args::ExportFormat;
 pub use program_cmds::command_reference;
 
 use read_cmds::HistoryAt;
@@ -65,8 +70,27 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Verify { format, head } => log_cmds::verify(&data, format, head.as_deref()),
         Command::Export {
             program,
+            format: format @ (ExportFormat::Ics | ExportFormat::Csv),
+            table,
+            person,
+            as_of,
+            output,
+        } => export_cmds::export(
+            &data,
+            export_cmds::ExportArgs {
+                program: program.as_deref(),
+                format,
+                table,
+                person: person.as_deref(),
+                as_of: as_of.as_deref(),
+                output: output.as_deref(),
+            },
+        ),
+        Command::Export {
+            program,
             format,
             output,
+            ..
         } => log_cmds::export(&data, program.as_deref(), format, output.as_deref()),
         Command::Import {
             file,
@@ -86,6 +110,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Do {
             program,
             file,
+            fields,
             expect_version,
             command_id,
             on,
@@ -96,9 +121,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             program_cmds::DoArgs {
                 program: &program,
                 file: &file,
+                fields: &fields,
                 expect_version,
                 command_id,
                 on: on.as_deref(),
+                on_owned: None,
                 dry_run,
                 format,
             },
@@ -144,6 +171,29 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             read_cmds::supervisors(&data, as_of.as_deref(), format)
         }
         Command::Demo => demo_cmd::demo(&data),
+        Command::Roster(args::RosterCommand::Import { file, dry_run }) => {
+            roster_cmds::import(&data, &file, dry_run, &actor)
+        }
+        Command::Roster(args::RosterCommand::Export { output }) => {
+            roster_cmds::export(&data, output.as_deref())
+        }
+        Command::Enrol {
+            program,
+            branch,
+            department,
+            roster,
+            dry_run,
+        } => roster_cmds::enrol(
+            &data,
+            &program,
+            roster_cmds::Who {
+                branch,
+                department,
+                roster,
+            },
+            dry_run,
+            &actor,
+        ),
         Command::Commands { format } => program_cmds::commands(format),
         Command::Programs { format } => program_cmds::programs(&data, format),
         Command::Erase { person } => program_cmds::erase(&data, &person, &actor),

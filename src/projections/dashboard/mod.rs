@@ -123,6 +123,11 @@ impl Dashboard {
         &self.world.org
     }
 
+    /// The program as folded so far; `None` while it does not exist.
+    pub fn program(&self) -> Option<&Program> {
+        self.world.programs.values().next()
+    }
+
     /// The dashboard as of `now`; `None` while the program does not exist.
     pub fn result(&self, now: Timestamp) -> Option<DashboardView> {
         let p = self.world.programs.values().next()?;

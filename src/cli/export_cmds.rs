@@ -1,0 +1,164 @@
+//! `export --format ics|csv`: calendars and spreadsheets. The rendering is the library's
+//! (`crate::exports`); this file reads the fold, picks the output and prints the head.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use super::args::{CsvTable, ExportFormat};
+use super::open_app;
+use crate::app::{parse_as_of, App};
+use crate::checkpoint;
+use crate::domain::{Program, Timestamp};
+use crate::exports::{self, csv, ics};
+use crate::store::LogHead;
+
+/// What `export` was asked, for the formats of this file.
+pub(super) struct ExportArgs<'a> {
+    pub program: Option<&'a str>,
+    pub format: ExportFormat,
+    pub table: CsvTable,
+    pub person: Option<&'a str>,
+    pub as_of: Option<&'a str>,
+    pub output: Option<&'a Path>,
+}
+
+pub(super) fn export(data: &Path, args: ExportArgs<'_>) -> anyhow::Result<ExitCode> {
+    let app = open_app(data, false)?;
+    let head = app.store().head();
+    let t = match args.as_of {
+        None => app.now(),
+        Some(text) => parse_as_of(text, &app.organization()?.0)?,
+    };
+    let bytes = match args.format {
+        ExportFormat::Ics => calendar(&app, &args, t, &head)?,
+        ExportFormat::Csv => {
+            if args.person.is_some() {
+                anyhow::bail!(
+                    "--person applies to --format ics; a CSV table lists the whole program"
+                );
+            }
+            spreadsheet(&app, &args, t)?
+        }
+        ExportFormat::Jsonl => anyhow::bail!("JSON Lines is written by `log_cmds::export`"),
+    };
+    write_out(args.output, &bytes)?;
+    // On standard error, so that standard output stays pure data.
+    eprintln!(
+        "head {} (check it later with `baton verify --head`)",
+        exports::head_text(&head)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The program `slug`, its organization and dashboard fold as of `t`.
+fn program_fold(
+    app: &App,
+    slug: &str,
+    t: Timestamp,
+) -> anyhow::Result<(String, crate::projections::dashboard::Dashboard)> {
+    let stream = crate::app::program_stream(slug)?;
+    let slug = stream.program_slug().unwrap_or(slug).to_string();
+    if app.store().stream_version(stream.as_str()) == 0 {
+        anyhow::bail!("no program {slug:?} (see `baton programs`)");
+    }
+    let (dashboard, _) = checkpoint::dashboard_as_of(app, &slug, t)?;
+    if !dashboard.program_exists() {
+        anyhow::bail!("program {slug:?} did not exist yet on {t}");
+    }
+    Ok((slug, dashboard))
+}
+
+fn calendar(
+    app: &App,
+    args: &ExportArgs<'_>,
+    t: Timestamp,
+    head: &LogHead,
+) -> anyhow::Result<Vec<u8>> {
+    // The recorded time of the head event: the same log gives the same bytes.
+    let stamp = match head.last_seq {
+        0 => Timestamp::EPOCH,
+        seq => app.store().get(seq)?.recorded_at(),
+    };
+    let check_person = |org: &crate::domain::Organization| match args.person {
+        Some(p) if org.person(p).is_none() => {
+            anyhow::bail!("no person {p:?} in the organization")
+        }
+        _ => Ok(()),
+    };
+    let text = match args.program {
+        Some(slug) => {
+            let (_, dashboard) = program_fold(app, slug, t)?;
+            check_person(dashboard.organization())?;
+            let programs: Vec<&Program> = dashboard.program().into_iter().collect();
+            ics::calendar(&ics::Feed {
+                org: dashboard.organization(),
+                programs: &programs,
+                person: args.person,
+                head,
+                stamp,
+            })
+        }
+        None => {
+            let (world, _) = checkpoint::world_as_of(app, t)?;
+            check_person(&world.org)?;
+            let programs: Vec<&Program> = world.programs.values().collect();
+            ics::calendar(&ics::Feed {
+                org: &world.org,
+                programs: &programs,
+                person: args.person,
+                head,
+                stamp,
+            })
+        }
+    };
+    Ok(text.into_bytes())
+}
+
+fn spreadsheet(app: &App, args: &ExportArgs<'_>, t: Timestamp) -> anyhow::Result<Vec<u8>> {
+    let Some(slug) = args.program else {
+        anyhow::bail!("--format csv needs a PROGRAM (see `baton programs`)");
+    };
+    let (_, dashboard) = program_fold(app, slug, t)?;
+    let (Some(program), Some(view)) = (dashboard.program(), dashboard.result(t)) else {
+        anyhow::bail!("program {slug:?} did not exist yet on {t}");
+    };
+    let table = match args.table {
+        CsvTable::Progress => csv::Table::Progress,
+        CsvTable::Attendance => csv::Table::Attendance,
+        CsvTable::Skills => csv::Table::Skills,
+        CsvTable::Commitments => csv::Table::Commitments,
+        CsvTable::FollowUps => csv::Table::FollowUps,
+    };
+    Ok(csv::table(
+        &csv::Input {
+            org: dashboard.organization(),
+            program,
+            view: &view,
+            now: t,
+        },
+        table,
+    ))
+}
+
+/// Writes the export to the file (synced) or to standard output.
+pub(super) fn write_out(output: Option<&Path>, bytes: &[u8]) -> anyhow::Result<()> {
+    match output {
+        Some(path) => {
+            let mut file = std::fs::File::create(path)
+                .with_context(|| format!("creating {}", path.display()))?;
+            file.write_all(bytes)
+                .and_then(|_| file.sync_all())
+                .with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("wrote {}", path.display());
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(bytes)?;
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
