@@ -50,6 +50,37 @@ pub fn is_file_argument(arg: &str) -> bool {
     arg == "-" || arg.ends_with(".json") || arg.ends_with(".jsonl") || arg.contains('/')
 }
 
+/// The command type of `baton [GLOBAL] do [OPTIONS] PROGRAM COMMAND … --help`, when the
+/// arguments ask for a command's help.
+pub fn help_request(args: &[String]) -> Option<&'static str> {
+    if !args.iter().any(|a| a == "--help" || a == "-h") {
+        return None;
+    }
+    const VALUED: [&str; 6] = [
+        "--data",
+        "--actor",
+        "--expect-version",
+        "--command-id",
+        "--on",
+        "--format",
+    ];
+    let mut positional = Vec::new();
+    let mut i = 1;
+    while i < args.len() {
+        let a = &args[i];
+        i += 1;
+        if VALUED.contains(&a.as_str()) {
+            i += 1;
+        } else if !a.starts_with('-') {
+            positional.push(a.as_str());
+        }
+    }
+    match positional.as_slice() {
+        ["do", _program, command, ..] => command_type(command),
+        _ => None,
+    }
+}
+
 /// `do`'s own options, when they come after COMMAND.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct DoOptions {
@@ -199,14 +230,15 @@ pub fn command(type_name: &str, value: &Value) -> Result<Command, FlagError> {
             "" | "type" => String::new(),
             other => format!("--{}", kebab(other)),
         };
-        let message = e
-            .message
-            .replace("missing field `", "missing `--")
-            .replace('_', "-");
+        let message = if e.message.starts_with("missing field") {
+            "missing: this flag is required".to_string()
+        } else {
+            e.message.clone()
+        };
         if flag.is_empty() {
             FlagError(format!("{}: {message}", kebab(type_name)))
         } else {
-            FlagError(format!("{} {flag}: {}", kebab(type_name), e.message))
+            FlagError(format!("{} {flag}: {message}", kebab(type_name)))
         }
     })
 }
@@ -387,12 +419,26 @@ pub fn help(type_name: &str) -> String {
     for (flag, doc) in rows {
         out.push_str(&format!("  {flag:<width$}  {doc}\n"));
     }
-    if let Some(example) = flags_example(type_name, &example) {
-        out.push_str(&format!(
-            "\nExample:\n  baton do PROGRAM {name} {example}\n"
-        ));
+    if let Some(line) = flags_line(type_name, &example) {
+        out.push_str(&format!("\nExample:\n  {line}\n"));
     }
     out
+}
+
+/// The catalogue's example of a command as a whole `baton do` line (`organization` as the
+/// target of an organization command), when every field has a flat form.
+pub fn flags_line(type_name: &str, example: &Value) -> Option<String> {
+    let flags = flags_example(type_name, example)?;
+    let organization = Command::from_json(example)
+        .ok()
+        .and_then(|c| c.stream_kind())
+        == Some(crate::domain::StreamKind::Organization);
+    let target = if organization {
+        "organization"
+    } else {
+        "PROGRAM"
+    };
+    Some(format!("baton do {target} {} {flags}", kebab(type_name)))
 }
 
 /// The catalogue's example of a command written as flags, when every field has a flat form.
@@ -573,7 +619,22 @@ mod tests {
         assert_eq!(e.0, "--minutes \"lots\": expected a whole number");
         let (v, _) = parse("AddSkill", &args(&["--skill", "s"])).unwrap();
         let e = command("AddSkill", &v).unwrap_err();
-        assert!(e.0.contains("--name"), "{e}");
+        assert_eq!(e.0, "add-skill --name: missing: this flag is required");
+        let words = args(&[
+            "baton",
+            "--data",
+            "x",
+            "do",
+            "--on",
+            "2026-01-01",
+            "pilot",
+            "hold-session",
+            "--session",
+            "s",
+            "--help",
+        ]);
+        assert_eq!(help_request(&words), Some("HoldSession"));
+        assert_eq!(help_request(&args(&["baton", "do", "--help"])), None);
         let e = parse("AddSkill", &args(&["--skill"])).unwrap_err();
         assert_eq!(e.0, "--skill: expected a value after it");
     }

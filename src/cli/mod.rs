@@ -34,6 +34,7 @@ use clap::Parser;
 pub use args::{Cli, Command, Format};
 
 use args::ExportFormat;
+pub use do_flags::flags_line;
 pub use program_cmds::command_reference;
 
 use read_cmds::HistoryAt;
@@ -43,7 +44,21 @@ use crate::store::{LockedStore, SledStore, StoreConfig, SystemClock};
 
 /// Runs the CLI with the process arguments and returns the exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelp => {
+            // `baton do PROGRAM COMMAND --help`: the command's own flags.
+            let args: Vec<String> = std::env::args().collect();
+            if let Some(type_name) = do_flags::help_request(&args) {
+                return match out!("{}", do_flags::help(type_name)) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(_) => ExitCode::from(1),
+                };
+            }
+            e.exit()
+        }
+        Err(e) => e.exit(),
+    };
     match run(cli) {
         Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,

@@ -213,12 +213,16 @@ pub(super) fn commands(format: Format) -> anyhow::Result<ExitCode> {
             outln!("{}", serde_json::to_string_pretty(&list)?)?;
         }
         Format::Table => {
-            outln!("Commands for `baton do PROGRAM FILE` (use `organization` as PROGRAM for organization commands).")?;
+            outln!("Commands for `baton do PROGRAM COMMAND --field value…` or `baton do PROGRAM FILE` (use `organization` as PROGRAM for organization commands).")?;
             outln!(
-                "FILE holds one command as JSON, or several as JSON Lines applied atomically.\n"
+                "FILE holds one command as JSON, or several as JSON Lines applied atomically; `baton do PROGRAM COMMAND --help` lists a command's flags.\n"
             )?;
             for (t, d, ex) in examples {
-                outln!("{t}\n    {d}\n    {}\n", serde_json::to_string(&ex)?)?;
+                outln!("{t}\n    {d}\n    {}", serde_json::to_string(&ex)?)?;
+                if let Some(line) = do_flags::flags_line(t, &ex) {
+                    outln!("    {line}")?;
+                }
+                outln!()?;
             }
         }
     }
