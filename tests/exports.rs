@@ -495,6 +495,20 @@ fn snapshots_of_every_export_of_both_demo_programs() {
                 &["export", program, "--format", "ics", "--as-of", DEMO_END],
             );
             insta::assert_snapshot!(format!("export_{name}_ics"), ics.replace("\r\n", "\n"));
+            let (plan, stderr) = ok(
+                data,
+                &[
+                    "export", program, "--format", "plan-md", "--as-of", DEMO_END,
+                ],
+            );
+            let head = head(data);
+            assert!(stderr.contains(&format!("head {head}")), "{stderr}");
+            assert!(
+                plan.trim_end()
+                    .ends_with(&format!("`baton verify --head {head}`).")),
+                "the plan's last line names the head"
+            );
+            insta::assert_snapshot!(format!("export_{name}_plan_md"), plan);
             for table in TABLES {
                 let (text, _) = ok(
                     data,

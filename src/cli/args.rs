@@ -44,6 +44,8 @@ pub enum ExportFormat {
     Ics,
     /// CSV (RFC 4180) of one table of a program (`--table`), for a spreadsheet.
     Csv,
+    /// The program's action plan as Markdown, in the workshop's shape.
+    PlanMd,
 }
 
 /// `baton roster …`.
@@ -238,7 +240,8 @@ pub enum Command {
     },
     /// Write the log (or one program's events) as JSON Lines: the backup. With `--format ics`
     /// a calendar of a program's (or every program's) sessions and follow-ups; with `--format
-    /// csv` a spreadsheet of one of a program's tables. The head the export was computed from
+    /// csv` a spreadsheet of one of a program's tables; with `--format plan-md` the action plan.
+    /// The head the export was computed from
     /// is printed on standard error (and inside an `.ics` as `X-BATON-HEAD`).
     Export {
         /// Only this program's events (slug or `program-<slug>`), for reading or `import --append`.

@@ -12,7 +12,7 @@ use super::open_app;
 use crate::app::{parse_as_of, App};
 use crate::checkpoint;
 use crate::domain::{Program, Timestamp};
-use crate::exports::{self, csv, ics};
+use crate::exports::{self, csv, ics, plan_md};
 use crate::store::LogHead;
 
 /// What `export` was asked, for the formats of this file.
@@ -42,6 +42,7 @@ pub(super) fn export(data: &Path, args: ExportArgs<'_>) -> anyhow::Result<ExitCo
             }
             spreadsheet(&app, &args, t)?
         }
+        ExportFormat::PlanMd => plan(&app, &args, t, &head)?,
         ExportFormat::Jsonl => anyhow::bail!("JSON Lines is written by `log_cmds::export`"),
     };
     write_out(args.output, &bytes)?;
@@ -141,6 +142,26 @@ fn spreadsheet(app: &App, args: &ExportArgs<'_>, t: Timestamp) -> anyhow::Result
         },
         table,
     ))
+}
+
+fn plan(app: &App, args: &ExportArgs<'_>, t: Timestamp, head: &LogHead) -> anyhow::Result<Vec<u8>> {
+    let Some(slug) = args.program else {
+        anyhow::bail!("--format plan-md needs a PROGRAM (see `baton programs`)");
+    };
+    if args.person.is_some() {
+        anyhow::bail!("--person applies to --format ics; the action plan is the whole program's");
+    }
+    let (_, dashboard) = program_fold(app, slug, t)?;
+    let (Some(program), Some(view)) = (dashboard.program(), dashboard.result(t)) else {
+        anyhow::bail!("program {slug:?} did not exist yet on {t}");
+    };
+    Ok(plan_md::plan(&plan_md::Input {
+        org: dashboard.organization(),
+        program,
+        view: &view,
+        head,
+    })
+    .into_bytes())
 }
 
 /// Writes the export to the file (synced) or to standard output.

@@ -85,7 +85,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Verify { format, head } => log_cmds::verify(&data, format, head.as_deref()),
         Command::Export {
             program,
-            format: format @ (ExportFormat::Ics | ExportFormat::Csv),
+            format: format @ (ExportFormat::Ics | ExportFormat::Csv | ExportFormat::PlanMd),
             table,
             person,
             as_of,

@@ -9,6 +9,7 @@
 
 pub mod csv;
 pub mod ics;
+pub mod plan_md;
 pub mod roster;
 
 use crate::store::record::hex;
