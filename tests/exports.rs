@@ -524,3 +524,117 @@ fn snapshots_of_every_export_of_both_demo_programs() {
         }
     });
 }
+
+#[test]
+fn due_lists_follow_ups_sessions_without_outcome_and_unanswered_commitments() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("store");
+    small_program(&data, dir.path());
+    ok(
+        &data,
+        &[
+            "do",
+            "organization",
+            "change-supervisor",
+            "--person",
+            "ann",
+            "--supervisor",
+            "bob",
+        ],
+    );
+    ok(
+        &data,
+        &[
+            "do",
+            "pilot",
+            "ask-commitment",
+            "--learner",
+            "ann",
+            "--supervisor",
+            "bob",
+            "--minutes",
+            "90",
+        ],
+    );
+    let (json, _) = ok(
+        &data,
+        &[
+            "due",
+            "--as-of",
+            "2027-04-15",
+            "--within",
+            "1w",
+            "--format",
+            "json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let kinds: Vec<(&str, &str)> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["kind"].as_str().unwrap(), i["key"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("commitment_unanswered", "commitment.ann"),
+            ("session_without_outcome", "session.s-1"),
+            ("follow_up_due", "follow-up.f-1")
+        ],
+        "{json}"
+    );
+    // Outside the window the follow-up is not listed; for bob only what concerns him.
+    let (json, _) = ok(
+        &data,
+        &[
+            "due",
+            "--as-of",
+            "2027-04-15",
+            "--within",
+            "2d",
+            "--person",
+            "bob",
+            "--format",
+            "json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["items"].as_array().unwrap().len(), 2, "{json}");
+    // As a calendar: one all-day item each, with stable UIDs.
+    let (text, _) = ok(
+        &data,
+        &[
+            "due",
+            "--as-of",
+            "2027-04-15",
+            "--within",
+            "1w",
+            "--format",
+            "ics",
+        ],
+    );
+    let cal = parse_ics(&text);
+    assert_eq!(cal.get("X-BATON-HEAD"), Some(head(&data).as_str()));
+    let uids: Vec<&str> = cal.events().iter().map(|e| e.get("UID").unwrap()).collect();
+    assert!(uids.contains(&"due.follow-up.f-1.pilot@baton"), "{uids:?}");
+    let err = run(&data, &["due", "--within", "soon"]);
+    assert!(String::from_utf8_lossy(&err.stderr)
+        .contains("--within \"soon\": expected a number of days"));
+}
+
+#[test]
+fn due_on_the_demo() {
+    with_demo(|data| {
+        let (json, _) = ok(data, &["due", "--as-of", DEMO_END, "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert!(v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["kind"] == "refresher"));
+        insta::assert_json_snapshot!("due_demo_json", v);
+        let (table, _) = ok(data, &["due", "--as-of", DEMO_END]);
+        insta::assert_snapshot!("due_demo_table", table);
+    });
+}

@@ -35,6 +35,17 @@ pub enum Format {
     Json,
 }
 
+/// Output formats of `due`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DueFormat {
+    /// Human-readable text.
+    Table,
+    /// JSON.
+    Json,
+    /// iCalendar (RFC 5545).
+    Ics,
+}
+
 /// Export formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ExportFormat {
@@ -156,6 +167,26 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+    },
+    /// What is due across programs: overdue and upcoming follow-ups, sessions without a
+    /// recorded outcome, commitments never answered, and learners whose estimated retention
+    /// falls below a threshold without practice, each with a suggested refresher day.
+    Due {
+        /// How far ahead: `14d`, `2w` or a number of days.
+        #[arg(long, default_value = "14d")]
+        within: String,
+        /// Only what concerns this person (as learner, trainer, mentor, mentee or supervisor).
+        #[arg(long)]
+        person: Option<String>,
+        /// Estimated retention (0-1) below which a refresher is suggested.
+        #[arg(long, default_value_t = 0.8)]
+        threshold: f64,
+        /// Business time (see `dashboard`). Default: now.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Output format (`ics`: one all-day item per thing due, for a calendar).
+        #[arg(long, value_enum, default_value_t = DueFormat::Table)]
+        format: DueFormat,
     },
     /// Supervisors across programs: release time asked, promised and delivered, and whether
     /// the promises were kept.

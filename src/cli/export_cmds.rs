@@ -7,12 +7,13 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use super::args::{CsvTable, ExportFormat};
+use super::args::{CsvTable, DueFormat, ExportFormat, Format};
 use super::open_app;
 use crate::app::{parse_as_of, App};
 use crate::checkpoint;
 use crate::domain::{Program, Timestamp};
 use crate::exports::{self, csv, ics, plan_md};
+use crate::projections::due::{self, DueConfig, DueKind};
 use crate::store::LogHead;
 
 /// What `export` was asked, for the formats of this file.
@@ -182,4 +183,99 @@ pub(super) fn write_out(output: Option<&Path>, bytes: &[u8]) -> anyhow::Result<(
         }
     }
     Ok(())
+}
+
+/// What `due` was asked.
+pub(super) struct DueArgs<'a> {
+    pub within: &'a str,
+    pub person: Option<String>,
+    pub threshold: f64,
+    pub as_of: Option<&'a str>,
+    pub format: DueFormat,
+}
+
+/// `14d`, `2w` or `14`: a number of days.
+fn parse_within(text: &str) -> anyhow::Result<i64> {
+    let err = || {
+        anyhow::anyhow!("--within {text:?}: expected a number of days like 14d, or weeks like 2w")
+    };
+    let (number, unit) = match text.strip_suffix('d') {
+        Some(n) => (n, 1),
+        None => match text.strip_suffix('w') {
+            Some(n) => (n, 7),
+            None => (text, 1),
+        },
+    };
+    let n: i64 = number.trim().parse().map_err(|_| err())?;
+    if !(0..=3650).contains(&n) {
+        return Err(err());
+    }
+    Ok(n * unit)
+}
+
+pub(super) fn due(data: &Path, args: DueArgs<'_>) -> anyhow::Result<ExitCode> {
+    let within_days = parse_within(args.within)?;
+    if !(0.0..=1.0).contains(&args.threshold) {
+        anyhow::bail!(
+            "--threshold {}: expected a retention from 0 to 1, like 0.8",
+            args.threshold
+        );
+    }
+    let app = open_app(data, false)?;
+    let head = app.store().head();
+    let t = match args.as_of {
+        None => app.now(),
+        Some(text) => parse_as_of(text, &app.organization()?.0)?,
+    };
+    let (world, _) = checkpoint::world_as_of(&app, t)?;
+    if let Some(p) = &args.person {
+        if world.org.person(p).is_none() {
+            anyhow::bail!("no person {p:?} in the organization");
+        }
+    }
+    let config = DueConfig {
+        within_days,
+        person: args.person.clone(),
+        threshold: args.threshold,
+    };
+    let view = due::due(&world, t, &config);
+    match args.format {
+        DueFormat::Table => {
+            let title = format!("Due (as of {}, next {within_days} days)", view.today);
+            outln!("{}", super::render::title_with_head(&title, &head))?;
+            if view.items.is_empty() {
+                outln!("nothing is due")?;
+            }
+            for item in &view.items {
+                let kind = match item.kind {
+                    DueKind::FollowUpOverdue => "overdue",
+                    DueKind::FollowUpDue => "follow-up",
+                    DueKind::SessionWithoutOutcome | DueKind::CoachingWithoutOutcome => "record",
+                    DueKind::CommitmentUnanswered => "unanswered",
+                    DueKind::Refresher => "refresher",
+                };
+                outln!(
+                    "{}  {kind:<10}  {:<16}  {:<20}  {}",
+                    item.day,
+                    item.program,
+                    item.name.as_deref().unwrap_or("-"),
+                    item.what
+                )?;
+            }
+        }
+        DueFormat::Json => super::read_cmds::print(Format::Json, "Due", &view, head)?,
+        DueFormat::Ics => {
+            let stamp = match head.last_seq {
+                0 => Timestamp::EPOCH,
+                seq => app.store().get(seq)?.recorded_at(),
+            };
+            let text = ics::due_calendar(&world.org, &view, &head, stamp, args.person.as_deref());
+            write_out(None, text.as_bytes())?;
+            eprintln!(
+                "head {} (check it later with `baton verify --head`)",
+                exports::head_text(&head)
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

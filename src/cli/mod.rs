@@ -182,6 +182,22 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             as_of,
             format,
         } => read_cmds::journey(&data, &person, as_of.as_deref(), format),
+        Command::Due {
+            within,
+            person,
+            threshold,
+            as_of,
+            format,
+        } => export_cmds::due(
+            &data,
+            export_cmds::DueArgs {
+                within: &within,
+                person,
+                threshold,
+                as_of: as_of.as_deref(),
+                format,
+            },
+        ),
         Command::Supervisors { as_of, format } => {
             read_cmds::supervisors(&data, as_of.as_deref(), format)
         }

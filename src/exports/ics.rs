@@ -243,6 +243,55 @@ fn follow_ups(feed: &Feed<'_>, p: &Program, items: &mut Vec<Item>) {
     }
 }
 
+/// What is due (`projections::due`) as all-day items, one per thing, each with a stable UID made
+/// of its key (`due.follow-up.f-1.ils-rollout@baton`), so that tomorrow's feed updates today's
+/// items instead of adding new ones.
+pub fn due_calendar(
+    org: &Organization,
+    view: &crate::projections::due::DueView,
+    head: &LogHead,
+    stamp: Timestamp,
+    person: Option<&str>,
+) -> String {
+    let name = match person {
+        Some(p) => format!("Baton: due for {}", org.name_of(p)),
+        None => "Baton: due".to_string(),
+    };
+    let mut lines = vec![
+        "BEGIN:VCALENDAR".to_string(),
+        "VERSION:2.0".to_string(),
+        "PRODID:-//Baton//Baton peer training//EN".to_string(),
+        "CALSCALE:GREGORIAN".to_string(),
+        "METHOD:PUBLISH".to_string(),
+        format!("X-WR-CALNAME:{}", text(&name)),
+        format!("X-BATON-HEAD:{}", super::head_text(head)),
+    ];
+    for item in &view.items {
+        let summary = match &item.name {
+            Some(n) => format!("{n}: {}", item.what),
+            None => item.what.clone(),
+        };
+        lines.extend([
+            "BEGIN:VEVENT".to_string(),
+            format!("UID:due.{}.{}@baton", item.key, item.program),
+            format!("DTSTAMP:{}", utc(stamp)),
+            format!("DTSTART;VALUE=DATE:{}", day(item.day)),
+            format!("DTEND;VALUE=DATE:{}", day(item.day + Duration::days(1))),
+            format!("SUMMARY:{}", text(&summary)),
+            format!(
+                "DESCRIPTION:{}",
+                text(&format!("Program: {}", item.program))
+            ),
+            "CATEGORIES:due".to_string(),
+            "TRANSP:TRANSPARENT".to_string(),
+            "STATUS:CONFIRMED".to_string(),
+            "END:VEVENT".to_string(),
+        ]);
+    }
+    lines.push("END:VCALENDAR".to_string());
+    lines.iter().map(|l| fold(l)).collect()
+}
+
 /// A timed item (a session or a coaching session) with its reminder.
 #[allow(clippy::too_many_arguments)]
 fn timed(

@@ -15,6 +15,7 @@
 
 pub mod audit;
 pub mod dashboard;
+pub mod due;
 pub mod journey;
 pub mod programs;
 pub mod risk;

@@ -219,6 +219,51 @@ fn session_day(s: &crate::domain::program::Session) -> Option<NaiveDate> {
     s.time.start_local.get(..10).and_then(|d| d.parse().ok())
 }
 
+/// A learner's exposure days in `p` up to `today` (see *Practice recency* above): held sessions
+/// attended, practice logged and, for a mentee, their pair's coaching sessions.
+pub fn exposures(p: &Program, person: &str, today: NaiveDate) -> BTreeSet<NaiveDate> {
+    let mut days: BTreeSet<NaiveDate> = p
+        .sessions
+        .values()
+        .filter(|s| {
+            s.status == SessionStatus::Held && s.attendance.get(person).is_some_and(|a| a.present)
+        })
+        .filter_map(session_day)
+        .collect();
+    for pair in p.pairs.values().filter(|x| x.mentee == person) {
+        days.extend(pair.coaching.values().filter_map(|c| {
+            c.time
+                .start_local
+                .get(..10)
+                .and_then(|d| d.parse::<NaiveDate>().ok())
+        }));
+    }
+    days.extend(
+        p.practice
+            .iter()
+            .filter(|x| x.person == person)
+            .map(|x| x.on),
+    );
+    days.retain(|d| *d <= today);
+    days
+}
+
+/// The day as the retention model counts days.
+pub fn day_number(d: NaiveDate) -> f64 {
+    (d - NaiveDate::MIN).num_days() as f64
+}
+
+/// The estimated-retention trace of exposure days (a *mixed* skill trained on the first and
+/// practised on each later one); `None` without exposures.
+pub fn trace(days: &BTreeSet<NaiveDate>) -> Option<MemoryTrace> {
+    let first = days.first()?;
+    let mut trace = MemoryTrace::trained(retention::skill(SkillMeasure::Mixed), day_number(*first));
+    for d in days.iter().skip(1) {
+        trace.practise(day_number(*d));
+    }
+    Some(trace)
+}
+
 /// The commitment ledger of `p`: per supervisor, the release time asked, promised and
 /// delivered (minutes of held sessions the learner attended), and whether it was kept.
 pub fn ledger(org: &Organization, p: &Program) -> Vec<LedgerRow> {
@@ -507,38 +552,14 @@ pub fn compute(org: &Organization, p: &Program, now: Timestamp) -> DashboardView
     let mut sum = 0.0;
     let mut with_trace = 0;
     for id in &aud {
-        let mut days: BTreeSet<NaiveDate> = p
-            .sessions
-            .values()
-            .filter(|s| {
-                s.status == SessionStatus::Held && s.attendance.get(id).is_some_and(|a| a.present)
-            })
-            .filter_map(session_day)
-            .collect();
-        let mut minutes: u32 = 0;
-        for pair in p.pairs.values().filter(|x| &x.mentee == id) {
-            days.extend(pair.coaching.values().filter_map(|c| {
-                c.time
-                    .start_local
-                    .get(..10)
-                    .and_then(|d| d.parse::<NaiveDate>().ok())
-            }));
-        }
-        for x in p.practice.iter().filter(|x| &x.person == id) {
-            days.insert(x.on);
-            minutes = minutes.saturating_add(x.minutes);
-        }
-        days.retain(|d| *d <= today);
+        let days = exposures(p, id, today);
+        let minutes = p
+            .practice
+            .iter()
+            .filter(|x| &x.person == id)
+            .fold(0u32, |m, x| m.saturating_add(x.minutes));
         practice.minutes = practice.minutes.saturating_add(minutes);
-        let day_num = |d: NaiveDate| (d - NaiveDate::MIN).num_days() as f64;
-        let retention = days.first().map(|first| {
-            let mut trace =
-                MemoryTrace::trained(retention::skill(SkillMeasure::Mixed), day_num(*first));
-            for d in days.iter().skip(1) {
-                trace.practise(day_num(*d));
-            }
-            trace.retention(day_num(today))
-        });
+        let retention = trace(&days).map(|t| t.retention(day_number(today)));
         if let Some(r) = retention {
             sum += r;
             with_trace += 1;
