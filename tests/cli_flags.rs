@@ -322,3 +322,128 @@ fn each_command_has_its_help_and_bad_flags_are_named() {
         "{err}"
     );
 }
+
+#[test]
+fn mentors_are_suggested_from_the_skills_matrix() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("store");
+    let d = data.as_path();
+    ok(
+        d,
+        &[
+            "do",
+            "organization",
+            "configure-organization",
+            "--name",
+            "L",
+            "--time-zone",
+            "Europe/Paris",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "do",
+            "organization",
+            "add-skill",
+            "--skill",
+            "search",
+            "--name",
+            "Searching",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "do",
+            "organization",
+            "add-skill",
+            "--skill",
+            "reports",
+            "--name",
+            "Reports",
+        ],
+    );
+    let roster = dir.path().join("staff.csv");
+    std::fs::write(
+        &roster,
+        "person,name,branch,search,reports\nann,Ann,central,4,\nbob,Bob,north,3,\ncleo,Cleo,central,0,0\ndan,Dan,north,,4\n",
+    )
+    .unwrap();
+    ok(d, &["roster", "import", roster.to_str().unwrap()]);
+    ok(
+        d,
+        &[
+            "do",
+            "buddies",
+            "create-program",
+            "--program",
+            "buddies",
+            "--kind",
+            "mentoring",
+            "--title",
+            "Buddies",
+        ],
+    );
+    ok(d, &["do", "buddies", "enrol-learner", "--person", "cleo"]);
+    let json = ok(d, &["suggest-pairs", "buddies", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let s = &v["suggestions"][0];
+    assert_eq!(s["for"], "cleo");
+    let order: Vec<&str> = s["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["person"].as_str().unwrap())
+        .collect();
+    // Same branch first; the only holder of a skill last (their time is scarce).
+    assert_eq!(order, ["ann", "bob", "dan"], "{json}");
+    assert!(s["candidates"][2]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("only holder"));
+    let table = ok(d, &["suggest-pairs", "buddies"]);
+    assert!(
+        table.contains(
+            "accept: baton do buddies pair-mentee --pair p-new-1 --mentor ann --mentee cleo"
+        ),
+        "{table}"
+    );
+
+    ok(d, &["do", "buddies", "invite-trainer", "--person", "ann"]);
+    ok(
+        d,
+        &["do", "buddies", "accept-invitation", "--person", "ann"],
+    );
+    ok(
+        d,
+        &[
+            "do",
+            "buddies",
+            "pair-mentee",
+            "--pair",
+            "p-1",
+            "--mentor",
+            "ann",
+            "--mentee",
+            "cleo",
+        ],
+    );
+    let json = ok(d, &["suggest-pairs", "buddies", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        v["suggestions"],
+        serde_json::json!([]),
+        "nobody is unpaired: an empty list"
+    );
+
+    let json = ok(d, &["suggest-pairs", "--for-risk", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let pair = &v["pairs"][0];
+    assert_eq!(
+        (pair["skill"].as_str(), pair["mentor"].as_str()),
+        (Some("reports"), Some("dan")),
+        "{json}"
+    );
+    assert!(pair["truck_factor_after"].as_u64() >= pair["truck_factor_before"].as_u64());
+}

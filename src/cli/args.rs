@@ -188,6 +188,24 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = DueFormat::Table)]
         format: DueFormat,
     },
+    /// Suggest mentors for each unpaired mentee of a mentoring program (or peers to invite as
+    /// trainers for a training program's modules) from the skills matrix, with the reason for
+    /// each; accept one with `PairMentee` or `InviteTrainer`. `--for-risk`: pairs that would
+    /// end single-holder skills, with the truck factor before and after.
+    SuggestPairs {
+        /// Program slug (not needed with --for-risk).
+        #[arg(required_unless_present = "for_risk")]
+        program: Option<String>,
+        /// Pairs that would end single-holder skills, ordered by the truck factor they give.
+        #[arg(long)]
+        for_risk: bool,
+        /// Business time (see `dashboard`). Default: now.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Supervisors across programs: release time asked, promised and delivered, and whether
     /// the promises were kept.
     Supervisors {

@@ -14,6 +14,7 @@ use crate::checkpoint;
 use crate::domain::{Program, Timestamp};
 use crate::exports::{self, csv, ics, plan_md};
 use crate::projections::due::{self, DueConfig, DueKind};
+use crate::projections::pairing;
 use crate::store::LogHead;
 
 /// What `export` was asked, for the formats of this file.
@@ -275,6 +276,115 @@ pub(super) fn due(data: &Path, args: DueArgs<'_>) -> anyhow::Result<ExitCode> {
                 "head {} (check it later with `baton verify --head`)",
                 exports::head_text(&head)
             );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn suggest_pairs(
+    data: &Path,
+    program: Option<&str>,
+    for_risk: bool,
+    as_of: Option<&str>,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
+    let app = open_app(data, false)?;
+    let head = app.store().head();
+    let t = match as_of {
+        None => app.now(),
+        Some(text) => parse_as_of(text, &app.organization()?.0)?,
+    };
+    let (world, _) = checkpoint::world_as_of(&app, t)?;
+    if for_risk {
+        let pairs = pairing::for_risk(&world, t);
+        return match format {
+            Format::Json => {
+                super::read_cmds::print(
+                    Format::Json,
+                    "",
+                    &serde_json::json!({"pairs": pairs}),
+                    head,
+                )?;
+                Ok(ExitCode::SUCCESS)
+            }
+            Format::Table => {
+                outln!(
+                    "{}",
+                    super::render::title_with_head(
+                        "Pairs that would end single-holder skills",
+                        &head
+                    )
+                )?;
+                if pairs.is_empty() {
+                    outln!("no skill is held by one person only")?;
+                }
+                for p in &pairs {
+                    outln!(
+                        "{:<22} {} → {} (level {}): truck factor {} → {}",
+                        p.skill,
+                        world.org.name_of(&p.mentor),
+                        p.mentee_name,
+                        p.mentee_level.map_or("-".to_string(), |l| l.to_string()),
+                        p.truck_factor_before,
+                        p.truck_factor_after
+                    )?;
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+        };
+    }
+    let Some(slug) = program else {
+        anyhow::bail!("name a PROGRAM, or ask --for-risk");
+    };
+    let slug = slug.strip_prefix("program-").unwrap_or(slug);
+    let Some(p) = world.programs.get(slug) else {
+        anyhow::bail!("no program {slug:?} (see `baton programs`)");
+    };
+    let suggestions = pairing::suggest(&world, p, t);
+    match format {
+        Format::Json => super::read_cmds::print(
+            Format::Json,
+            "",
+            &serde_json::json!({"program": slug, "suggestions": suggestions}),
+            head,
+        )?,
+        Format::Table => {
+            let what = match p.kind {
+                crate::domain::events::ProgramKind::Mentoring => "Mentors for unpaired mentees",
+                crate::domain::events::ProgramKind::Training => "Peers to invite as trainers",
+            };
+            outln!(
+                "{}",
+                super::render::title_with_head(&format!("{what}: {slug}"), &head)
+            )?;
+            if suggestions.is_empty() {
+                outln!(
+                    "nobody to pair: every mentee has a mentor (or the program has no modules)"
+                )?;
+            }
+            for (i, s) in suggestions.iter().enumerate() {
+                outln!("\n{} ({})", s.name, s.r#for)?;
+                if s.candidates.is_empty() {
+                    outln!("  nobody holds the skill yet")?;
+                }
+                for c in &s.candidates {
+                    outln!("  {:<22} {}", c.name, c.reason)?;
+                }
+                if let Some(best) = s.candidates.first() {
+                    match p.kind {
+                        crate::domain::events::ProgramKind::Mentoring => outln!(
+                            "  accept: baton do {slug} pair-mentee --pair p-new-{} --mentor {} --mentee {}",
+                            i + 1,
+                            best.person,
+                            s.r#for
+                        )?,
+                        crate::domain::events::ProgramKind::Training => outln!(
+                            "  accept: baton do {slug} invite-trainer --person {}",
+                            best.person
+                        )?,
+                    }
+                }
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

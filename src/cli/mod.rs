@@ -198,6 +198,18 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 format,
             },
         ),
+        Command::SuggestPairs {
+            program,
+            for_risk,
+            as_of,
+            format,
+        } => export_cmds::suggest_pairs(
+            &data,
+            program.as_deref(),
+            for_risk,
+            as_of.as_deref(),
+            format,
+        ),
         Command::Supervisors { as_of, format } => {
             read_cmds::supervisors(&data, as_of.as_deref(), format)
         }

@@ -411,7 +411,7 @@ fn challenges(out: &mut String, p: &Program, v: &DashboardView) {
     }
     let _ = writeln!(
         out,
-        "\nMitigations: compare a scenario's mitigations on the same seeds with `baton simulate {} SCENARIO --mitigate NAME` (`baton scenarios` lists them) or rehearse it card by card with `baton rehearse`; a simulation writes nothing to the log, so no mitigation is recorded in the plan yet.\n",
+        "\nMitigations: compare a scenario's mitigations on the same seeds with `baton simulate --plan {} --scenario NAME --mitigate M` (`baton scenarios` lists them) or rehearse it card by card with `baton rehearse`; a simulation writes nothing to the log, so no mitigation is recorded in the plan yet.\n",
         p.slug
     );
 }
