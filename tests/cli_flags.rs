@@ -447,3 +447,74 @@ fn mentors_are_suggested_from_the_skills_matrix() {
     );
     assert!(pair["truck_factor_after"].as_u64() >= pair["truck_factor_before"].as_u64());
 }
+
+#[test]
+fn a_program_starts_from_the_template_and_next_says_what_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("store");
+    let d = data.as_path();
+    ok(
+        d,
+        &[
+            "do",
+            "organization",
+            "configure-organization",
+            "--name",
+            "L",
+            "--time-zone",
+            "Europe/Paris",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "do",
+            "organization",
+            "add-person",
+            "--person",
+            "bob",
+            "--name",
+            "Bob",
+            "--department",
+            "d",
+            "--branch",
+            "b",
+        ],
+    );
+    let out = ok(
+        d,
+        &[
+            "new",
+            "training",
+            "pilot",
+            "--title",
+            "Pilot",
+            "--goal",
+            "Everyone searches the new catalogue",
+        ],
+    );
+    assert!(out.contains("[>] identify_goal"), "{out}");
+    assert!(out.contains("no desired outcome yet"), "{out}");
+    assert!(!out.contains("no goal yet"), "{out}");
+    ok(d, &["do", "pilot", "invite-trainer", "--person", "bob"]);
+    ok(d, &["do", "pilot", "mark-step", "--step", "identify_goal"]);
+    let json = ok(d, &["next", "pilot", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["open_step"], "determine_outcome");
+    let missing: Vec<&str> = v["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    assert!(
+        missing.contains(&"1 trainers invited but none accepted yet"),
+        "{missing:?}"
+    );
+    assert!(
+        missing.contains(&"no module defined (define-module)"),
+        "{missing:?}"
+    );
+    let err = fails(d, &["new", "training", "pilot", "--title", "Again"]);
+    assert!(err.contains("pilot"), "{err}");
+}

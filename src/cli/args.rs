@@ -188,6 +188,34 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = DueFormat::Table)]
         format: DueFormat,
     },
+    /// Start a program from the method's template: creates it, then prints the steps in order
+    /// with what each asks for and what to do next.
+    New {
+        /// `training` or `mentoring`.
+        #[arg(value_parser = ["training", "mentoring"])]
+        kind: String,
+        /// The program's slug.
+        slug: String,
+        /// Title.
+        #[arg(long)]
+        title: String,
+        /// The goal.
+        #[arg(long)]
+        goal: Option<String>,
+    },
+    /// Which step of the method is open for a program and what is missing (no outcome yet,
+    /// trainers invited but none accepted, sessions without invitees, evaluations missing after
+    /// sessions, follow-ups never scheduled, pairs without needs or priorities).
+    Next {
+        /// Program slug.
+        program: String,
+        /// Business time (see `dashboard`). Default: now.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Suggest mentors for each unpaired mentee of a mentoring program (or peers to invite as
     /// trainers for a training program's modules) from the skills matrix, with the reason for
     /// each; accept one with `PairMentee` or `InviteTrainer`. `--for-risk`: pairs that would

@@ -14,7 +14,7 @@ use crate::checkpoint;
 use crate::domain::{Program, Timestamp};
 use crate::exports::{self, csv, ics, plan_md};
 use crate::projections::due::{self, DueConfig, DueKind};
-use crate::projections::pairing;
+use crate::projections::{next, pairing};
 use crate::store::LogHead;
 
 /// What `export` was asked, for the formats of this file.
@@ -383,6 +383,96 @@ pub(super) fn suggest_pairs(
                             best.person
                         )?,
                     }
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_steps(view: &next::NextView) -> anyhow::Result<()> {
+    for row in &view.steps {
+        let mark = if row.done {
+            "x"
+        } else if Some(row.step) == view.open_step {
+            ">"
+        } else {
+            " "
+        };
+        outln!("  [{mark}] {:<22} {}", row.step.as_str(), row.asks)?;
+    }
+    Ok(())
+}
+
+pub(super) fn new_program(
+    data: &Path,
+    kind: &str,
+    slug: &str,
+    title: &str,
+    goal: Option<&str>,
+    actor: &str,
+) -> anyhow::Result<ExitCode> {
+    let app = open_app(data, true)?;
+    let command = crate::domain::Command::from_json(&serde_json::json!({
+        "type": "CreateProgram", "program": slug, "kind": kind, "title": title, "goal": goal,
+    }))?;
+    let options = crate::app::RunOptions {
+        actor: actor.to_string(),
+        ..crate::app::RunOptions::default()
+    };
+    app.run(Some(slug), &[command], &options)?;
+    let Some((program, _)) = app.program(slug)? else {
+        anyhow::bail!("program {slug:?} was not created");
+    };
+    let (org, _) = app.organization()?;
+    let view = next::next(&org, &program, app.now());
+    outln!("created the {kind} program {slug}: {title}\n\nThe method, step by step:")?;
+    print_steps(&view)?;
+    outln!("\nWhat next:")?;
+    for m in &view.missing {
+        outln!("  - {m}")?;
+    }
+    outln!("  Tick a step when it is done: baton do {slug} mark-step --step STEP")?;
+    outln!("  Any command's flags: baton do {slug} COMMAND --help (`baton commands` lists them)")?;
+    outln!("  Where you stand at any time: baton next {slug}")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn next(
+    data: &Path,
+    program: &str,
+    as_of: Option<&str>,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
+    let app = open_app(data, false)?;
+    let head = app.store().head();
+    let t = match as_of {
+        None => app.now(),
+        Some(text) => parse_as_of(text, &app.organization()?.0)?,
+    };
+    let (slug, dashboard) = program_fold(&app, program, t)?;
+    let Some(p) = dashboard.program() else {
+        anyhow::bail!("program {slug:?} did not exist yet on {t}");
+    };
+    let view = next::next(dashboard.organization(), p, t);
+    match format {
+        Format::Json => super::read_cmds::print(Format::Json, "", &view, head)?,
+        Format::Table => {
+            outln!(
+                "{}",
+                super::render::title_with_head(&format!("Next in {slug}"), &head)
+            )?;
+            match view.open_step {
+                Some(step) => outln!("open step: {} — {}", step.as_str(), next::asks(step))?,
+                None => outln!("every step of the method is ticked")?,
+            }
+            print_steps(&view)?;
+            if view.missing.is_empty() {
+                outln!("\nnothing missing")?;
+            } else {
+                outln!("\nmissing:")?;
+                for m in &view.missing {
+                    outln!("  - {m}")?;
                 }
             }
         }

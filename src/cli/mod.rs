@@ -198,6 +198,17 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 format,
             },
         ),
+        Command::New {
+            kind,
+            slug,
+            title,
+            goal,
+        } => export_cmds::new_program(&data, &kind, &slug, &title, goal.as_deref(), &actor),
+        Command::Next {
+            program,
+            as_of,
+            format,
+        } => export_cmds::next(&data, &program, as_of.as_deref(), format),
         Command::SuggestPairs {
             program,
             for_risk,

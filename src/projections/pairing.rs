@@ -313,7 +313,7 @@ pub fn for_risk(world: &World, now: Timestamp) -> Vec<RiskPair> {
             (
                 std::cmp::Reverse(m.level(p, skill)),
                 m.load(p),
-                (*p).clone(),
+                p.to_string(),
             )
         });
         let Some(mentee) = mentee else { continue };
