@@ -8,6 +8,8 @@
 //! - [`access`] (core): tokens, roles and what each role may do.
 //! - [`query`] (shell): the one read path (load → fold → view) of the CLI and the server.
 //! - [`server`] (shell): the HTTP API.
+//! - [`exports`] (pure): calendars, spreadsheets, the action plan and rosters, rendered from
+//!   folded state; the CLI and the server serve the same bytes.
 //! - [`store`] (shell): the append-only event log, on sled or in memory.
 
 pub mod access;
@@ -16,6 +18,7 @@ pub mod checkpoint;
 pub mod cli;
 pub mod demo;
 pub mod domain;
+pub mod exports;
 pub mod forecast;
 pub mod projections;
 pub mod query;

@@ -219,9 +219,48 @@ impl Reader {
         }
     }
 
-    /// The default "now": the reader's business time, else the clock's.
+    /// The default "now": the reader's business time, else the clock's. A live reader reads
+    /// "now" to the second, so that every request within a second shares one rendered view.
     fn now(&self) -> Timestamp {
-        self.at.unwrap_or_else(|| self.clock.now())
+        self.at.unwrap_or_else(|| {
+            let now = self.clock.now();
+            match self.live {
+                Some(_) => {
+                    Timestamp::from_micros(now.as_micros() - now.as_micros().rem_euclid(1_000_000))
+                }
+                None => now,
+            }
+        })
+    }
+
+    /// A live reader's view rendered once per head: `key` names the view and its parameters
+    /// (the default as-of is added here); while the live projections stay at the same head,
+    /// the same bytes are served without folding or serializing again.
+    pub fn rendered(
+        &mut self,
+        key: &str,
+        has_as_of: bool,
+        compute: impl FnOnce(&mut Reader) -> Result<Answer, QueryError>,
+    ) -> Result<Arc<Rendered>, QueryError> {
+        let Some(live) = self.live.clone() else {
+            return Rendered::of(&compute(self)?).map(Arc::new);
+        };
+        let key = if has_as_of {
+            key.to_string()
+        } else {
+            format!("{key}@{}", self.now())
+        };
+        let seq = live.read().head.last_seq;
+        if let Some(hit) = live.rendered_at(&key, seq) {
+            return Ok(hit);
+        }
+        let answer = compute(self)?;
+        let rendered = Arc::new(Rendered::of(&answer)?);
+        // Kept only if it reflects the head the entry is filed under.
+        if answer.head.last_seq == seq {
+            live.keep_rendered(key, seq, rendered.clone());
+        }
+        Ok(rendered)
     }
 
     /// `as_of` read in the organization's time zone (default: now).
@@ -561,10 +600,34 @@ impl WorldRef {
     }
 }
 
+/// A view serialized once: its JSON bytes (head first) and its title.
+#[derive(Debug)]
+pub struct Rendered {
+    /// `Answer::json()` as bytes.
+    pub json: Vec<u8>,
+    /// The title.
+    pub title: String,
+}
+
+impl Rendered {
+    fn of(answer: &Answer) -> Result<Rendered, QueryError> {
+        Ok(Rendered {
+            json: serde_json::to_vec(&answer.json())
+                .map_err(|e| QueryError::Internal(e.to_string()))?,
+            title: answer.title.clone(),
+        })
+    }
+}
+
+/// How many rendered views the live reader keeps (a bound, not a tuning knob: each entry is
+/// dropped as soon as the head moves).
+const RENDERED_CAPACITY: usize = 256;
+
 /// The server's projections, folded as each event is committed.
 pub struct Live {
     state: RwLock<LiveState>,
     folded: tokio::sync::watch::Sender<u64>,
+    rendered: std::sync::Mutex<HashMap<String, (u64, Arc<Rendered>)>>,
 }
 
 /// What the live projections hold.
@@ -621,9 +684,27 @@ impl Live {
         let live = Arc::new(Live {
             state: RwLock::new(empty_state()),
             folded: tokio::sync::watch::channel(0).0,
+            rendered: std::sync::Mutex::default(),
         });
         live.catch_up(app)?;
         Ok(live)
+    }
+
+    fn rendered_at(&self, key: &str, seq: u64) -> Option<Arc<Rendered>> {
+        let cache = self.rendered.lock().unwrap_or_else(|p| p.into_inner());
+        cache
+            .get(key)
+            .filter(|(s, _)| *s == seq)
+            .map(|(_, r)| r.clone())
+    }
+
+    fn keep_rendered(&self, key: String, seq: u64, rendered: Arc<Rendered>) {
+        let mut cache = self.rendered.lock().unwrap_or_else(|p| p.into_inner());
+        cache.retain(|_, (s, _)| *s == seq);
+        if cache.len() >= RENDERED_CAPACITY {
+            cache.clear();
+        }
+        cache.insert(key, (seq, rendered));
     }
 
     /// Reads the live state. A std lock, never held across an `.await`.
@@ -662,11 +743,17 @@ impl Live {
         let fresh = Live {
             state: RwLock::new(empty_state()),
             folded: tokio::sync::watch::channel(0).0,
+            rendered: std::sync::Mutex::default(),
         };
         fresh.catch_up(app)?;
         let state = fresh.state.into_inner().unwrap_or_else(|p| p.into_inner());
         let last = state.head.last_seq;
         *self.state.write().unwrap_or_else(|p| p.into_inner()) = state;
+        // The erased data may be in a rendered view.
+        self.rendered
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
         self.folded.send_replace(last);
         Ok(())
     }

@@ -116,13 +116,19 @@ fn a_program_command_conflicts_when_the_organization_changed_under_it() {
     .unwrap();
     let before = store.head().last_seq;
 
-    // Ann leaves between the read and the append of her enrolment.
+    // Ann leaves between the read and the append of her enrolment. The client named the
+    // version it saw, so the conflict is returned to it (without a version, `run` decides
+    // again on the fresh state: see below).
     store.armed.store(true, Ordering::SeqCst);
+    let seen = RunOptions {
+        expect_version: Some(1),
+        ..opts.clone()
+    };
     let err = app
         .run(
             Some("p"),
             &[cmd(json!({"type": "EnrolLearner", "person": "ann"}))],
-            &opts,
+            &seen,
         )
         .unwrap_err();
     match err {

@@ -1,11 +1,17 @@
-//! The functional core (`domain`, `projections`, `sim`, `access`) does no IO, reads no clock and uses no
+//! The functional core (`domain`, `projections`, `sim`, `access`, and the `exports` renderers) does no IO, reads no clock and uses no
 //! global randomness (`DESIGN.md` §2). This test reads the core's sources and fails on any
 //! forbidden name, so a violation cannot slip in unnoticed.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-const CORE_DIRS: [&str; 4] = ["src/domain", "src/projections", "src/sim", "src/access.rs"];
+const CORE_DIRS: [&str; 5] = [
+    "src/domain",
+    "src/projections",
+    "src/sim",
+    "src/exports",
+    "src/access.rs",
+];
 
 const FORBIDDEN: [&str; 14] = [
     "std::fs",

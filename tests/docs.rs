@@ -9,9 +9,17 @@ fn reference() -> String {
     out.push_str("# Command reference\n\n");
     out.push_str("<!-- Generated from `baton::cli::command_reference()` by `tests/docs.rs`; do not edit by hand. -->\n\n");
     out.push_str(
-        "Apply a command with `baton do PROGRAM FILE` (one JSON object, or JSON Lines applied\n",
+        "Apply a command with `baton do PROGRAM COMMAND --field value…` (COMMAND in kebab case,\n\
+         flags the command's fields in kebab case, lists comma-separated; `baton do PROGRAM COMMAND\n\
+         --help` lists them) or `baton do PROGRAM FILE` (one JSON object, or JSON Lines applied\n",
     );
     out.push_str("atomically; `-` reads standard input). Organization commands use `organization` as PROGRAM.\n");
+    out.push_str(
+        "Nested fields have a flat form: `hold-session --present ann,bob --absent cleo=no_release_time`\n\
+         for its attendance, `define-module --skills copy-cataloguing=2` for its skills and levels,\n\
+         `record-evaluation --result level=learning,skill=copy-cataloguing,skill_level=2`; any nested\n\
+         field also takes its JSON. A command's `on` day is given as `do --on`.\n",
+    );
     out.push_str(
         "Options: `--expect-version N` (conflict unless the program — for `organization`, the\n",
     );
@@ -37,9 +45,12 @@ fn reference() -> String {
     out.push_str(&evaluations());
     out.push_str("## Commands\n\n");
     for (name, description, example) in baton::cli::command_reference() {
+        let flags = baton::cli::flags_line(name, &example)
+            .map(|line| format!("```sh\n{line}\n```\n\n"))
+            .unwrap_or_default();
         let example = serde_json::to_string(&example).unwrap();
         out.push_str(&format!(
-            "### {name}\n\n{description}\n\n```json\n{example}\n```\n\n"
+            "### {name}\n\n{description}\n\n```json\n{example}\n```\n\n{flags}"
         ));
     }
     out

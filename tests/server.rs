@@ -257,7 +257,12 @@ fn every_documented_route_answers_and_no_other_does() {
     // The route list clients rely on, pinned.
     let routes: Vec<String> = paths
         .iter()
-        .flat_map(|(path, item)| item.as_object().unwrap().keys().map(move |m| format!("{} {path}", m.to_uppercase())))
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| format!("{} {path}", m.to_uppercase()))
+        })
         .collect();
     insta::assert_json_snapshot!("server_routes", routes);
     let (_, mut programs) = s.call("GET", "/api/programs", Some(&s.admin), None);

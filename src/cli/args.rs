@@ -35,11 +35,66 @@ pub enum Format {
     Json,
 }
 
+/// Output formats of `due`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DueFormat {
+    /// Human-readable text.
+    Table,
+    /// JSON.
+    Json,
+    /// iCalendar (RFC 5545).
+    Ics,
+}
+
 /// Export formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ExportFormat {
     /// JSON Lines, one canonical envelope per line: the backup format.
     Jsonl,
+    /// iCalendar (RFC 5545): sessions, coaching sessions and follow-ups, for a calendar.
+    Ics,
+    /// CSV (RFC 4180) of one table of a program (`--table`), for a spreadsheet.
+    Csv,
+    /// The program's action plan as Markdown, in the workshop's shape.
+    PlanMd,
+}
+
+/// `baton roster …`.
+#[derive(Debug, Subcommand)]
+pub enum RosterCommand {
+    /// Read a staff spreadsheet (CSV, header row, comma or semicolon) and record what changed:
+    /// new people, moves, supervisors, leavers, skill levels. Columns: `name` (required),
+    /// `person`, `department`, `branch`, `supervisor`, `joined`, `left`, and one per
+    /// catalogue skill (level 0-4). Any bad row is reported by line and column and nothing is
+    /// imported.
+    Import {
+        /// The CSV file (`-` for standard input).
+        file: PathBuf,
+        /// Show the changes, without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Write the organization's people as a roster (the shape `roster import` reads).
+    Export {
+        /// Output file (default: standard output).
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+    },
+}
+
+/// The tables `export --format csv` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CsvTable {
+    /// Per learner (mentee): completion, practice, estimated retention.
+    Progress,
+    /// The attendance register: one row per invitee of each session.
+    Attendance,
+    /// The skills matrix: each learner's and trainer's latest level per catalogue skill.
+    Skills,
+    /// The commitment ledger: release time asked, promised and delivered per learner.
+    Commitments,
+    /// Follow-ups: due, open, overdue or done.
+    FollowUps,
 }
 
 /// The subcommands.
@@ -119,6 +174,72 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// What is due across programs: overdue and upcoming follow-ups, sessions without a
+    /// recorded outcome, commitments never answered, and learners whose estimated retention
+    /// falls below a threshold without practice, each with a suggested refresher day.
+    Due {
+        /// How far ahead: `14d`, `2w` or a number of days.
+        #[arg(long, default_value = "14d")]
+        within: String,
+        /// Only what concerns this person (as learner, trainer, mentor, mentee or supervisor).
+        #[arg(long)]
+        person: Option<String>,
+        /// Estimated retention (0-1) below which a refresher is suggested.
+        #[arg(long, default_value_t = 0.8)]
+        threshold: f64,
+        /// Business time (see `dashboard`). Default: now.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Output format (`ics`: one all-day item per thing due, for a calendar).
+        #[arg(long, value_enum, default_value_t = DueFormat::Table)]
+        format: DueFormat,
+    },
+    /// Start a program from the method's template: creates it, then prints the steps in order
+    /// with what each asks for and what to do next.
+    New {
+        /// `training` or `mentoring`.
+        #[arg(value_parser = ["training", "mentoring"])]
+        kind: String,
+        /// The program's slug.
+        slug: String,
+        /// Title.
+        #[arg(long)]
+        title: String,
+        /// The goal.
+        #[arg(long)]
+        goal: Option<String>,
+    },
+    /// Which step of the method is open for a program and what is missing (no outcome yet,
+    /// trainers invited but none accepted, sessions without invitees, evaluations missing after
+    /// sessions, follow-ups never scheduled, pairs without needs or priorities).
+    Next {
+        /// Program slug.
+        program: String,
+        /// Business time (see `dashboard`). Default: now.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Suggest mentors for each unpaired mentee of a mentoring program (or peers to invite as
+    /// trainers for a training program's modules) from the skills matrix, with the reason for
+    /// each; accept one with `PairMentee` or `InviteTrainer`. `--for-risk`: pairs that would
+    /// end single-holder skills, with the truck factor before and after.
+    SuggestPairs {
+        /// Program slug (not needed with --for-risk).
+        #[arg(required_unless_present = "for_risk")]
+        program: Option<String>,
+        /// Pairs that would end single-holder skills, ordered by the truck factor they give.
+        #[arg(long)]
+        for_risk: bool,
+        /// Business time (see `dashboard`). Default: now.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Supervisors across programs: release time asked, promised and delivered, and whether
     /// the promises were kept.
     Supervisors {
@@ -129,13 +250,23 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-    /// Apply a command (JSON) or several (JSON Lines, atomically) to a program, or to the
-    /// organization with PROGRAM = `organization`. `baton commands` lists every command.
+    /// Apply a command to a program, or to the organization with PROGRAM = `organization`:
+    /// from flags (`baton do pilot hold-session --session s-1 --present ann,bob`; `baton do
+    /// PROGRAM COMMAND --help` lists a command's flags), or from a file holding one command as
+    /// JSON or several as JSON Lines (applied atomically). `baton commands` lists every command.
     Do {
         /// Program slug, or `organization`.
         program: String,
-        /// The command file (`-` for standard input).
-        file: PathBuf,
+        /// A command name in kebab case (`hold-session`), or the command file (`.json`,
+        /// `.jsonl`, a path with `/`, or `-` for standard input).
+        file: String,
+        /// The command's fields as flags, `--field value` (`do`'s own options may follow too).
+        #[arg(
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "FLAGS"
+        )]
+        fields: Vec<String>,
         /// Fail with a conflict unless the program (or, for `organization`, the organization)
         /// is at this version.
         #[arg(long)]
@@ -155,6 +286,29 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Staff rosters (spreadsheets of people): import one, recording only the changes, or
+    /// export the organization in the same shape.
+    #[command(subcommand)]
+    Roster(RosterCommand),
+    /// Enrol people in a program in bulk: everyone of a branch, of a department, or of a
+    /// roster file. People already enrolled (or withdrawn) and leavers are skipped; a roster naming
+    /// someone unknown is refused by line.
+    Enrol {
+        /// Program slug.
+        program: String,
+        /// Everyone of this branch.
+        #[arg(long, group = "who")]
+        branch: Option<String>,
+        /// Everyone of this department.
+        #[arg(long, group = "who")]
+        department: Option<String>,
+        /// The people of this roster file (CSV with a `person` or `name` column).
+        #[arg(long, group = "who", required_unless_present_any = ["branch", "department"])]
+        roster: Option<PathBuf>,
+        /// Show who would be enrolled, without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// List every command `baton do` accepts, with a description and an example.
     Commands {
         /// Output format.
@@ -167,13 +321,26 @@ pub enum Command {
         /// The person's id.
         person: String,
     },
-    /// Write the log (or one program's events) as JSON Lines. This is the backup.
+    /// Write the log (or one program's events) as JSON Lines: the backup. With `--format ics`
+    /// a calendar of a program's (or every program's) sessions and follow-ups; with `--format
+    /// csv` a spreadsheet of one of a program's tables; with `--format plan-md` the action plan.
+    /// The head the export was computed from
+    /// is printed on standard error (and inside an `.ics` as `X-BATON-HEAD`).
     Export {
         /// Only this program's events (slug or `program-<slug>`), for reading or `import --append`.
         program: Option<String>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
         format: ExportFormat,
+        /// The table of `--format csv`.
+        #[arg(long, value_enum, default_value_t = CsvTable::Progress)]
+        table: CsvTable,
+        /// Only this person's sessions, coaching sessions and follow-ups (`--format ics`).
+        #[arg(long)]
+        person: Option<String>,
+        /// Business time of `--format ics|csv` (see `dashboard`). Default: now.
+        #[arg(long)]
+        as_of: Option<String>,
         /// Output file (default: standard output).
         #[arg(short = 'o', long = "output")]
         output: Option<PathBuf>,

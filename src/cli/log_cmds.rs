@@ -94,8 +94,10 @@ pub(super) fn export(
     format: ExportFormat,
     output: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
-    // JSON Lines is the only format so far; the CLI already refuses any other.
-    let ExportFormat::Jsonl = format;
+    // The other formats are `export_cmds`'.
+    if format != ExportFormat::Jsonl {
+        anyhow::bail!("--format {format:?} is written by `export_cmds`");
+    }
     if let Some(remote) = super::remote::Remote::find(data)? {
         return remote.export(program, output);
     }

@@ -16,11 +16,14 @@ macro_rules! out {
 
 mod args;
 mod demo_cmd;
+mod do_flags;
+mod export_cmds;
 mod log_cmds;
 mod program_cmds;
 mod read_cmds;
 mod remote;
 mod render;
+mod roster_cmds;
 mod serve_cmds;
 mod sim_cmds;
 
@@ -31,6 +34,9 @@ use std::sync::Arc;
 use clap::Parser;
 
 pub use args::{Cli, Command, Format};
+
+use args::ExportFormat;
+pub use do_flags::flags_line;
 pub use program_cmds::command_reference;
 
 use crate::query::HistoryAt;
@@ -40,7 +46,21 @@ use crate::store::{LockedStore, SledStore, StoreConfig, SystemClock};
 
 /// Runs the CLI with the process arguments and returns the exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelp => {
+            // `baton do PROGRAM COMMAND --help`: the command's own flags.
+            let args: Vec<String> = std::env::args().collect();
+            if let Some(type_name) = do_flags::help_request(&args) {
+                return match out!("{}", do_flags::help(type_name)) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(_) => ExitCode::from(1),
+                };
+            }
+            e.exit()
+        }
+        Err(e) => e.exit(),
+    };
     match run(cli) {
         Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
@@ -67,8 +87,27 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Verify { format, head } => log_cmds::verify(&data, format, head.as_deref()),
         Command::Export {
             program,
+            format: format @ (ExportFormat::Ics | ExportFormat::Csv | ExportFormat::PlanMd),
+            table,
+            person,
+            as_of,
+            output,
+        } => export_cmds::export(
+            &data,
+            export_cmds::ExportArgs {
+                program: program.as_deref(),
+                format,
+                table,
+                person: person.as_deref(),
+                as_of: as_of.as_deref(),
+                output: output.as_deref(),
+            },
+        ),
+        Command::Export {
+            program,
             format,
             output,
+            ..
         } => log_cmds::export(&data, program.as_deref(), format, output.as_deref()),
         Command::Import {
             file,
@@ -88,6 +127,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Do {
             program,
             file,
+            fields,
             expect_version,
             command_id,
             on,
@@ -98,9 +138,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             program_cmds::DoArgs {
                 program: &program,
                 file: &file,
+                fields: &fields,
                 expect_version,
                 command_id,
                 on: on.as_deref(),
+                on_owned: None,
                 dry_run,
                 format,
             },
@@ -142,12 +184,74 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             as_of,
             format,
         } => read_cmds::journey(&data, &person, as_of.as_deref(), format),
+        Command::Due {
+            within,
+            person,
+            threshold,
+            as_of,
+            format,
+        } => export_cmds::due(
+            &data,
+            export_cmds::DueArgs {
+                within: &within,
+                person,
+                threshold,
+                as_of: as_of.as_deref(),
+                format,
+            },
+        ),
+        Command::New {
+            kind,
+            slug,
+            title,
+            goal,
+        } => export_cmds::new_program(&data, &kind, &slug, &title, goal.as_deref(), &actor),
+        Command::Next {
+            program,
+            as_of,
+            format,
+        } => export_cmds::next(&data, &program, as_of.as_deref(), format),
+        Command::SuggestPairs {
+            program,
+            for_risk,
+            as_of,
+            format,
+        } => export_cmds::suggest_pairs(
+            &data,
+            program.as_deref(),
+            for_risk,
+            as_of.as_deref(),
+            format,
+        ),
         Command::Supervisors { as_of, format } => {
             read_cmds::supervisors(&data, as_of.as_deref(), format)
         }
         Command::Demo => demo_cmd::demo(&data),
         Command::Serve(args) => serve_cmds::serve(&data, args),
         Command::Token(cmd) => serve_cmds::token(&data, cmd, &actor),
+        Command::Roster(args::RosterCommand::Import { file, dry_run }) => {
+            roster_cmds::import(&data, &file, dry_run, &actor)
+        }
+        Command::Roster(args::RosterCommand::Export { output }) => {
+            roster_cmds::export(&data, output.as_deref())
+        }
+        Command::Enrol {
+            program,
+            branch,
+            department,
+            roster,
+            dry_run,
+        } => roster_cmds::enrol(
+            &data,
+            &program,
+            roster_cmds::Who {
+                branch,
+                department,
+                roster,
+            },
+            dry_run,
+            &actor,
+        ),
         Command::Commands { format } => program_cmds::commands(format),
         Command::Programs { format } => program_cmds::programs(&data, format),
         Command::Erase { person } => program_cmds::erase(&data, &person, &actor),

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::args::Format;
-use super::{open_app, render};
+use super::{do_flags, open_app, render};
 use crate::app::RunOptions;
 use crate::domain::{command_examples, Command};
 use crate::projections::programs::ProgramSummary;
@@ -57,18 +57,64 @@ pub(super) fn read_commands(file: &Path) -> anyhow::Result<Vec<(usize, Command)>
 /// What `do` was asked.
 pub(super) struct DoArgs<'a> {
     pub program: &'a str,
-    pub file: &'a Path,
+    pub file: &'a str,
+    pub fields: &'a [String],
     pub expect_version: Option<u64>,
     pub command_id: Option<Uuid>,
     pub on: Option<&'a str>,
+    /// `--on` given after COMMAND.
+    pub on_owned: Option<String>,
     pub dry_run: bool,
     pub format: Format,
 }
 
-pub(super) fn run_do(data: &Path, args: DoArgs<'_>, actor: &str) -> anyhow::Result<ExitCode> {
-    let lines = read_commands(args.file)?;
+/// The commands of `do`: from flags (COMMAND is a command name) or from a file, each with its
+/// line; `do`'s own options given after COMMAND are merged into `args`.
+fn do_commands(args: &mut DoArgs<'_>) -> anyhow::Result<Option<Vec<(usize, Command)>>> {
+    let by_name = if do_flags::is_file_argument(args.file) {
+        None
+    } else {
+        do_flags::command_type(args.file)
+    };
+    let Some(type_name) = by_name else {
+        if !args.fields.is_empty() {
+            anyhow::bail!(
+                "{:?} is not a command name (like hold-session, see `baton commands`), so it takes no flags",
+                args.file
+            );
+        }
+        if !do_flags::is_file_argument(args.file) && !Path::new(args.file).exists() {
+            anyhow::bail!(
+                "{:?}: no such command (expected a name like hold-session, see `baton commands`) and no such file (a command file ends in .json or .jsonl, contains /, or is - for standard input)",
+                args.file
+            );
+        }
+        return Ok(Some(read_commands(Path::new(args.file))?));
+    };
+    let (value, options) = do_flags::parse(type_name, args.fields)?;
+    if options.help {
+        out!("{}", do_flags::help(type_name))?;
+        return Ok(None);
+    }
+    args.dry_run |= options.dry_run;
+    if options.json {
+        args.format = Format::Json;
+    }
+    args.expect_version = options.expect_version.or(args.expect_version);
+    args.command_id = options.command_id.or(args.command_id);
+    if let Some(on) = options.on {
+        args.on_owned = Some(on);
+    }
+    Ok(Some(vec![(1, do_flags::command(type_name, &value)?)]))
+}
+
+pub(super) fn run_do(data: &Path, mut args: DoArgs<'_>, actor: &str) -> anyhow::Result<ExitCode> {
+    let Some(lines) = do_commands(&mut args)? else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    let on = args.on_owned.as_deref().or(args.on);
     if let Some(remote) = super::remote::Remote::find(data)? {
-        return remote.run_do(&args, &lines, actor);
+        return remote.run_do(&args, on, &lines, actor);
     }
     let commands: Vec<Command> = lines.iter().map(|(_, c)| c.clone()).collect();
     let creates = commands
@@ -84,7 +130,7 @@ pub(super) fn run_do(data: &Path, args: DoArgs<'_>, actor: &str) -> anyhow::Resu
             anyhow::bail!("no program {slug:?}: create it first with a CreateProgram command (see `baton commands`)");
         }
     }
-    let business_time = match args.on {
+    let business_time = match on {
         Some(text) => Some(
             crate::app::parse_as_of(text, &app.organization()?.0)
                 .map_err(|e| anyhow::anyhow!("--on: {}", e.to_string().replace("as-of ", "")))?,
@@ -103,7 +149,10 @@ pub(super) fn run_do(data: &Path, args: DoArgs<'_>, actor: &str) -> anyhow::Resu
         // A rule broken inside a JSON Lines batch names the line of the file.
         Err(crate::app::AppError::RuleInBatch { index, error }) => {
             let line = lines.get(index - 1).map_or(index, |(line, _)| *line);
-            anyhow::bail!("{} line {line}: {error}", args.file.display());
+            if do_flags::command_type(args.file).is_some() {
+                anyhow::bail!("{error}");
+            }
+            anyhow::bail!("{} line {line}: {error}", args.file);
         }
         Err(e) => return Err(e.into()),
     };
@@ -176,12 +225,16 @@ pub(super) fn commands(format: Format) -> anyhow::Result<ExitCode> {
             outln!("{}", serde_json::to_string_pretty(&list)?)?;
         }
         Format::Table => {
-            outln!("Commands for `baton do PROGRAM FILE` (use `organization` as PROGRAM for organization commands).")?;
+            outln!("Commands for `baton do PROGRAM COMMAND --field value…` or `baton do PROGRAM FILE` (use `organization` as PROGRAM for organization commands).")?;
             outln!(
-                "FILE holds one command as JSON, or several as JSON Lines applied atomically.\n"
+                "FILE holds one command as JSON, or several as JSON Lines applied atomically; `baton do PROGRAM COMMAND --help` lists a command's flags.\n"
             )?;
             for (t, d, ex) in examples {
-                outln!("{t}\n    {d}\n    {}\n", serde_json::to_string(&ex)?)?;
+                outln!("{t}\n    {d}\n    {}", serde_json::to_string(&ex)?)?;
+                if let Some(line) = do_flags::flags_line(t, &ex) {
+                    outln!("    {line}")?;
+                }
+                outln!()?;
             }
         }
     }

@@ -32,6 +32,23 @@ fn as_of_query(as_of: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
+/// Prints a view with the head of the log it was computed from (`DESIGN.md` §4: a report
+/// names the head, so it can be checked against the log later).
+pub(super) fn print<T: serde::Serialize>(
+    format: Format,
+    title: &str,
+    view: &T,
+    head: crate::store::LogHead,
+) -> anyhow::Result<()> {
+    let answer = Answer {
+        title: title.to_string(),
+        view: serde_json::to_value(view)?,
+        head,
+        list_key: "items",
+    };
+    print_answer(format, &answer).map(|_| ())
+}
+
 /// Prints an answer of the read path.
 pub(super) fn print_answer(format: Format, answer: &Answer) -> anyhow::Result<ExitCode> {
     match format {

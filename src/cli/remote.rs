@@ -120,6 +120,7 @@ impl Remote {
     pub(super) fn run_do(
         &self,
         args: &DoArgs<'_>,
+        on: Option<&str>,
         lines: &[(usize, Command)],
         actor: &str,
     ) -> anyhow::Result<ExitCode> {
@@ -144,7 +145,7 @@ impl Remote {
         if args.dry_run {
             query.push("dry_run=true".to_string());
         }
-        if let Some(on) = args.on {
+        if let Some(on) = on {
             query.push(format!("on={}", enc(on)));
         }
         let path = if query.is_empty() {
@@ -171,7 +172,7 @@ impl Remote {
                             .map_or(index as usize, |(l, _)| *l);
                         let rule = body["message"].as_str().unwrap_or_default();
                         let rule = rule.split_once(": ").map_or(rule, |(_, r)| r);
-                        anyhow::bail!("{} line {line}: {rule}", args.file.display());
+                        anyhow::bail!("{} line {line}: {rule}", args.file);
                     }
                 }
                 return Err(e);

@@ -86,6 +86,58 @@ pub(crate) fn humane(msg: &str) -> String {
     format!("expected {expected}, got {found}")
 }
 
+/// One field of a command, as the catalogue declares it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldInfo {
+    /// The JSON name (`duration_minutes`).
+    pub name: &'static str,
+    /// The type as declared (`Option<u32>`, `Vec<String>`, `NaiveDate`).
+    pub ty: &'static str,
+    /// The field's one-line description.
+    pub doc: String,
+    /// Whether it may be left out (it has a default).
+    pub optional: bool,
+}
+
+impl FieldInfo {
+    /// A field from its name, its declared type and its attributes as written (`doc = "…"`,
+    /// `serde(default)`), one per line.
+    fn new(name: &'static str, ty: &'static str, attrs: &'static str) -> FieldInfo {
+        let mut doc = String::new();
+        let mut optional = false;
+        for attr in attrs.lines() {
+            let attr = attr.trim();
+            if let Some(text) = attr.strip_prefix("doc =") {
+                // A doc comment stringifies as a raw string literal, `r" Id."`.
+                let text = text.trim();
+                let raw = text.starts_with('r');
+                let text = text
+                    .trim_start_matches('r')
+                    .trim_matches('#')
+                    .trim_matches('"')
+                    .trim();
+                let text = if raw {
+                    text.to_string()
+                } else {
+                    text.replace("\\\"", "\"")
+                };
+                if !doc.is_empty() {
+                    doc.push(' ');
+                }
+                doc.push_str(&text);
+            } else if attr.starts_with("serde") && attr.contains("default") {
+                optional = true;
+            }
+        }
+        FieldInfo {
+            name,
+            ty: ty.trim(),
+            doc,
+            optional,
+        }
+    }
+}
+
 macro_rules! commands {
     ($( $(#[$doc:meta])* $name:ident => $kind:ident, $desc:literal, $example:tt, { $( $(#[$fattr:meta])* $field:ident : $ty:ty ),* $(,)? } )*) => {
         $(
@@ -150,6 +202,18 @@ macro_rules! commands {
                 }
                 .map_err(|(field, message)| err(Some(t), field, message))
             }
+        }
+
+        /// Every command's fields, in declaration order (for forms and flags built from the
+        /// catalogue, such as `baton do PROGRAM hold-session --session s-1`).
+        pub fn command_fields() -> Vec<(&'static str, Vec<FieldInfo>)> {
+            vec![
+                $( (stringify!($name), vec![ $( FieldInfo::new(
+                    stringify!($field),
+                    stringify!($ty),
+                    concat!($( stringify!($fattr), "\n", )*),
+                ), )* ]), )*
+            ]
         }
 
         /// Every command: its type, a one-line description and an example.
@@ -542,6 +606,39 @@ mod tests {
             assert_eq!(a, b);
             assert_eq!(a.type_name(), *t);
         }
+    }
+
+    #[test]
+    fn the_field_catalogue_names_every_field_of_every_example() {
+        let fields = command_fields();
+        assert_eq!(
+            fields.iter().map(|(t, _)| *t).collect::<Vec<_>>(),
+            all_type_names()
+        );
+        for ((t, fields), (_, _, example)) in fields.iter().zip(command_examples()) {
+            for key in example.as_object().unwrap().keys().filter(|k| *k != "type") {
+                assert!(fields.iter().any(|f| f.name == key), "{t}.{key}");
+            }
+            for f in fields {
+                assert!(!f.doc.is_empty(), "{t}.{} has a description", f.name);
+            }
+        }
+        let (_, hold) = fields
+            .iter()
+            .find(|(t, _)| *t == "RescheduleSession")
+            .unwrap();
+        assert_eq!(
+            hold.iter()
+                .map(|f| (f.name, f.ty, f.optional))
+                .collect::<Vec<_>>(),
+            [
+                ("session", "String", false),
+                ("start", "String", false),
+                ("duration_minutes", "Option<u32>", true),
+                ("reason", "Option<String>", true)
+            ]
+        );
+        assert_eq!(hold[0].doc, "Session.");
     }
 
     #[test]

@@ -56,7 +56,7 @@ pub mod time;
 mod rules_tests;
 
 pub use codec::{decode, encode, redact, DecodeError, EncodedEvent};
-pub use commands::{command_examples, Command, CommandParseError};
+pub use commands::{command_examples, command_fields, Command, CommandParseError, FieldInfo};
 pub use decide::{decide, end_of_day, resolve_local_time, today, Decided, Decision};
 pub use error::{DomainError, Rule};
 pub use events::Event;

@@ -15,7 +15,10 @@
 
 pub mod audit;
 pub mod dashboard;
+pub mod due;
 pub mod journey;
+pub mod next;
+pub mod pairing;
 pub mod programs;
 pub mod risk;
 pub mod supervisors;

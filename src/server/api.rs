@@ -162,6 +162,35 @@ fn answered(answer: Answer) -> Response {
     response
 }
 
+/// A rendered view as a response.
+fn rendered_response(r: &crate::query::Rendered) -> Response {
+    let mut response = (StatusCode::OK, r.json.clone()).into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&r.title) {
+        h.insert("x-baton-title", v);
+    }
+    response
+}
+
+/// Runs a read that is rendered once per head (dashboards, risk) off the async threads.
+async fn read_rendered(
+    state: &AppState,
+    key: String,
+    has_as_of: bool,
+    f: impl FnOnce(&mut Reader) -> Result<Answer, crate::query::QueryError> + Send + 'static,
+) -> Result<Response, ApiError> {
+    let mut reader = state.reader();
+    let rendered = tokio::task::spawn_blocking(move || reader.rendered(&key, has_as_of, f))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(ApiError::from)?;
+    Ok(rendered_response(&rendered))
+}
+
 /// Runs a read off the async threads.
 async fn read(
     state: &AppState,
@@ -553,9 +582,11 @@ async fn dashboard(
 ) -> Result<Response, ApiError> {
     auth.require(Role::Viewer)?;
     auth.require_program(&id)?;
-    Ok(answered(
-        read(&state, move |r| r.dashboard(&id, q.as_of.as_deref())).await?,
-    ))
+    let key = format!("dashboard/{id}?as_of={}", q.as_of.as_deref().unwrap_or(""));
+    read_rendered(&state, key, q.as_of.is_some(), move |r| {
+        r.dashboard(&id, q.as_of.as_deref())
+    })
+    .await
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -607,9 +638,11 @@ async fn risk(
     Q(q): Q<AsOfQuery>,
 ) -> Result<Response, ApiError> {
     auth.require(Role::Viewer)?;
-    Ok(answered(
-        read(&state, move |r| r.risk(q.as_of.as_deref())).await?,
-    ))
+    let key = format!("risk?as_of={}", q.as_of.as_deref().unwrap_or(""));
+    read_rendered(&state, key, q.as_of.is_some(), move |r| {
+        r.risk(q.as_of.as_deref())
+    })
+    .await
 }
 
 /// Release time per supervisor across programs.

@@ -132,6 +132,11 @@ impl Dashboard {
         &self.world.org
     }
 
+    /// The program as folded so far; `None` while it does not exist.
+    pub fn program(&self) -> Option<&Program> {
+        self.world.programs.values().next()
+    }
+
     /// The dashboard as of `now`; `None` while the program does not exist.
     pub fn result(&self, now: Timestamp) -> Option<DashboardView> {
         let p = self.world.programs.values().next()?;
@@ -221,6 +226,17 @@ fn attended_modules(p: &Program, person: &str) -> BTreeSet<String> {
 
 fn session_day(s: &crate::domain::program::Session) -> Option<NaiveDate> {
     s.time.start_local.get(..10).and_then(|d| d.parse().ok())
+}
+
+/// The day as the retention model counts days.
+pub fn day_number(d: NaiveDate) -> f64 {
+    (d - NaiveDate::MIN).num_days() as f64
+}
+
+/// The estimated-retention trace of one skill's exposures (minutes per day, as
+/// [`exposures`] gives them); `None` without exposures.
+pub fn trace(days: &BTreeMap<NaiveDate, f64>) -> Option<retention::SpacedTrace> {
+    retention::program_trace(days.iter().map(|(d, m)| (day_number(*d), *m)))
 }
 
 /// The commitment ledger of `p`: per supervisor, the release time asked, promised and
@@ -568,7 +584,6 @@ pub fn compute(org: &Organization, p: &Program, now: Timestamp) -> DashboardView
     let mut sum = 0.0;
     let mut with_trace = 0;
     let mut by_skill: BTreeMap<String, (u32, f64)> = BTreeMap::new();
-    let day_num = |d: NaiveDate| (d - NaiveDate::MIN).num_days() as f64;
     for id in &aud {
         let minutes = p
             .practice
@@ -580,9 +595,8 @@ pub fn compute(org: &Organization, p: &Program, now: Timestamp) -> DashboardView
         let mut last = None;
         for (skill, days) in exposures(p, id, today) {
             last = last.max(days.keys().next_back().copied());
-            let trace = retention::program_trace(days.iter().map(|(d, m)| (day_num(*d), *m)));
             if let (Some(r), Some(&d)) = (
-                trace.map(|t| t.retention(day_num(today))),
+                trace(&days).map(|t| t.retention(day_number(today))),
                 days.keys().next_back(),
             ) {
                 let e = by_skill.entry(skill.clone()).or_insert((0, 0.0));

@@ -1,0 +1,408 @@
+//! Spreadsheets (RFC 4180 CSV) of a program: per-learner progress, the attendance register, the
+//! skills matrix, the commitment ledger and the follow-ups.
+//!
+//! Every table has a header row with columns in the user's words, one row per record, CRLF
+//! line ends, dates as ISO `YYYY-MM-DD` (session starts as local `YYYY-MM-DD HH:MM` in the
+//! organization's zone), yes/no for flags and an empty cell for "none". A text cell that a
+//! spreadsheet could take for a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage
+//! return) is prefixed with `'` ([`cell`]); numbers and dates Baton writes itself are left as
+//! they are. The figures are the dashboard's (`docs/DASHBOARD.md`).
+
+use std::collections::BTreeSet;
+
+use crate::domain::program::{CommitmentStatus, SessionStatus};
+use crate::domain::{today, Organization, Program, Timestamp};
+use crate::projections::dashboard::{self, DashboardView};
+
+/// The tables a program exports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Table {
+    /// One row per learner (mentee): completion, practice, retention.
+    Progress,
+    /// One row per invitee of each session: present or absent and why.
+    Attendance,
+    /// One row per learner and trainer: their latest level in each catalogue skill.
+    Skills,
+    /// One row per learner with a release-time commitment: asked, promised, delivered.
+    Commitments,
+    /// One row per follow-up: due, open, overdue or done.
+    FollowUps,
+}
+
+impl Table {
+    /// Every table, in the order the docs list them.
+    pub const ALL: [Table; 5] = [
+        Table::Progress,
+        Table::Attendance,
+        Table::Skills,
+        Table::Commitments,
+        Table::FollowUps,
+    ];
+
+    /// The table's name on the command line and in URLs (`follow-ups`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Progress => "progress",
+            Table::Attendance => "attendance",
+            Table::Skills => "skills",
+            Table::Commitments => "commitments",
+            Table::FollowUps => "follow-ups",
+        }
+    }
+
+    /// The table called `name`.
+    pub fn parse(name: &str) -> Option<Table> {
+        Table::ALL.into_iter().find(|t| t.name() == name)
+    }
+}
+
+/// What a table is computed from: the organization and the program folded up to `now`, and the
+/// dashboard computed from them at `now`.
+pub struct Input<'a> {
+    /// The organization.
+    pub org: &'a Organization,
+    /// The program.
+    pub program: &'a Program,
+    /// Its dashboard at `now`.
+    pub view: &'a DashboardView,
+    /// "Now": what is overdue, the day retention is read on.
+    pub now: Timestamp,
+}
+
+/// The table as CSV bytes (UTF-8, CRLF).
+pub fn table(input: &Input<'_>, table: Table) -> Vec<u8> {
+    let rows = match table {
+        Table::Progress => progress(input),
+        Table::Attendance => attendance(input),
+        Table::Skills => skills(input),
+        Table::Commitments => commitments(input),
+        Table::FollowUps => follow_ups(input),
+    };
+    write(&rows)
+}
+
+/// Writes rows (the header first) as RFC 4180 CSV.
+pub fn write(rows: &[Vec<String>]) -> Vec<u8> {
+    let mut out = ::csv::WriterBuilder::new()
+        .terminator(::csv::Terminator::CRLF)
+        .flexible(true)
+        .from_writer(Vec::new());
+    for row in rows {
+        // Writing into a Vec cannot fail.
+        let _ = out.write_record(row);
+    }
+    out.into_inner().unwrap_or_default()
+}
+
+/// A text cell made safe for spreadsheets: one that starts like a formula gets a leading `'`.
+pub fn cell(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_string(),
+    }
+}
+
+fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_string()
+}
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
+fn header(names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| n.to_string()).collect()
+}
+
+fn person_cells(org: &Organization, id: &str) -> [String; 4] {
+    let p = org.person(id);
+    [
+        cell(id),
+        cell(&org.name_of(id)),
+        cell(p.map_or("", |p| p.department.as_str())),
+        cell(p.map_or("", |p| p.branch.as_str())),
+    ]
+}
+
+fn progress(input: &Input<'_>) -> Vec<Vec<String>> {
+    let (org, p, view) = (input.org, input.program, input.view);
+    let mentoring = view.mentoring.is_some();
+    let mut rows = vec![header(&[
+        "Person",
+        "Name",
+        "Department",
+        "Branch",
+        "In audience",
+        if mentoring {
+            "Mentor"
+        } else {
+            "Required modules attended"
+        },
+        if mentoring {
+            "Assignments done"
+        } else {
+            "Required modules"
+        },
+        "Evaluation passed",
+        "Completed",
+        "Last practice or session",
+        "Practice minutes",
+        "Estimated retention",
+    ])];
+    for l in &view.learners {
+        let practice = view.practice.learners.iter().find(|r| r.person == l.person);
+        let [id, name, dept, branch] = person_cells(org, &l.person);
+        let (a, b) = if mentoring {
+            let pair = p.pairs.values().find(|x| x.mentee == l.person);
+            (
+                pair.map(|x| cell(&x.mentor)).unwrap_or_default(),
+                pair.map(|x| {
+                    let done = x.assignments.values().filter(|a| a.done_on.is_some());
+                    format!("{} of {}", done.count(), x.assignments.len())
+                })
+                .unwrap_or_default(),
+            )
+        } else {
+            (l.required_attended.to_string(), l.required.to_string())
+        };
+        rows.push(vec![
+            id,
+            name,
+            dept,
+            branch,
+            yes_no(l.in_audience),
+            a,
+            b,
+            yes_no(l.evaluation_passed),
+            yes_no(l.completed),
+            opt(practice.and_then(|r| r.last_exposure)),
+            opt(practice.map(|r| r.minutes)),
+            opt(practice.and_then(|r| r.retention)),
+        ]);
+    }
+    rows
+}
+
+fn attendance(input: &Input<'_>) -> Vec<Vec<String>> {
+    let (org, p) = (input.org, input.program);
+    let mut rows = vec![header(&[
+        "Session",
+        "Module",
+        "Start (local)",
+        "Minutes",
+        "Location",
+        "Status",
+        "Person",
+        "Name",
+        "Present",
+        "Absence reason",
+    ])];
+    let mut sessions: Vec<_> = p.sessions.iter().collect();
+    sessions.sort_by(|a, b| (&a.1.time.start, a.0).cmp(&(&b.1.time.start, b.0)));
+    for (id, s) in sessions {
+        let status = match s.status {
+            SessionStatus::Scheduled if s.time.start <= input.now => "not recorded",
+            SessionStatus::Scheduled => "scheduled",
+            SessionStatus::Cancelled => "cancelled",
+            SessionStatus::Held => "held",
+        };
+        let module = p
+            .modules
+            .get(&s.module)
+            .map_or(s.module.as_str(), |m| m.title.as_str());
+        let mut people: Vec<&String> = s.invitees.iter().collect();
+        for person in s.attendance.keys() {
+            if !people.contains(&person) {
+                people.push(person);
+            }
+        }
+        for person in people {
+            let record = s.attendance.get(person);
+            let present = match (s.status, record) {
+                (SessionStatus::Held, Some(a)) => yes_no(a.present),
+                _ => String::new(),
+            };
+            let reason = record
+                .and_then(|a| a.absence_reason)
+                .and_then(|r| serde_json::to_value(r).ok())
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            rows.push(vec![
+                cell(id),
+                cell(module),
+                s.time.start_local.replacen('T', " ", 1),
+                s.time.duration_minutes.to_string(),
+                cell(&s.location),
+                status.to_string(),
+                cell(person),
+                cell(&org.name_of(person)),
+                present,
+                reason,
+            ]);
+        }
+    }
+    rows
+}
+
+fn skills(input: &Input<'_>) -> Vec<Vec<String>> {
+    let (org, p) = (input.org, input.program);
+    let mut head = header(&["Person", "Name", "Department", "Branch", "Role"]);
+    for (id, skill) in &org.skills {
+        head.push(cell(&format!("{} ({id})", skill.name)));
+    }
+    let mut rows = vec![head];
+    let mentoring = p.kind == crate::domain::events::ProgramKind::Mentoring;
+    let mut people: Vec<(&String, &str)> = Vec::new();
+    let mut seen = BTreeSet::new();
+    for id in p.trainers.keys() {
+        if seen.insert(id) {
+            people.push((id, if mentoring { "mentor" } else { "trainer" }));
+        }
+    }
+    for id in p.learners.keys() {
+        if seen.insert(id) {
+            people.push((id, if mentoring { "mentee" } else { "learner" }));
+        }
+    }
+    people.sort();
+    for (id, role) in people {
+        let mut row: Vec<String> = person_cells(org, id).into();
+        row.push(role.to_string());
+        for skill in org.skills.keys() {
+            row.push(opt(org
+                .assessments
+                .get(id)
+                .and_then(|m| m.get(skill))
+                .map(|a| a.level)));
+        }
+        rows.push(row);
+    }
+    rows
+}
+
+fn commitments(input: &Input<'_>) -> Vec<Vec<String>> {
+    let (org, p) = (input.org, input.program);
+    let mut rows = vec![header(&[
+        "Learner",
+        "Name",
+        "Supervisor",
+        "Supervisor name",
+        "Status",
+        "Since",
+        "Minutes asked",
+        "Minutes promised",
+        "Minutes delivered",
+        "Absences for no release time",
+    ])];
+    // The per-supervisor figures are the dashboard's ledger; the rows here split them by
+    // learner with the same definitions (held sessions attended, `no_release_time` absences).
+    for (learner, c) in &p.commitments {
+        let held = p
+            .sessions
+            .values()
+            .filter(|s| s.status == SessionStatus::Held);
+        let (mut delivered, mut no_release) = (0u32, 0u32);
+        for s in held {
+            match s.attendance.get(learner) {
+                Some(a) if a.present => {
+                    delivered = delivered.saturating_add(s.time.duration_minutes)
+                }
+                Some(a)
+                    if a.absence_reason
+                        == Some(crate::domain::events::AbsenceReason::NoReleaseTime) =>
+                {
+                    no_release += 1
+                }
+                _ => {}
+            }
+        }
+        let status = match c.status {
+            CommitmentStatus::Asked => "asked",
+            CommitmentStatus::Committed => "promised",
+            CommitmentStatus::Declined => "declined",
+            CommitmentStatus::Withdrawn => "withdrawn",
+        };
+        rows.push(vec![
+            cell(learner),
+            cell(&org.name_of(learner)),
+            cell(&c.supervisor),
+            cell(&org.name_of(&c.supervisor)),
+            status.to_string(),
+            c.since.to_string(),
+            c.minutes_asked.to_string(),
+            c.minutes_committed.to_string(),
+            delivered.to_string(),
+            no_release.to_string(),
+        ]);
+    }
+    rows
+}
+
+fn follow_ups(input: &Input<'_>) -> Vec<Vec<String>> {
+    let (org, p) = (input.org, input.program);
+    let today = today(org, input.now);
+    let mut rows = vec![header(&[
+        "Follow-up",
+        "Person",
+        "Name",
+        "Due",
+        "Purpose",
+        "Status",
+        "Days overdue",
+        "Done on",
+        "Notes",
+    ])];
+    let mut list: Vec<_> = p.follow_ups.iter().collect();
+    list.sort_by(|a, b| (a.1.due, a.0).cmp(&(b.1.due, b.0)));
+    for (id, f) in list {
+        let leaver = dashboard::is_leaver(org, &f.person, today);
+        let overdue = (today - f.due).num_days();
+        let (status, days) = match &f.completed {
+            Some(_) => ("done", String::new()),
+            None if leaver => ("open (left the organization)", String::new()),
+            None if overdue > 0 => ("overdue", overdue.to_string()),
+            None => ("open", String::new()),
+        };
+        rows.push(vec![
+            cell(id),
+            cell(&f.person),
+            cell(&org.name_of(&f.person)),
+            f.due.to_string(),
+            cell(&f.purpose),
+            status.to_string(),
+            days,
+            opt(f.completed.as_ref().map(|(on, _)| *on)),
+            f.completed
+                .as_ref()
+                .map(|(_, notes)| cell(notes))
+                .unwrap_or_default(),
+        ]);
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_like_cells_are_quoted_for_spreadsheets() {
+        for bad in ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(cell(bad).starts_with('\''), "{bad:?}");
+        }
+        assert_eq!(cell("Ann Lee"), "Ann Lee");
+        assert_eq!(cell(""), "");
+    }
+
+    #[test]
+    fn rows_end_in_crlf_and_quote_what_needs_it() {
+        let bytes = write(&[
+            vec!["a".into(), "b".into()],
+            vec!["x, y".into(), "say \"hi\"".into()],
+        ]);
+        assert_eq!(
+            String::from_utf8(bytes).unwrap(),
+            "a,b\r\n\"x, y\",\"say \"\"hi\"\"\"\r\n"
+        );
+    }
+}

@@ -1,0 +1,267 @@
+//! Rosters end to end: import a staff spreadsheet, re-import it changed (only the changes are
+//! recorded), export it back, refuse a bad one by line and column with nothing stored, and
+//! enrol in bulk.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn run(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_baton"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env("BATON_ACTOR", "tester")
+        .output()
+        .unwrap()
+}
+
+fn ok(data: &Path, args: &[&str]) -> String {
+    let out = run(data, args);
+    assert!(
+        out.status.success(),
+        "baton {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn fails(data: &Path, args: &[&str]) -> String {
+    let out = run(data, args);
+    assert!(
+        !out.status.success(),
+        "expected a failure: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stderr).unwrap()
+}
+
+fn head(data: &Path) -> String {
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(data, &["verify", "--format", "json"])).unwrap();
+    v["head"].to_string()
+}
+
+/// A store with the organization configured and two catalogue skills.
+fn store(dir: &Path) -> std::path::PathBuf {
+    let data = dir.join("store");
+    let org = dir.join("org.jsonl");
+    std::fs::write(
+        &org,
+        [
+            r#"{"type":"ConfigureOrganization","name":"Test Library","time_zone":"Europe/Paris"}"#,
+            r#"{"type":"AddSkill","skill":"search","name":"Searching"}"#,
+            r#"{"type":"AddSkill","skill":"reports","name":"Monthly reports"}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    ok(&data, &["do", "organization", org.to_str().unwrap()]);
+    data
+}
+
+const STAFF: &str = "\
+name;person;department;branch;supervisor;joined;Searching;reports
+Dora Diaz;;management;central;;2025-01-06;4;3
+Ann Lee;;lending;central;dora-diaz;2025-02-03;2;
+\"Bob; the Builder\";bob;lending;north;dora-diaz;2025-03-03;;1
+Zoé Martin;;cataloguing;north;bob;2025-04-07;0;0
+";
+
+#[test]
+fn a_roster_imports_then_records_only_its_changes_and_exports_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = store(dir.path());
+    let file = dir.path().join("staff.csv");
+    std::fs::write(&file, STAFF).unwrap();
+    let out = ok(&data, &["roster", "import", file.to_str().unwrap()]);
+    assert!(out.contains("4 AddPerson"), "{out}");
+    assert!(out.contains("6 AssessSkill"), "{out}");
+    // The supervisor joins before the people she supervises, whatever the file's order.
+    let history = ok(&data, &["history", "organization", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&history).unwrap();
+    let joined: Vec<String> = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event_type"] == "PersonJoined" || e["type"] == "PersonJoined")
+        .map(|e| e.to_string())
+        .collect();
+    assert_eq!(joined.len(), 4, "{history}");
+    assert!(joined[0].contains("dora-diaz"));
+
+    // The same roster again records nothing.
+    let before = head(&data);
+    let out = ok(&data, &["roster", "import", file.to_str().unwrap()]);
+    assert!(out.contains("nothing recorded"), "{out}");
+    assert_eq!(head(&data), before);
+
+    // Export → import into the same store: nothing; the export reads back with the csv reader.
+    let exported = ok(&data, &["roster", "export"]);
+    assert!(exported.ends_with("\r\n"));
+    let mut reader = csv::Reader::from_reader(exported.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "person",
+            "name",
+            "department",
+            "branch",
+            "supervisor",
+            "joined",
+            "left",
+            "reports",
+            "search"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 4);
+    let bob = rows.iter().find(|r| &r[0] == "bob").unwrap();
+    assert_eq!(&bob[1], "Bob; the Builder");
+    let zoe = rows.iter().find(|r| &r[0] == "zoe-martin").unwrap();
+    assert_eq!((&zoe[4], &zoe[5], &zoe[8]), ("bob", "2025-04-07", "0"));
+    let back = dir.path().join("back.csv");
+    std::fs::write(&back, &exported).unwrap();
+    let out = ok(&data, &["roster", "import", back.to_str().unwrap()]);
+    assert!(out.contains("nothing recorded"), "{out}");
+
+    // Into a fresh store: the export of the copy is the same file.
+    let fresh = tempfile::tempdir().unwrap();
+    let copy = store(fresh.path());
+    ok(&copy, &["roster", "import", back.to_str().unwrap()]);
+    assert_eq!(ok(&copy, &["roster", "export"]), exported);
+
+    // An updated roster: a move, a new supervisor, a leaver, a new level, a newcomer.
+    let updated = "\
+person,name,branch,supervisor,left,search
+ann-lee,Ann Lee,north,bob,,3
+bob,\"Bob; the Builder\",north,dora-diaz,2026-06-30,
+eve,Eve Adams,central,,,
+";
+    std::fs::write(&file, updated).unwrap();
+    let out = ok(
+        &data,
+        &["roster", "import", file.to_str().unwrap(), "--dry-run"],
+    );
+    assert!(out.contains("dry run"), "{out}");
+    assert_eq!(head(&data), before);
+    let out = ok(&data, &["roster", "import", file.to_str().unwrap()]);
+    assert!(
+        out.contains(
+            "1 AddPerson, 1 AssessSkill, 1 ChangeSupervisor, 1 MovePerson, 1 RecordDeparture"
+        ),
+        "{out}"
+    );
+    let exported = ok(&data, &["roster", "export"]);
+    let ann = exported
+        .lines()
+        .find(|l| l.starts_with("ann-lee,"))
+        .unwrap();
+    assert_eq!(ann, "ann-lee,Ann Lee,lending,north,bob,2025-02-03,,,3");
+    assert!(exported.contains("bob,Bob; the Builder,lending,north,dora-diaz,2025-03-03,2026-06-30"));
+}
+
+#[test]
+fn a_bad_roster_is_refused_by_line_and_column_with_nothing_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = store(dir.path());
+    let before = head(&data);
+    let file = dir.path().join("bad.csv");
+    std::fs::write(
+        &file,
+        "name,person,joined,search\n\
+         Ann Lee,,2025-02-03,2\n\
+         ,nameless,,\n\
+         Bob,Bob!,2025-13-01,7\n\
+         \"Cleo\nSmith\",cleo,,\n\
+         Dan,ann-lee,,\n",
+    )
+    .unwrap();
+    let err = fails(&data, &["roster", "import", file.to_str().unwrap()]);
+    for expected in [
+        "line 3, column name: empty",
+        "line 4, column joined: \"2025-13-01\": expected a day like 2026-03-01",
+        "line 4, column search: \"7\": expected a level from 0 to 4",
+        "line 4, column person: \"Bob!\": expected an id",
+        "line 7, column person: \"ann-lee\" is already on line 2",
+        "5 problems found; nothing was imported",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+    }
+    assert_eq!(head(&data), before, "nothing was stored");
+
+    // An unknown column is named in the header line.
+    std::fs::write(&file, "name,colour\nAnn,red\n").unwrap();
+    let err = fails(&data, &["roster", "import", file.to_str().unwrap()]);
+    assert!(
+        err.contains("line 1, column colour: unknown column"),
+        "{err}"
+    );
+    // A supervisor nobody knows.
+    std::fs::write(&file, "name,supervisor\nAnn,ghost\n").unwrap();
+    let err = fails(&data, &["roster", "import", file.to_str().unwrap()]);
+    assert!(
+        err.contains("line 2, column supervisor: \"ghost\""),
+        "{err}"
+    );
+    assert_eq!(head(&data), before);
+}
+
+#[test]
+fn enrol_in_bulk_by_branch_department_or_roster() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = store(dir.path());
+    let file = dir.path().join("staff.csv");
+    std::fs::write(&file, STAFF).unwrap();
+    ok(&data, &["roster", "import", file.to_str().unwrap()]);
+    let create = dir.path().join("create.json");
+    std::fs::write(
+        &create,
+        r#"{"type":"CreateProgram","program":"pilot","kind":"training","title":"Pilot"}"#,
+    )
+    .unwrap();
+    ok(&data, &["do", "pilot", create.to_str().unwrap()]);
+
+    let out = ok(&data, &["enrol", "pilot", "--branch", "north", "--dry-run"]);
+    assert!(out.contains("would enrol 2 people"), "{out}");
+    let out = ok(&data, &["enrol", "pilot", "--branch", "north"]);
+    assert!(
+        out.contains("enrolled 2 people in pilot:\n  bob, zoe-martin"),
+        "{out}"
+    );
+    let out = ok(&data, &["enrol", "pilot", "--branch", "north"]);
+    assert!(out.contains("nobody to enrol"), "{out}");
+    let out = ok(&data, &["enrol", "pilot", "--department", "lending"]);
+    assert!(
+        out.contains("enrolled 1 people in pilot:\n  ann-lee"),
+        "{out}"
+    );
+
+    let list = dir.path().join("list.csv");
+    std::fs::write(&list, "name\nDora Diaz\nAnn Lee\n").unwrap();
+    let out = ok(
+        &data,
+        &["enrol", "pilot", "--roster", list.to_str().unwrap()],
+    );
+    assert!(out.contains("  dora-diaz"), "{out}");
+    std::fs::write(&list, "person\nghost\n").unwrap();
+    let err = fails(
+        &data,
+        &["enrol", "pilot", "--roster", list.to_str().unwrap()],
+    );
+    assert!(
+        err.contains("line 2, column person: \"ghost\": no such person"),
+        "{err}"
+    );
+    let err = fails(&data, &["enrol", "pilot"]);
+    assert!(
+        err.contains("--roster") || err.contains("required"),
+        "{err}"
+    );
+}
