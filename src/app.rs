@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 mod tokens;
 
-pub use tokens::{NewToken, MAX_TOKEN_NAME};
+pub use tokens::{access_event, NewToken, MAX_TOKEN_NAME};
 
 use crate::domain::{
     self, Command, DomainError, Event, EventMeta, Organization, Program, StreamId, Timestamp,

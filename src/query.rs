@@ -17,7 +17,7 @@ use std::sync::{Arc, RwLock};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::access::{Access, AccessEvent, ACCESS_STREAM};
+use crate::access::{Access, ACCESS_STREAM};
 use crate::app::{decode, meta_of, parse_as_of, App, AppError};
 use crate::checkpoint::{self, Checkpointed};
 use crate::domain::events::is_standing;
@@ -783,17 +783,8 @@ impl LiveState {
         self.versions
             .insert(record.stream().to_string(), record.version());
         if record.stream() == ACCESS_STREAM {
-            let data = record.data_value().map_err(|e| AppError::Decode {
-                seq: record.seq(),
-                message: e.0,
-            })?;
-            let event = AccessEvent::decode(record.event_type(), record.schema(), &data).map_err(
-                |message| AppError::Decode {
-                    seq: record.seq(),
-                    message,
-                },
-            )?;
-            self.access.apply(&meta_of(record), &event);
+            self.access
+                .apply(&meta_of(record), &crate::app::access_event(record)?);
             return Ok(());
         }
         let Some(fact) = decode(record)? else {

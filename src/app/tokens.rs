@@ -18,6 +18,18 @@ pub struct NewToken {
     pub secret: String,
 }
 
+/// A stored event of the access stream, decoded.
+pub fn access_event(ev: &crate::store::RecordedEvent) -> Result<AccessEvent, AppError> {
+    let data = ev.data_value().map_err(|e| AppError::Decode {
+        seq: ev.seq(),
+        message: e.0,
+    })?;
+    AccessEvent::decode(ev.event_type(), ev.schema(), &data).map_err(|message| AppError::Decode {
+        seq: ev.seq(),
+        message,
+    })
+}
+
 /// The longest token name (it becomes the actor of what the token writes).
 pub const MAX_TOKEN_NAME: usize = 100;
 
@@ -28,18 +40,7 @@ impl App {
         let mut version = 0;
         for ev in self.store.read_stream(ACCESS_STREAM, 1)? {
             version = ev.version();
-            let data = ev.data_value().map_err(|e| AppError::Decode {
-                seq: ev.seq(),
-                message: e.0,
-            })?;
-            let event =
-                AccessEvent::decode(ev.event_type(), ev.schema(), &data).map_err(|message| {
-                    AppError::Decode {
-                        seq: ev.seq(),
-                        message,
-                    }
-                })?;
-            access.apply(&super::meta_of(&ev), &event);
+            access.apply(&super::meta_of(&ev), &access_event(&ev)?);
         }
         Ok((access, version))
     }

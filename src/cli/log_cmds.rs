@@ -155,7 +155,7 @@ pub(super) fn import(data: &Path, file: &Path, args: ImportArgs<'_>) -> anyhow::
         anyhow::bail!("--expect-head checks a restore; an --append import re-chains the events, so it has no head of its own to check");
     }
     if let Some(remote) = super::remote::Remote::find(data)? {
-        return remote.import(file, &args, expect_head.is_some());
+        return remote.import(file, &args);
     }
     let input = File::open(file).with_context(|| format!("opening {}", file.display()))?;
     let store = open_store(data, true)?;

@@ -253,12 +253,7 @@ impl Remote {
     }
 
     /// `import` through the server.
-    pub(super) fn import(
-        &self,
-        file: &Path,
-        args: &ImportArgs<'_>,
-        _checked_head: bool,
-    ) -> anyhow::Result<ExitCode> {
+    pub(super) fn import(&self, file: &Path, args: &ImportArgs<'_>) -> anyhow::Result<ExitCode> {
         let bytes =
             std::fs::read(file).map_err(|e| anyhow::anyhow!("opening {}: {e}", file.display()))?;
         let mut query = vec![format!("append={}", args.append)];

@@ -155,8 +155,12 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Q<T> {
 /// An answer as JSON, with its title for people in `X-Baton-Title` (the CLI prints tables
 /// from it).
 fn answered(answer: Answer) -> Response {
-    let mut response = Json(answer.json()).into_response();
-    if let Ok(v) = HeaderValue::from_str(&answer.title) {
+    titled(Json(answer.json()).into_response(), &answer.title)
+}
+
+/// A response with its title for people in `X-Baton-Title`.
+fn titled(mut response: Response, title: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(title) {
         response.headers_mut().insert("x-baton-title", v);
     }
     response
@@ -1242,17 +1246,8 @@ async fn login(State(state): State<AppState>, Q(q): Q<LoginQuery>) -> Result<Res
 #[utoipa::path(post, path = "/logout", tag = "auth",
     responses((status = 303, description = "Logged out: to the login page")))]
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let ids: Vec<String> = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .filter(|(k, _)| *k == COOKIE)
-        .map(|(_, v)| v.to_string())
-        .collect();
-    for id in ids {
-        state.sessions().close(&id);
+    if let Some(id) = auth::cookie(&headers, COOKIE) {
+        state.sessions().close(id);
     }
     let mut response = Redirect::to("/login").into_response();
     let cookie = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");

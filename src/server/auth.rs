@@ -89,9 +89,8 @@ pub fn random_secret() -> Result<String, ApiError> {
 }
 
 /// The value of cookie `name` in a request's `Cookie` headers.
-pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
+pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -152,7 +151,7 @@ impl FromRequestParts<AppState> for Auth {
                 })?;
             return state.bearer(text);
         }
-        if let Some(id) = cookie(parts, COOKIE) {
+        if let Some(id) = cookie(&parts.headers, COOKIE) {
             let who = state.sessions().get(id).ok_or_else(|| {
                 ApiError::unauthorized("the session has ended: log in again at /login")
             })?;

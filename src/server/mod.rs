@@ -102,17 +102,6 @@ pub struct ServeConfig {
     pub at: Option<Timestamp>,
 }
 
-/// What `serve` tells its operator once it listens.
-#[derive(Clone, Debug)]
-pub struct Started {
-    /// The address it listens on (port 0 resolved).
-    pub addr: SocketAddr,
-    /// The base URL.
-    pub url: String,
-    /// A one-time login link.
-    pub login_link: String,
-}
-
 /// The local credential file's content.
 #[derive(serde::Serialize, serde::Deserialize)]
 pub struct ServerFile {
