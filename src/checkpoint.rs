@@ -312,6 +312,32 @@ pub fn dashboard_at_head(bytes: &[u8], slug: &str, head: LogHead) -> Option<AtHe
         .filter(|saved| saved.state.is_for(slug))
 }
 
+/// The dashboard as of each of `at` (in order), each folded exactly as [`dashboard_as_of`]
+/// folds it, from one read of the streams: `None` where the program did not exist yet.
+/// Nothing is saved (past days are never the head's).
+pub fn dashboard_series(
+    app: &App,
+    slug: &str,
+    at: &[Timestamp],
+) -> Result<Vec<Option<crate::projections::dashboard::DashboardView>>, AppError> {
+    let stream = crate::app::program_stream(slug)?;
+    let facts = app.facts_of(&[ORGANIZATION_STREAM, stream.as_str()])?;
+    Ok(at
+        .iter()
+        .map(|&t| {
+            let mut dashboard = Dashboard::new(slug);
+            let mut window = Window::new(t, Timestamp::EPOCH);
+            for f in facts
+                .iter()
+                .filter(|f| window.admits(f.event.type_name(), f.meta.occurred_at))
+            {
+                dashboard.update(&f.meta, &f.event);
+            }
+            dashboard.result(t)
+        })
+        .collect())
+}
+
 /// `slug`'s dashboard fold of every event of the organization and the program that occurred
 /// by `as_of` (read from the log), and whether it was saved as the program's checkpoint (when
 /// it covers both streams up to the log's head).

@@ -137,6 +137,9 @@ pub fn plan_file(
     Ok((app, slug, t))
 }
 
+/// How far past the deadline the outcome over time is given, in days (13 weeks).
+pub const BANDS_PAST_DEADLINE: i32 = 91;
+
 /// What to simulate (the plan aside).
 #[derive(Clone, Debug)]
 pub struct Simulate {
@@ -154,6 +157,9 @@ pub struct Simulate {
     pub per_run: bool,
     /// Tell run 0 week by week.
     pub narrate: bool,
+    /// Give the outcome over time (the fan chart's bands), week by week to 13 weeks past
+    /// the deadline.
+    pub bands: bool,
 }
 
 /// A simulation's outcome: the report, the comparisons and the story.
@@ -164,6 +170,8 @@ pub struct Simulation {
     pub comparisons: Vec<sim::monte_carlo::Comparison>,
     /// Run 0 told week by week, if asked.
     pub story: Option<String>,
+    /// The baseline's outcome over time, if asked.
+    pub bands: Vec<sim::monte_carlo::Band>,
 }
 
 impl Simulation {
@@ -183,6 +191,9 @@ impl Simulation {
         }
         if let Some(s) = &self.story {
             value["narrative"] = serde_json::Value::String(s.clone());
+        }
+        if !self.bands.is_empty() {
+            value["bands"] = serde_json::to_value(&self.bands)?;
         }
         Ok(value)
     }
@@ -225,6 +236,15 @@ pub fn simulate(
     let base_changes = sc.changes(&[]);
     let base = monte_carlo::outcomes(plan, &params, &base_changes, &config, tick);
     let report = monte_carlo::report(plan, &sc.name, &[], &config, &base);
+    let bands = if what.bands {
+        monte_carlo::bands(
+            plan,
+            &base,
+            (plan.deadline + BANDS_PAST_DEADLINE).min(horizon),
+        )
+    } else {
+        Vec::new()
+    };
     let mut comparisons = Vec::new();
     for m in &mitigations {
         let changes = sc.changes(&[(None, m)]);
@@ -248,6 +268,7 @@ pub fn simulate(
         report,
         comparisons,
         story,
+        bands,
     })
 }
 

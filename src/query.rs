@@ -14,6 +14,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 
+use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
@@ -54,6 +55,9 @@ pub fn with_head(value: Value, head: &LogHead, list_key: &str) -> Value {
 pub fn title_with_head(title: &str, head: &LogHead) -> String {
     format!("{title} · head {}:{}", head.last_seq, hex(&head.head_hash))
 }
+
+/// The most points of [`Reader::progress`] (about two years week by week).
+pub const PROGRESS_POINTS: usize = 104;
 
 /// A view, ready to print or send.
 #[derive(Clone, Debug)]
@@ -368,6 +372,96 @@ impl Reader {
         dashboard_answer(&slug, &dashboard, t, head)
     }
 
+    /// A program's action plan in the workshop's shape, as Markdown (what `baton export
+    /// PROGRAM --format plan-md` writes), as of `as_of` (default now).
+    pub fn action_plan(
+        &mut self,
+        program: &str,
+        as_of: Option<&str>,
+    ) -> Result<(String, LogHead), QueryError> {
+        let stream = crate::app::program_stream(program)?;
+        let slug = stream.program_slug().unwrap_or(program).to_string();
+        let t = self.as_of(as_of)?;
+        let app = self.app()?;
+        if app.store().stream_version(stream.as_str()) == 0 {
+            return Err(no_program(&slug));
+        }
+        let head = app.store().head();
+        let (dashboard, _) = checkpoint::dashboard_as_of(app, &slug, t)?;
+        let (Some(p), Some(view)) = (dashboard.program(), dashboard.result(t)) else {
+            return Err(QueryError::NotFound(format!(
+                "program {slug:?} did not exist yet on {t}"
+            )));
+        };
+        let text = crate::exports::plan_md::plan(&crate::exports::plan_md::Input {
+            org: dashboard.organization(),
+            program: p,
+            view: &view,
+            head: &head,
+        });
+        Ok((text, head))
+    }
+
+    /// A program's progress over time, week by week from its start to the day shown (as of
+    /// `as_of`, default now): the learners completed and proficient at the end of each day,
+    /// each point what the dashboard showed as of that day.
+    pub fn progress(&mut self, program: &str, as_of: Option<&str>) -> Result<Answer, QueryError> {
+        let now = self.dashboard(program, as_of)?;
+        let day = |v: &Value| v.as_str().and_then(|s| s.parse::<NaiveDate>().ok());
+        let today = day(&now.view["today"])
+            .ok_or_else(|| QueryError::Internal("a dashboard without its day".into()))?;
+        let start = day(&now.view["deadline"]["start"])
+            .or_else(|| {
+                now.view["phases"]
+                    .as_array()
+                    .and_then(|p| p.iter().filter_map(|r| day(&r["on"])).min())
+            })
+            .unwrap_or(today)
+            .min(today);
+        let span = (today - start).num_days();
+        let step = (span / PROGRESS_POINTS as i64 + 1).max(7) as u64;
+        let mut days: Vec<NaiveDate> = (0..)
+            .map(|i| start + chrono::Days::new(i * step))
+            .take_while(|d| *d < today)
+            .collect();
+        days.push(today);
+        let slug = now.view["program"].as_str().unwrap_or(program).to_string();
+        let app = self.app()?;
+        let org = app.organization()?.0;
+        let at: Vec<Timestamp> = days
+            .iter()
+            .map(|d| crate::domain::end_of_day(&org, *d))
+            .collect();
+        let views = checkpoint::dashboard_series(app, &slug, &at)?;
+        let points: Vec<Value> = days
+            .iter()
+            .zip(views)
+            .filter_map(|(d, v)| {
+                let v = v?;
+                Some(serde_json::json!({
+                    "date": d,
+                    "audience": v.completion.audience,
+                    "completed": v.completion.completed,
+                    "proficient": v.proficiency.as_ref().map(|p| p.proficient),
+                }))
+            })
+            .collect();
+        let view = serde_json::json!({
+            "program": slug,
+            "today": today,
+            "deadline": now.view["deadline"]["deadline"],
+            "measure": now.view["deadline"]["measure"],
+            "target": now.view["deadline"]["target"],
+            "points": points,
+        });
+        Ok(Answer {
+            title: format!("Progress: {slug} (as of {today})"),
+            view,
+            head: now.head,
+            list_key: "points",
+        })
+    }
+
     /// The skills and knowledge risk as of `as_of` (default now).
     pub fn risk(&mut self, as_of: Option<&str>) -> Result<Answer, QueryError> {
         if let Some(live) = self.live.clone() {
@@ -656,12 +750,18 @@ impl LiveState {
             .is_some_and(|p| p.erased)
     }
 
+    /// The organization as the log holds it now.
+    pub fn organization(&self) -> &Organization {
+        &self.journey.world().org
+    }
+
     /// The organization's name, once configured.
     pub fn organization_name(&self) -> Option<String> {
         self.journey.world().org.name.clone()
     }
 
-    fn programs(&self) -> Vec<ProgramSummary> {
+    /// Every program's line, by slug.
+    pub fn programs(&self) -> Vec<ProgramSummary> {
         self.journey
             .world()
             .programs

@@ -16,7 +16,7 @@ macro_rules! out {
 
 mod args;
 mod demo_cmd;
-mod do_flags;
+
 mod export_cmds;
 mod log_cmds;
 mod program_cmds;
@@ -26,6 +26,8 @@ mod render;
 mod roster_cmds;
 mod serve_cmds;
 mod sim_cmds;
+
+use crate::flags as do_flags;
 
 use std::path::Path;
 use std::process::ExitCode;

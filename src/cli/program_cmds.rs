@@ -9,9 +9,10 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::args::Format;
-use super::{do_flags, open_app, render};
+use super::{open_app, render};
 use crate::app::RunOptions;
 use crate::domain::{command_examples, Command};
+use crate::flags as do_flags;
 use crate::projections::programs::ProgramSummary;
 
 /// Reads one command (a JSON object) or several (JSON Lines) from a file, `-` for stdin, each

@@ -153,6 +153,7 @@ pub(super) fn simulate(data: &Path, a: SimulateArgs) -> anyhow::Result<ExitCode>
         horizon: a.horizon,
         per_run: a.per_run,
         narrate: a.narrate,
+        bands: false,
     };
     // A mitigation the scenario lacks is refused before the plan is read.
     for m in &what.mitigations {
@@ -179,6 +180,7 @@ pub(super) fn simulate(data: &Path, a: SimulateArgs) -> anyhow::Result<ExitCode>
         report,
         comparisons,
         story,
+        ..
     } = &simulation;
     match a.format {
         Format::Json => {

@@ -100,18 +100,24 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn router(state: AppState) -> Router {
     let (router, _) = parts();
     router
+        .merge(crate::web::routes())
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
+        .layer(axum::middleware::map_response(crate::web::security_headers))
         .with_state(state)
 }
 
-async fn no_route(uri: axum::http::Uri) -> ApiError {
+async fn no_route(uri: axum::http::Uri) -> Response {
+    if !uri.path().starts_with("/api/") {
+        return crate::web::not_found(&uri);
+    }
     ApiError::new(
         StatusCode::NOT_FOUND,
         "no_route",
         format!("no route {} (see /api/openapi.json)", uri.path()),
     )
+    .into_response()
 }
 
 async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
@@ -181,7 +187,7 @@ fn rendered_response(r: &crate::query::Rendered) -> Response {
 }
 
 /// Runs a read that is rendered once per head (dashboards, risk) off the async threads.
-async fn read_rendered(
+pub(crate) async fn read_rendered(
     state: &AppState,
     key: String,
     has_as_of: bool,
@@ -196,7 +202,7 @@ async fn read_rendered(
 }
 
 /// Runs a read off the async threads.
-async fn read(
+pub(crate) async fn read(
     state: &AppState,
     f: impl FnOnce(&mut Reader) -> Result<Answer, crate::query::QueryError> + Send + 'static,
 ) -> Result<Answer, ApiError> {
@@ -298,7 +304,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<Uuid>, ApiError> {
 
 /// The actor of what a request writes: the token's name; the local credential (the CLI on
 /// the same machine) may name its user in `X-Baton-Actor`.
-fn actor(auth: &Auth, headers: &HeaderMap) -> String {
+pub(crate) fn actor(auth: &Auth, headers: &HeaderMap) -> String {
     if auth.local {
         if let Some(name) = headers.get("x-baton-actor").and_then(|v| v.to_str().ok()) {
             if !name.trim().is_empty() {
@@ -311,22 +317,22 @@ fn actor(auth: &Auth, headers: &HeaderMap) -> String {
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-struct CommandQuery {
+pub(crate) struct CommandQuery {
     /// The version of the stream the client last saw; a different current version is a
     /// 409 conflict carrying the actual versions.
     #[param(minimum = 0, maximum = 9007199254740991_u64)]
-    expected_version: Option<u64>,
+    pub(crate) expected_version: Option<u64>,
     /// Decide and report what would be written, but write nothing.
     #[serde(default)]
-    dry_run: bool,
+    pub(crate) dry_run: bool,
     /// Enter something that happened earlier (as `baton do --on`): the rules decide as of this
     /// business time, and events without a day of their own are dated it. Default: the day
     /// the server runs at.
-    on: Option<String>,
+    pub(crate) on: Option<String>,
 }
 
 /// Runs commands through the one write path and answers with what was written.
-async fn run_commands(
+pub(crate) async fn run_commands(
     state: &AppState,
     program: Option<String>,
     commands: Vec<Command>,
@@ -984,15 +990,7 @@ async fn create_token(
     let req: NewTokenBody =
         serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(&bytes))
             .map_err(|e| ApiError::malformed(e.path().to_string(), e.inner().to_string()))?;
-    let actor = actor(&auth, &headers);
-    let _gate = state.inner.writes.read().await;
-    let app = state.inner.app.clone();
-    let made = tokio::task::spawn_blocking(move || {
-        app.grant_token(req.role, &req.name, &req.programs, &actor)
-    })
-    .await
-    .map_err(|e| ApiError::internal(e.to_string()))??;
-    wait_folded(&state, state.inner.app.store().head().last_seq).await;
+    let made = grant(&state, &auth, &headers, req.role, req.name, req.programs).await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedToken {
@@ -1000,6 +998,44 @@ async fn create_token(
             secret: made.secret,
         }),
     ))
+}
+
+/// Makes a token for an admin (the API's and the tokens page's one path).
+pub(crate) async fn grant(
+    state: &AppState,
+    auth: &Auth,
+    headers: &HeaderMap,
+    role: Role,
+    name: String,
+    programs: Vec<String>,
+) -> Result<crate::app::NewToken, ApiError> {
+    auth.require(Role::Admin)?;
+    let actor = actor(auth, headers);
+    let _gate = state.inner.writes.read().await;
+    let app = state.inner.app.clone();
+    let made = tokio::task::spawn_blocking(move || app.grant_token(role, &name, &programs, &actor))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))??;
+    wait_folded(state, state.inner.app.store().head().last_seq).await;
+    Ok(made)
+}
+
+/// Revokes a token for an admin (the API's and the tokens page's one path).
+pub(crate) async fn revoke(
+    state: &AppState,
+    auth: &Auth,
+    headers: &HeaderMap,
+    id: String,
+) -> Result<TokenInfo, ApiError> {
+    auth.require(Role::Admin)?;
+    let actor = actor(auth, headers);
+    let _gate = state.inner.writes.read().await;
+    let app = state.inner.app.clone();
+    let info = tokio::task::spawn_blocking(move || app.revoke_token(&id, &actor))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))??;
+    wait_folded(state, state.inner.app.store().head().last_seq).await;
+    Ok(info)
 }
 
 /// Revokes a token: it stops working at once (sessions opened with it end too).
@@ -1014,13 +1050,7 @@ async fn revoke_token(
     headers: HeaderMap,
 ) -> Result<Json<TokenInfo>, ApiError> {
     auth.require(Role::Admin)?;
-    let actor = actor(&auth, &headers);
-    let _gate = state.inner.writes.read().await;
-    let app = state.inner.app.clone();
-    let info = tokio::task::spawn_blocking(move || app.revoke_token(&id, &actor))
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))??;
-    wait_folded(&state, state.inner.app.store().head().last_seq).await;
+    let info = revoke(&state, &auth, &headers, id).await?;
     Ok(Json(info))
 }
 
@@ -1044,39 +1074,43 @@ pub const MAX_RUNS: u64 = 100_000;
 /// A simulation to run.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct SimulateBody {
+pub(crate) struct SimulateBody {
     /// The program to fork (its slug).
-    plan: String,
+    pub(crate) plan: String,
     /// A scenario of the library (`GET /api/scenarios`).
     #[serde(default)]
-    scenario: Option<String>,
+    pub(crate) scenario: Option<String>,
     /// Or a scenario file's TOML text.
     #[serde(default)]
-    scenario_toml: Option<String>,
+    pub(crate) scenario_toml: Option<String>,
     /// Mitigations of the scenario, each compared with the baseline on the same seeds.
     #[serde(default)]
-    mitigate: Vec<String>,
+    pub(crate) mitigate: Vec<String>,
     /// Runs (default 1,000).
     #[schema(minimum = 1, maximum = 100000)]
     #[serde(default)]
-    runs: Option<u64>,
+    pub(crate) runs: Option<u64>,
     /// Seed (default 1).
     #[schema(minimum = 0, maximum = 9007199254740991_u64)]
     #[serde(default)]
-    seed: Option<u64>,
+    pub(crate) seed: Option<u64>,
     /// Business time of the fork (default: the log's latest business time).
     #[serde(default)]
-    as_of: Option<String>,
+    pub(crate) as_of: Option<String>,
     /// The last day simulated, `YYYY-MM-DD` (default: two years past the deadline).
     #[serde(default)]
     #[schema(value_type = Option<String>)]
-    horizon: Option<chrono::NaiveDate>,
+    pub(crate) horizon: Option<chrono::NaiveDate>,
     /// List every run.
     #[serde(default)]
-    per_run: bool,
+    pub(crate) per_run: bool,
     /// Tell run 0 week by week.
     #[serde(default)]
-    narrate: bool,
+    pub(crate) narrate: bool,
+    /// Give `bands`: the outcome over time (the share of the audience proficient, its P10,
+    /// P25, P50, P75, P90 and P95 over the runs), week by week to 13 weeks past the deadline.
+    #[serde(default)]
+    pub(crate) bands: bool,
 }
 
 /// Runs a scenario against a program forked at a business time, as `baton simulate`; with
@@ -1096,6 +1130,15 @@ async fn simulate(
     let req: SimulateBody =
         serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(&bytes))
             .map_err(|e| ApiError::malformed(e.path().to_string(), e.inner().to_string()))?;
+    Ok(Json(run_simulation(&state, &auth, req).await?))
+}
+
+/// Runs a simulation for `auth` (the API's and the simulator page's one path).
+pub(crate) async fn run_simulation(
+    state: &AppState,
+    auth: &Auth,
+    req: SimulateBody,
+) -> Result<Value, ApiError> {
     auth.require_program(&req.plan)?;
     let runs = req.runs.unwrap_or(1_000);
     if !(1..=MAX_RUNS).contains(&runs) {
@@ -1132,6 +1175,7 @@ async fn simulate(
         horizon: req.horizon,
         per_run: req.per_run,
         narrate: req.narrate,
+        bands: req.bands,
     };
     for m in &what.mitigations {
         what.scenario
@@ -1171,7 +1215,7 @@ async fn simulate(
     })
     .await
     .map_err(|e| ApiError::internal(e.to_string()))??;
-    Ok(Json(value))
+    Ok(value)
 }
 
 /// Who is asking, with which role, and the day the server shows.
@@ -1215,8 +1259,8 @@ async fn login(State(state): State<AppState>, Q(q): Q<LoginQuery>) -> Result<Res
     let who = match (q.code, q.token) {
         (Some(code), _) => {
             if !state.sessions().take_code(&code) {
-                return Err(ApiError::unauthorized(
-                    "this login link was used already or has expired: restart `baton serve` for a new one, or log in with a token",
+                return Ok(login_refused(
+                    "This login link was used already or has expired: restart `baton serve` for a new one, or paste a token.",
                 ));
             }
             crate::access::Principal {
@@ -1226,8 +1270,11 @@ async fn login(State(state): State<AppState>, Q(q): Q<LoginQuery>) -> Result<Res
                 programs: Vec::new(),
             }
         }
-        (None, Some(token)) => state.bearer(token.trim())?.who,
-        (None, None) => return Ok(Html(LOGIN_PAGE).into_response()),
+        (None, Some(token)) => match state.bearer(token.trim()) {
+            Ok(auth) => auth.who,
+            Err(e) => return Ok(login_refused(&e.body.message)),
+        },
+        (None, None) => return Ok(Html(crate::web::login_page(None).into_string()).into_response()),
     };
     let id = state.sessions().open(who)?;
     let secure = if state.inner.secure { "; Secure" } else { "" };
@@ -1235,7 +1282,7 @@ async fn login(State(state): State<AppState>, Q(q): Q<LoginQuery>) -> Result<Res
         "{COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
         auth::SESSION_TTL.as_secs()
     );
-    let mut response = Redirect::to("/api/session").into_response();
+    let mut response = Redirect::to("/").into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, v);
     }
@@ -1257,16 +1304,11 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
     response
 }
 
-const LOGIN_PAGE: &str = r#"<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Log in · Baton</title>
-<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;line-height:1.5}
-input{width:100%;font:inherit;padding:.4rem;box-sizing:border-box}button{font:inherit;padding:.4rem 1rem;margin-top:.5rem}</style>
-</head><body>
-<h1>Log in to Baton</h1>
-<p>Open the one-time link <code>baton serve</code> printed, or paste a token made with <code>baton token create</code>.</p>
-<form method="get" action="/login"><label for="token">Token</label>
-<input id="token" name="token" type="password" autocomplete="off" required pattern="[A-Za-z0-9_-]{43}">
-<button type="submit">Log in</button></form>
-</body></html>
-"#;
+/// The login page again, saying why the login failed (401).
+fn login_refused(message: &str) -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        Html(crate::web::login_page(Some(message)).into_string()),
+    )
+        .into_response()
+}

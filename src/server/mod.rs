@@ -25,6 +25,10 @@ use crate::domain::Timestamp;
 use crate::query::{Live, Reader};
 use crate::store::SledStore;
 
+pub use api::MAX_RUNS;
+pub(crate) use api::{
+    actor, grant, read, revoke, run_commands, run_simulation, CommandQuery, SimulateBody,
+};
 pub use api::{openapi, router};
 
 /// How long shutdown waits for in-flight requests before the process exits anyway.

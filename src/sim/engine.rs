@@ -56,6 +56,32 @@ pub struct RunOutcome {
     pub commitments_kept: (u32, u32),
     /// Simulated person-weeks (audience × weeks from fork to the end of the run).
     pub person_weeks: f64,
+    /// Proficient ÷ audience, per mille, at the end of every [`WEEK`]-th day from the fork
+    /// (day 0, 7, 14, … up to the horizon): the outcome over time, for the fan chart.
+    pub weekly: Vec<u16>,
+}
+
+/// The spacing of [`RunOutcome::weekly`], in days.
+pub const WEEK: i32 = 7;
+
+/// The timeline `(day, proficient, audience)` (sorted by day, each entry holding until the
+/// next) read at day 0, [`WEEK`], 2 × [`WEEK`], … up to `horizon`, per mille.
+fn weekly_shares(timeline: &[(i32, u32, u32)], horizon: i32) -> Vec<u16> {
+    let mut out = Vec::with_capacity((horizon.max(0) / WEEK + 1) as usize);
+    let mut i = 0;
+    let mut day = 0;
+    while day <= horizon {
+        while i + 1 < timeline.len() && timeline[i + 1].0 <= day {
+            i += 1;
+        }
+        let share = match timeline.get(i) {
+            Some(&(_, p, a)) if a > 0 => (u64::from(p) * 1000 / u64::from(a)) as u16,
+            _ => 0,
+        };
+        out.push(share);
+        day += WEEK;
+    }
+    out
 }
 
 /// One thing that happened in a run (recorded only when asked, for the story and the events).
@@ -1046,6 +1072,7 @@ pub fn run(
         single_holder: single,
         commitments_kept: kept,
         person_weeks: weeks * plan.learners.len() as f64,
+        weekly: weekly_shares(&timeline, horizon),
     }
 }
 

@@ -127,6 +127,55 @@ pub fn outcomes(
         .collect()
 }
 
+/// The outcome's spread on one day: percentiles over the runs of the share of the audience
+/// proficient (0 to 1).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Band {
+    /// The day.
+    pub date: NaiveDate,
+    /// 10 %.
+    pub p10: f64,
+    /// 25 %.
+    pub p25: f64,
+    /// 50 %.
+    pub p50: f64,
+    /// 75 %.
+    pub p75: f64,
+    /// 90 %.
+    pub p90: f64,
+    /// 95 %.
+    pub p95: f64,
+}
+
+/// The outcome over time: for every week from the fork to `until` (a day from the fork,
+/// clamped to what the runs hold), the nearest-rank percentiles of the proficient share.
+/// Computed in run order, so the same runs give the same bands at any thread count.
+pub fn bands(plan: &Plan, outs: &[RunOutcome], until: i32) -> Vec<Band> {
+    let weeks = outs.iter().map(|o| o.weekly.len()).min().unwrap_or(0);
+    let last = (until.max(0) / engine::WEEK) as usize;
+    let mut column: Vec<u16> = Vec::with_capacity(outs.len());
+    let mut out = Vec::new();
+    for w in 0..weeks.min(last + 1) {
+        column.clear();
+        column.extend(outs.iter().map(|o| o.weekly[w]));
+        column.sort_unstable();
+        let at = |p: f64| {
+            let rank = ((p * column.len() as f64).ceil() as usize).clamp(1, column.len());
+            f64::from(column[rank - 1]) / 1000.0
+        };
+        out.push(Band {
+            date: plan.date(w as i32 * engine::WEEK),
+            p10: at(0.10),
+            p25: at(0.25),
+            p50: at(0.50),
+            p75: at(0.75),
+            p90: at(0.90),
+            p95: at(0.95),
+        });
+    }
+    out
+}
+
 /// The nearest-rank percentile of completion days (`None` beyond the horizon counts as last).
 pub fn percentile(sorted: &[Option<i32>], p: f64) -> Option<i32> {
     if sorted.is_empty() {

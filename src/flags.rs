@@ -1,4 +1,5 @@
-//! `baton do PROGRAM COMMAND --field value…`: a command from flags instead of JSON.
+//! Commands from flags instead of JSON: `baton do PROGRAM COMMAND --field value…`, and the
+//! web pages' forms, whose fields are these flags.
 //!
 //! COMMAND is the kebab-case name of a command type (`hold-session` for `HoldSession`); the
 //! flags are its JSON fields in kebab-case, built from the domain's catalogue
@@ -359,41 +360,16 @@ pub fn help(type_name: &str) -> String {
         .find(|(t, _, _)| *t == type_name)
         .unwrap_or((type_name, "", Value::Null));
     let mut out = format!("baton do PROGRAM {name} [FLAGS]\n\n{description}\n\nFlags:\n");
-    let mut rows: Vec<(String, String)> = Vec::new();
-    for f in fields_of(type_name).into_iter().filter(|f| f.name != "on") {
-        let required = if f.optional { "" } else { " (required)" };
-        if type_name == "HoldSession" && f.name == "attendance" {
-            rows.push((
-                "--present PEOPLE".into(),
-                "Invitees present, comma-separated.".into(),
-            ));
-            rows.push((
-                "--absent PEOPLE".into(),
-                "Invitees absent, comma-separated, each optionally PERSON=REASON (no_release_time, illness, leave, workload, scheduling_conflict, other).".into(),
-            ));
-            continue;
-        }
-        let value = match f.ty.replace(' ', "").as_str() {
-            "bool" => "[yes|no]".to_string(),
-            t if t.contains("Vec<String>") => "A,B,…".to_string(),
-            t if t.contains("u8")
-                || t.contains("u16")
-                || t.contains("u32")
-                || t.contains("u64") =>
-            {
-                "N".to_string()
-            }
-            t if t.contains("NaiveDate") => "YYYY-MM-DD".to_string(),
-            "Vec<SkillTarget>" => "SKILL=LEVEL,…".to_string(),
-            "EvaluationResult" => "KEY=VALUE,…".to_string(),
-            "Box<Command>" => "JSON".to_string(),
-            _ => "TEXT".to_string(),
-        };
-        rows.push((
-            format!("--{} {value}", kebab(f.name)),
-            format!("{}{required}", f.doc),
-        ));
-    }
+    let mut rows: Vec<(String, String)> = flags_of(type_name)
+        .into_iter()
+        .map(|f| {
+            let required = if f.required { " (required)" } else { "" };
+            (
+                format!("--{} {}", f.name, f.value),
+                format!("{}{required}", f.doc),
+            )
+        })
+        .collect();
     rows.push((
         "--on T".into(),
         "When it happened (a day, or an RFC 3339 time): the rules decide as of then and a left-out day is that day (`do --on`).".into(),
@@ -441,22 +417,91 @@ pub fn flags_line(type_name: &str, example: &Value) -> Option<String> {
     Some(format!("baton do {target} {} {flags}", kebab(type_name)))
 }
 
-/// The catalogue's example of a command written as flags, when every field has a flat form.
-pub fn flags_example(type_name: &str, example: &Value) -> Option<String> {
+/// One flag of a command (`do`'s own options aside), as the help and the web forms show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flag {
+    /// Its name without the dashes (`duration-minutes`, `present`).
+    pub name: String,
+    /// What its value looks like: `TEXT`, `N`, `YYYY-MM-DD`, `A,B,…`, `[yes|no]`, `PEOPLE`,
+    /// `SKILL=LEVEL,…`, `KEY=VALUE,…` or `JSON`.
+    pub value: &'static str,
+    /// What it is.
+    pub doc: String,
+    /// Whether the command needs it.
+    pub required: bool,
+    /// The catalogue example's value for it, as the flag takes it.
+    pub example: Option<String>,
+}
+
+/// The flags of command `type_name`, in the catalogue's order (`hold-session`'s attendance as
+/// `--present` and `--absent`).
+pub fn flags_of(type_name: &str) -> Vec<Flag> {
+    let example = command_examples()
+        .into_iter()
+        .find(|(t, _, _)| *t == type_name)
+        .map(|(_, _, e)| e)
+        .unwrap_or(Value::Null);
+    let examples = example_pairs(type_name, &example).unwrap_or_default();
+    let example_of = |name: &str| {
+        examples
+            .iter()
+            .find(|(f, _)| f == name)
+            .map(|(_, v)| v.clone().unwrap_or_else(|| "yes".into()))
+    };
+    let mut out = Vec::new();
+    for f in fields_of(type_name).into_iter().filter(|f| f.name != "on") {
+        if type_name == "HoldSession" && f.name == "attendance" {
+            out.push(Flag {
+                name: "present".into(),
+                value: "PEOPLE",
+                doc: "Invitees present, comma-separated.".into(),
+                required: false,
+                example: example_of("present"),
+            });
+            out.push(Flag {
+                name: "absent".into(),
+                value: "PEOPLE",
+                doc: "Invitees absent, comma-separated, each optionally PERSON=REASON (no_release_time, illness, leave, workload, scheduling_conflict, other).".into(),
+                required: false,
+                example: example_of("absent"),
+            });
+            continue;
+        }
+        let value = match f.ty.replace(' ', "").as_str() {
+            "bool" => "[yes|no]",
+            t if t.contains("Vec<String>") => "A,B,…",
+            t if t.contains("u8")
+                || t.contains("u16")
+                || t.contains("u32")
+                || t.contains("u64") =>
+            {
+                "N"
+            }
+            t if t.contains("NaiveDate") => "YYYY-MM-DD",
+            "Vec<SkillTarget>" => "SKILL=LEVEL,…",
+            "EvaluationResult" => "KEY=VALUE,…",
+            "Box<Command>" => "JSON",
+            _ => "TEXT",
+        };
+        let name = kebab(f.name);
+        out.push(Flag {
+            example: example_of(&name),
+            name,
+            value,
+            doc: f.doc,
+            required: !f.optional,
+        });
+    }
+    out
+}
+
+/// The catalogue's example as (flag name, value) pairs (`None`: a bare flag), when every
+/// field has a flat form.
+fn example_pairs(type_name: &str, example: &Value) -> Option<Vec<(String, Option<String>)>> {
     let object = example.as_object()?;
     let mut parts = Vec::new();
-    let quote = |s: &str| {
-        if s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.,=:/".contains(c))
-            && !s.is_empty()
-        {
-            s.to_string()
-        } else {
-            format!("'{}'", s.replace('\'', "'\\''"))
-        }
-    };
     for (key, value) in object.iter().filter(|(k, _)| *k != "type") {
-        let flag = format!("--{}", kebab(key));
+        let flag = kebab(key);
         let text = match (type_name, key.as_str(), value) {
             ("HoldSession", "attendance", Value::Array(items)) => {
                 let mut present = Vec::new();
@@ -472,10 +517,10 @@ pub fn flags_example(type_name: &str, example: &Value) -> Option<String> {
                     }
                 }
                 if !present.is_empty() {
-                    parts.push(format!("--present {}", quote(&present.join(","))));
+                    parts.push(("present".to_string(), Some(present.join(","))));
                 }
                 if !absent.is_empty() {
-                    parts.push(format!("--absent {}", quote(&absent.join(","))));
+                    parts.push(("absent".to_string(), Some(absent.join(","))));
                 }
                 continue;
             }
@@ -495,7 +540,7 @@ pub fn flags_example(type_name: &str, example: &Value) -> Option<String> {
             (_, _, Value::String(s)) => s.clone(),
             (_, _, Value::Number(n)) => n.to_string(),
             (_, _, Value::Bool(true)) => {
-                parts.push(flag);
+                parts.push((flag, None));
                 continue;
             }
             (_, _, Value::Bool(false)) => "no".to_string(),
@@ -506,8 +551,30 @@ pub fn flags_example(type_name: &str, example: &Value) -> Option<String> {
                 .join(","),
             _ => return None,
         };
-        parts.push(format!("{flag} {}", quote(&text)));
+        parts.push((flag, Some(text)));
     }
+    Some(parts)
+}
+
+/// The catalogue's example of a command written as flags, when every field has a flat form.
+pub fn flags_example(type_name: &str, example: &Value) -> Option<String> {
+    let quote = |s: &str| {
+        if s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.,=:/".contains(c))
+            && !s.is_empty()
+        {
+            s.to_string()
+        } else {
+            format!("'{}'", s.replace('\'', "'\\''"))
+        }
+    };
+    let parts: Vec<String> = example_pairs(type_name, example)?
+        .into_iter()
+        .map(|(flag, value)| match value {
+            Some(v) => format!("--{flag} {}", quote(&v)),
+            None => format!("--{flag}"),
+        })
+        .collect();
     Some(parts.join(" "))
 }
 

@@ -1,0 +1,681 @@
+//! Recording in the browser: a form for every command a role may give, built from the same
+//! catalogue as `baton do … --flags` ([`crate::flags`]), and an attendance checklist for
+//! holding a session. A form posts its fields as flags; they become the command exactly as
+//! the CLI's flags do, and run through the API's command runner. A refusal comes back on the
+//! form, next to its field, with nothing stored; a form opened before someone else changed
+//! the program reports the conflict instead of overwriting.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use maud::{html, Markup};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::layout::{notice, page, Frame};
+use super::{enc, failure, html, read, require, text, Viewer};
+use crate::access::{role_for_command, Role};
+use crate::domain::{command_examples, Command, StreamKind};
+use crate::flags::{self, kebab, Flag};
+use crate::server::auth::Auth;
+use crate::server::error::ApiError;
+use crate::server::AppState;
+
+/// The reasons an absent invitee may have (`AbsenceReason`).
+const ABSENCE_REASONS: [&str; 6] = [
+    "no_release_time",
+    "illness",
+    "leave",
+    "workload",
+    "scheduling_conflict",
+    "other",
+];
+
+/// The commands of a program's page (or the organization's, for `organization`) that `auth`
+/// may give, with their descriptions: (type, description).
+fn offered(auth: &Auth, organization: bool) -> Vec<(&'static str, &'static str)> {
+    command_examples()
+        .into_iter()
+        .filter_map(|(t, description, example)| {
+            let command = Command::from_json(&example).ok()?;
+            let kind = command.stream_kind();
+            let fits = match kind {
+                Some(StreamKind::Organization) => organization,
+                Some(StreamKind::Program) => !organization,
+                None => false,
+            } || t == "VoidEvent";
+            let allowed = auth.who.has(role_for_command(&command))
+                && !matches!(command, Command::ErasePerson(_) | Command::CreateProgram(_));
+            (fits && allowed).then_some((t, description))
+        })
+        .collect()
+}
+
+/// Whether `auth` may give command `type_name`.
+fn may_give(auth: &Auth, type_name: &str) -> bool {
+    command_examples()
+        .into_iter()
+        .find(|(t, _, _)| *t == type_name)
+        .and_then(|(_, _, example)| Command::from_json(&example).ok())
+        .is_some_and(|c| auth.who.has(role_for_command(&c)))
+}
+
+fn is_org(id: &str) -> bool {
+    id == "organization"
+}
+
+/// The program's plan and version (or, for the organization, its version).
+async fn plan_of(state: &AppState, id: &str) -> Result<(Value, u64), Response> {
+    if is_org(id) {
+        let version = state
+            .inner
+            .app
+            .store()
+            .stream_version(crate::store::ORGANIZATION_STREAM);
+        return Ok((Value::Null, version));
+    }
+    let slug = id.to_string();
+    let answer = read(state, move |r| r.program(&slug)).await?;
+    let version = answer.view["version"].as_u64().unwrap_or(0);
+    Ok((answer.view["plan"].clone(), version))
+}
+
+/// `?recorded=…&seq=…` after a write.
+#[derive(Deserialize)]
+pub struct Recorded {
+    recorded: Option<String>,
+    seq: Option<u64>,
+}
+
+/// `GET /programs/{id}/record`: the sessions with their actions, and every form the role may
+/// use.
+pub async fn index(
+    State(state): State<AppState>,
+    Viewer(auth): Viewer,
+    Path(id): Path<String>,
+    Query(q): Query<Recorded>,
+) -> Response {
+    if let Err(r) = require(&auth, Role::Trainer) {
+        return r;
+    }
+    if let Err(e) = auth.require_program(&id) {
+        return failure(e);
+    }
+    let (plan, version) = match plan_of(&state, &id).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let frame = Frame::of(&state, &auth, None);
+    let base = format!("/programs/{}", enc(&id));
+    let names = |p: &str| state.inner.live.read().organization().name_of(p);
+    let mut sessions: Vec<(&String, &Value)> = plan["sessions"]
+        .as_object()
+        .map(|m| m.iter().collect())
+        .unwrap_or_default();
+    sessions
+        .sort_by(|a, b| text(&a.1["time"], "start_local").cmp(text(&b.1["time"], "start_local")));
+    let body = html! {
+        h1 { "Record: " (if is_org(&id) { "the organization".to_string() } else { text(&plan, "title").to_string() }) }
+        @if let (Some(what), Some(seq)) = (&q.recorded, q.seq) {
+            (notice(&format!("Recorded: {what} (event {seq}).")))
+        }
+        p.lead { "Program version " (version) ". Every form gives the same command as " code { "baton do" } "; a refusal names what is wrong and stores nothing." }
+        @if !is_org(&id) {
+            section aria-labelledby="sessions-h" {
+                h2 #sessions-h { "Sessions" }
+                div.scroll { table #session-table {
+                    thead { tr { th scope="col" { "Session" } th scope="col" { "Module" } th scope="col" { "Starts (local)" } th scope="col" { "Where" } th scope="col" { "Trainers" } th.n scope="col" { "Invitees" } th scope="col" { "Status" } th scope="col" { "Actions" } } }
+                    tbody { @for (sid, s) in &sessions { tr data-session=(sid) {
+                        td { (sid) } td { (text(s, "module")) } td { (text(&s["time"], "start_local")) } td { (text(s, "location")) }
+                        td { @for (i, t) in s["trainers"].as_array().into_iter().flatten().enumerate() { @if i > 0 { ", " } (names(t.as_str().unwrap_or(""))) } }
+                        td.n { (s["invitees"].as_array().map_or(0, Vec::len)) }
+                        td { (text(s, "status")) @if let Some(r) = s["cancel_reason"].as_str() { ": " (r) } }
+                        td { @if text(s, "status") == "scheduled" {
+                            a.button href={ (base) "/sessions/" (enc(sid)) "/hold" } { "Hold" } " "
+                            @if frame.has(Role::Trainer) {
+                                a href={ (base) "/record/invite-to-session?session=" (enc(sid)) } { "invite" } " · "
+                                a href={ (base) "/record/reschedule-session?session=" (enc(sid)) } { "reschedule" } " · "
+                                a href={ (base) "/record/cancel-session?session=" (enc(sid)) } { "cancel" }
+                            }
+                        } }
+                    } } }
+                } }
+            }
+        }
+        section aria-labelledby="forms-h" {
+            h2 #forms-h { "Forms" }
+            ul #form-list { @for (t, description) in offered(&auth, is_org(&id)) {
+                li { a href={ (base) "/record/" (kebab(t)) } { (kebab(t)) } " — " (description) }
+            } }
+            @if !is_org(&id) && frame.has(Role::Coordinator) {
+                p { a href="/programs/organization/record" { "Organization forms" } " (people, moves, supervisors, skills)" }
+            }
+        }
+    };
+    html(page(&frame, "Record", None, body))
+}
+
+/// What a form shows: the values typed, and errors by field (`""` for the whole form).
+#[derive(Default)]
+struct Filled {
+    values: Vec<(String, String)>,
+    errors: Vec<(String, String)>,
+}
+
+impl Filled {
+    fn value(&self, name: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+    fn error(&self, name: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn input_for(f: &Flag, filled: &Filled) -> Markup {
+    let id = format!("f-{}", f.name);
+    let value = filled.value(&f.name);
+    let described = format!("{id}-help");
+    let err_id = format!("{id}-error");
+    let error = filled.error(&f.name);
+    let describedby = match error {
+        Some(_) => format!("{described} {err_id}"),
+        None => described.clone(),
+    };
+    let placeholder = f.example.as_deref().map(|e| format!("e.g. {e}"));
+    html! {
+        div.field {
+            label for=(id) { (f.name) @if f.required { " (required)" } }
+            span.help id=(described) { (f.doc) }
+            @match f.value {
+                "[yes|no]" => {
+                    input id=(id) name=(f.name) type="checkbox" value="yes" checked[value == Some("yes")] aria-describedby=(describedby);
+                }
+                "N" => {
+                    input id=(id) name=(f.name) type="number" min="0" value=[value] required[f.required] aria-describedby=(describedby) aria-invalid=[error.map(|_| "true")];
+                }
+                "YYYY-MM-DD" => {
+                    input id=(id) name=(f.name) type="date" value=[value] required[f.required] aria-describedby=(describedby) aria-invalid=[error.map(|_| "true")];
+                }
+                _ => {
+                    input id=(id) name=(f.name) type="text" value=[value] placeholder=[placeholder] required[f.required] aria-describedby=(describedby) aria-invalid=[error.map(|_| "true")];
+                }
+            }
+            @if let Some(e) = error { span.field-error id=(err_id) role="alert" { (e) } }
+        }
+    }
+}
+
+/// The common end of every form: the day it happened, the version it was opened at, submit.
+fn form_tail(version: u64, filled: &Filled) -> Markup {
+    html! {
+        div.field {
+            label for="f-on" { "on" }
+            span.help id="f-on-help" { "When it happened (default: today). The rules decide as of then." }
+            input #f-on name="on" type="date" value=[filled.value("on")] aria-describedby="f-on-help";
+            @if let Some(e) = filled.error("on") { span.field-error role="alert" { (e) } }
+        }
+        input type="hidden" name="expected_version" value=(filled.value("expected_version").map(str::to_string).unwrap_or_else(|| version.to_string()));
+        button type="submit" { "Record" }
+    }
+}
+
+fn form_errors(filled: &Filled) -> Markup {
+    html! {
+        @if let Some(e) = filled.error("") {
+            p.error #form-error role="alert" { (e) }
+        }
+    }
+}
+
+fn command_page(frame: &Frame, id: &str, type_name: &str, version: u64, filled: &Filled) -> Markup {
+    let name = kebab(type_name);
+    let description = command_examples()
+        .into_iter()
+        .find(|(t, _, _)| *t == type_name)
+        .map(|(_, d, _)| d)
+        .unwrap_or("");
+    let action = format!("/programs/{}/record/{}", enc(id), name);
+    let body = html! {
+        h1 { (name) }
+        p.lead { (description) " · " a href={ "/programs/" (enc(id)) "/record" } { "all forms" } }
+        (form_errors(filled))
+        form.stack #command-form method="post" action=(action) novalidate {
+            @for f in flags::flags_of(type_name) { (input_for(&f, filled)) }
+            (form_tail(version, filled))
+        }
+    };
+    page(frame, &name, None, body)
+}
+
+fn type_of(command: &str) -> Result<&'static str, Response> {
+    flags::command_type(command).ok_or_else(|| {
+        failure(ApiError::not_found(format!(
+            "no command {command:?} (see `baton commands`)"
+        )))
+    })
+}
+
+/// `GET /programs/{id}/record/{command}`: the form, with any field given in the query.
+pub async fn form(
+    State(state): State<AppState>,
+    Viewer(auth): Viewer,
+    Path((id, command)): Path<(String, String)>,
+    Query(prefill): Query<Vec<(String, String)>>,
+) -> Response {
+    let type_name = match type_of(&command) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    if !may_give(&auth, type_name) {
+        return failure(ApiError::forbidden(format!(
+            "{command} needs a role above {}",
+            auth.who.role
+        )));
+    }
+    if let Err(e) = auth.require_program(&id) {
+        return failure(e);
+    }
+    let (_, version) = match plan_of(&state, &id).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let frame = Frame::of(&state, &auth, None);
+    let filled = Filled {
+        values: prefill,
+        errors: Vec::new(),
+    };
+    html(command_page(&frame, &id, type_name, version, &filled))
+}
+
+/// The fields of a posted form as flags, with `do`'s options read apart.
+fn to_flags(fields: &[(String, String)]) -> (Vec<String>, Option<u64>, Option<String>) {
+    let mut args = Vec::new();
+    let mut expected = None;
+    let mut on = None;
+    for (k, v) in fields {
+        let v = v.trim();
+        if v.is_empty() {
+            continue;
+        }
+        match k.as_str() {
+            "expected_version" => expected = v.parse().ok(),
+            "on" => on = Some(v.to_string()),
+            k if k.starts_with('_') => {}
+            k => {
+                args.push(format!("--{k}"));
+                args.push(v.to_string());
+            }
+        }
+    }
+    (args, expected, on)
+}
+
+/// The field a refusal is about: a flag it names, else the field holding the value a rule
+/// refused, else the whole form (`""`).
+fn field_of(message: &str, value: Option<&str>, fields: &[(String, String)]) -> String {
+    if let Some(i) = message.find("--") {
+        let flag: String = message[i + 2..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        let flag = match flag.as_str() {
+            "present/--absent" => "present".to_string(),
+            f => f.split('/').next().unwrap_or(f).to_string(),
+        };
+        if fields.iter().any(|(k, _)| *k == flag) {
+            return flag;
+        }
+    }
+    if let Some(value) = value.filter(|v| !v.is_empty()) {
+        if let Some((k, _)) = fields.iter().find(|(k, v)| {
+            !k.starts_with('_')
+                && k != "expected_version"
+                && (v.trim() == value || v.split(',').any(|p| p.trim() == value))
+        }) {
+            return k.clone();
+        }
+    }
+    String::new()
+}
+
+/// An API refusal in plain words, with the field it belongs to.
+fn refusal(e: &ApiError, fields: &[(String, String)]) -> (String, String) {
+    let b = &e.body;
+    if e.status == StatusCode::CONFLICT {
+        let actual = b
+            .actual
+            .as_ref()
+            .and_then(|a| a.as_object())
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_u64);
+        let seen = b
+            .expected
+            .as_ref()
+            .and_then(|a| a.as_object())
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_u64);
+        let message = match (seen, actual) {
+            (Some(s), Some(a)) => format!(
+                "Someone changed this program since you opened the form (you saw version {s}, it is now at {a}). Nothing was stored: reload the form to see the changes, then record again."
+            ),
+            _ => format!("{} Nothing was stored.", b.message),
+        };
+        return (String::new(), message);
+    }
+    let field = match (&b.field, &b.rule) {
+        (Some(f), _) => {
+            let head = f.split(['.', '[']).next().unwrap_or(f);
+            let name = kebab(head);
+            if fields.iter().any(|(k, _)| *k == name) {
+                name
+            } else {
+                field_of(&b.message, None, fields)
+            }
+        }
+        (None, Some(_)) => field_of(&b.message, b.value.as_deref(), fields),
+        _ => String::new(),
+    };
+    let message = if b.rule.is_some() {
+        format!("{} Nothing was stored.", b.message)
+    } else {
+        b.message.clone()
+    };
+    (field, message)
+}
+
+/// Runs the command a form made; on success, back to the record page.
+async fn run_form(
+    state: &AppState,
+    auth: &Auth,
+    headers: &HeaderMap,
+    id: &str,
+    type_name: &str,
+    args: &[String],
+    expected: Option<u64>,
+    on: Option<String>,
+    fields: &[(String, String)],
+) -> Result<Response, (String, String)> {
+    let (value, _) = flags::parse(type_name, args).map_err(|e| {
+        let m = e.to_string();
+        (field_of(&m, None, fields), m)
+    })?;
+    let command = flags::command(type_name, &value).map_err(|e| {
+        let m = e.to_string();
+        (field_of(&m, None, fields), m)
+    })?;
+    let role = role_for_command(&command);
+    if !auth.who.has(role) {
+        return Err((
+            String::new(),
+            format!(
+                "this needs the {role} role; you have the {} role",
+                auth.who.role
+            ),
+        ));
+    }
+    let program = (!is_org(id)).then(|| id.to_string());
+    let query = crate::server::CommandQuery {
+        expected_version: expected,
+        dry_run: false,
+        on,
+    };
+    let actor = crate::server::actor(auth, headers);
+    let (_, json) = crate::server::run_commands(state, program, vec![command], query, None, actor)
+        .await
+        .map_err(|e| refusal(&e, fields))?;
+    let seq = json.0["result"]["seqs"]
+        .as_array()
+        .and_then(|s| s.iter().filter_map(Value::as_u64).max())
+        .or_else(|| {
+            json.0["seqs"]
+                .as_array()
+                .and_then(|s| s.iter().filter_map(Value::as_u64).max())
+        })
+        .unwrap_or(0);
+    Ok(Redirect::to(&format!(
+        "/programs/{}/record?recorded={}&seq={seq}",
+        enc(id),
+        kebab(type_name)
+    ))
+    .into_response())
+}
+
+/// The status a refused form comes back with.
+fn refused_status(message: &str) -> StatusCode {
+    if message.starts_with("Someone changed") {
+        StatusCode::CONFLICT
+    } else if message.ends_with("Nothing was stored.") {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::BAD_REQUEST
+    }
+}
+
+/// `POST /programs/{id}/record/{command}`.
+pub async fn submit(
+    State(state): State<AppState>,
+    Viewer(auth): Viewer,
+    headers: HeaderMap,
+    Path((id, command)): Path<(String, String)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let type_name = match type_of(&command) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    if let Err(e) = auth.require_program(&id) {
+        return failure(e);
+    }
+    let (args, expected, on) = to_flags(&fields);
+    match run_form(
+        &state, &auth, &headers, &id, type_name, &args, expected, on, &fields,
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err((field, message)) => {
+            let status = refused_status(&message);
+            let version = plan_of(&state, &id).await.map(|p| p.1).unwrap_or(0);
+            let frame = Frame::of(&state, &auth, None);
+            let filled = Filled {
+                values: fields,
+                errors: vec![(field, message)],
+            };
+            (
+                status,
+                html(command_page(&frame, &id, type_name, version, &filled)),
+            )
+                .into_response()
+        }
+    }
+}
+
+fn hold_page(
+    frame: &Frame,
+    id: &str,
+    sid: &str,
+    session: &Value,
+    names: &dyn Fn(&str) -> String,
+    version: u64,
+    filled: &Filled,
+) -> Markup {
+    let action = format!("/programs/{}/sessions/{}/hold", enc(id), enc(sid));
+    let present = |p: &str| {
+        filled.values.is_empty() || filled.values.iter().any(|(k, v)| k == "present" && v == p)
+    };
+    let reason = |p: &str| filled.value(&format!("reason.{p}")).map(str::to_string);
+    let day = text(&session["time"], "start_local")
+        .get(..10)
+        .unwrap_or("")
+        .to_string();
+    let mut defaults = Filled {
+        values: filled.values.clone(),
+        errors: filled.errors.clone(),
+    };
+    if defaults.value("on").is_none() && !day.is_empty() {
+        defaults.values.push(("on".into(), day));
+    }
+    let body = html! {
+        h1 { "Hold session " (sid) }
+        p.lead { "Module " (text(session, "module")) " · " (text(&session["time"], "start_local")) " · " (text(session, "location")) " · " a href={ "/programs/" (enc(id)) "/record" } { "all sessions" } }
+        (form_errors(filled))
+        form.stack #hold-form method="post" action=(action) {
+            input type="hidden" name="session" value=(sid);
+            fieldset {
+                legend { "Attendance: tick who came; give a reason for each absence" }
+                @if let Some(e) = filled.error("present") { p.field-error role="alert" { (e) } }
+                table.attendance #attendance {
+                    thead { tr { th scope="col" { "Invitee" } th scope="col" { "Present" } th scope="col" { "If absent: why" } } }
+                    tbody { @for p in session["invitees"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+                        @let pid = format!("present-{p}");
+                        @let rid = format!("reason-{p}");
+                        tr data-person=(p) {
+                            th scope="row" { label for=(pid) { (names(p)) } }
+                            td { input id=(pid) type="checkbox" name="present" value=(p) checked[present(p)]; }
+                            td {
+                                label.sr for=(rid) { "Why " (names(p)) " was absent" }
+                                select id=(rid) name={ "reason." (p) } {
+                                    option value="" { "(no reason given)" }
+                                    @for r in ABSENCE_REASONS { option value=(r) selected[reason(p).as_deref() == Some(r)] { (r.replace('_', " ")) } }
+                                }
+                            }
+                            input type="hidden" name="_invitee" value=(p);
+                        }
+                    } }
+                }
+            }
+            (form_tail(version, &defaults))
+        }
+    };
+    page(frame, &format!("Hold {sid}"), None, body)
+}
+
+async fn session_of(state: &AppState, id: &str, sid: &str) -> Result<(Value, u64), Response> {
+    let (plan, version) = plan_of(state, id).await?;
+    let session = plan["sessions"][sid].clone();
+    if session.is_null() {
+        return Err(failure(ApiError::not_found(format!(
+            "program {id:?} has no session {sid:?}"
+        ))));
+    }
+    Ok((session, version))
+}
+
+/// `GET /programs/{id}/sessions/{session}/hold`: the attendance checklist of its invitees.
+pub async fn hold_form(
+    State(state): State<AppState>,
+    Viewer(auth): Viewer,
+    Path((id, sid)): Path<(String, String)>,
+) -> Response {
+    if let Err(r) = require(&auth, Role::Trainer) {
+        return r;
+    }
+    if let Err(e) = auth.require_program(&id) {
+        return failure(e);
+    }
+    let (session, version) = match session_of(&state, &id, &sid).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let frame = Frame::of(&state, &auth, None);
+    let names = |p: &str| state.inner.live.read().organization().name_of(p);
+    html(hold_page(
+        &frame,
+        &id,
+        &sid,
+        &session,
+        &names,
+        version,
+        &Filled::default(),
+    ))
+}
+
+/// `POST /programs/{id}/sessions/{session}/hold`.
+pub async fn hold_submit(
+    State(state): State<AppState>,
+    Viewer(auth): Viewer,
+    headers: HeaderMap,
+    Path((id, sid)): Path<(String, String)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(e) = auth.require_program(&id) {
+        return failure(e);
+    }
+    let present: Vec<&str> = fields
+        .iter()
+        .filter(|(k, _)| k == "present")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let mut absent = Vec::new();
+    for (_, p) in fields.iter().filter(|(k, _)| k == "_invitee") {
+        if present.contains(&p.as_str()) {
+            continue;
+        }
+        let reason = fields
+            .iter()
+            .find(|(k, _)| *k == format!("reason.{p}"))
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty());
+        absent.push(match reason {
+            Some(r) => format!("{p}={r}"),
+            None => p.clone(),
+        });
+    }
+    let mut args = vec!["--session".to_string(), sid.clone()];
+    if !present.is_empty() {
+        args.push("--present".into());
+        args.push(present.join(","));
+    }
+    if !absent.is_empty() {
+        args.push("--absent".into());
+        args.push(absent.join(","));
+    }
+    let (_, expected, on) = to_flags(&fields);
+    match run_form(
+        &state,
+        &auth,
+        &headers,
+        &id,
+        "HoldSession",
+        &args,
+        expected,
+        on,
+        &fields,
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err((field, message)) => {
+            let status = refused_status(&message);
+            let (session, version) = match session_of(&state, &id, &sid).await {
+                Ok(s) => s,
+                Err(r) => return r,
+            };
+            let frame = Frame::of(&state, &auth, None);
+            let names = |p: &str| state.inner.live.read().organization().name_of(p);
+            let field = if field == "session" {
+                String::new()
+            } else {
+                field
+            };
+            let filled = Filled {
+                values: fields,
+                errors: vec![(field, message)],
+            };
+            (
+                status,
+                html(hold_page(
+                    &frame, &id, &sid, &session, &names, version, &filled,
+                )),
+            )
+                .into_response()
+        }
+    }
+}
