@@ -447,17 +447,6 @@ async fn run_form(
     .into_response())
 }
 
-/// The status a refused form comes back with.
-fn refused_status(message: &str) -> StatusCode {
-    if message.starts_with("Someone changed") {
-        StatusCode::CONFLICT
-    } else if message.ends_with("Nothing was stored.") {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::BAD_REQUEST
-    }
-}
-
 /// `POST /programs/{id}/record/{command}`.
 pub async fn submit(
     State(state): State<AppState>,
@@ -481,7 +470,9 @@ pub async fn submit(
     {
         Ok(r) => r,
         Err((field, message)) => {
-            let status = refused_status(&message);
+            // The form again, with what is wrong next to its field: a page that loaded (a
+            // 4xx would be logged by the browser as a failed load); it says nothing was stored.
+            let status = StatusCode::OK;
             let version = plan_of(&state, &id).await.map(|p| p.1).unwrap_or(0);
             let frame = Frame::of(&state, &auth, None);
             let filled = Filled {
@@ -653,7 +644,9 @@ pub async fn hold_submit(
     {
         Ok(r) => r,
         Err((field, message)) => {
-            let status = refused_status(&message);
+            // The form again, with what is wrong next to its field: a page that loaded (a
+            // 4xx would be logged by the browser as a failed load); it says nothing was stored.
+            let status = StatusCode::OK;
             let (session, version) = match session_of(&state, &id, &sid).await {
                 Ok(s) => s,
                 Err(r) => return r,
