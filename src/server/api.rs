@@ -1254,7 +1254,7 @@ struct LoginQuery {
 /// code `serve` printed or any API token; without either, a page to paste a token into.
 #[utoipa::path(get, path = "/login", tag = "auth", params(LoginQuery),
     responses((status = 303, description = "Logged in: to the program list"), (status = 200, description = "The login page", content_type = "text/html", body = String),
-        (status = 401, body = ErrorBody)))]
+        (status = 401, description = "The login page again, saying why the code or token was refused", content_type = "text/html", body = String)))]
 async fn login(State(state): State<AppState>, Q(q): Q<LoginQuery>) -> Result<Response, ApiError> {
     let who = match (q.code, q.token) {
         (Some(code), _) => {

@@ -98,7 +98,7 @@ fn axes(out: &mut String, s: &Scale, x1: NaiveDate, y_ticks: &[(f64, String)]) {
     let every = (months / 8 + 1) as u32;
     let mut i = 0u32;
     while d <= x1 {
-        if d >= s.x0 && i % every == 0 {
+        if d >= s.x0 && i.is_multiple_of(every) {
             let x = s.x(d);
             let _ = write!(
                 out,

@@ -34,7 +34,7 @@ impl Frame {
             .collect();
         let day = day.unwrap_or_else(|| {
             let now = state.inner.at.unwrap_or_else(|| state.inner.app.now());
-            crate::domain::today(&live.organization(), now).to_string()
+            crate::domain::today(live.organization(), now).to_string()
         });
         Frame {
             who: auth.who.clone(),

@@ -7,6 +7,10 @@
 //! stream and adds nothing a page needs to work; styles and script are served by Baton
 //! itself under a content security policy that allows nothing else.
 
+// A page's error is the error page itself (a `Response`), returned once per request: boxing it
+// would buy nothing.
+#![allow(clippy::result_large_err)]
+
 pub mod charts;
 mod dashboard;
 mod docs;

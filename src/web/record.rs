@@ -390,18 +390,36 @@ fn refusal(e: &ApiError, fields: &[(String, String)]) -> (String, String) {
     (field, message)
 }
 
+/// What a posted form asks for.
+struct Posted<'a> {
+    /// The program (or `organization`).
+    id: &'a str,
+    /// The command type.
+    type_name: &'static str,
+    /// Its flags.
+    args: Vec<String>,
+    /// The version the form was opened at.
+    expected: Option<u64>,
+    /// The day it happened.
+    on: Option<String>,
+}
+
 /// Runs the command a form made; on success, back to the record page.
 async fn run_form(
     state: &AppState,
     auth: &Auth,
     headers: &HeaderMap,
-    id: &str,
-    type_name: &str,
-    args: &[String],
-    expected: Option<u64>,
-    on: Option<String>,
+    posted: Posted<'_>,
     fields: &[(String, String)],
 ) -> Result<Response, (String, String)> {
+    let Posted {
+        id,
+        type_name,
+        args,
+        expected,
+        on,
+    } = posted;
+    let args = &args[..];
     let (value, _) = flags::parse(type_name, args).map_err(|e| {
         let m = e.to_string();
         (field_of(&m, None, fields), m)
@@ -463,11 +481,14 @@ pub async fn submit(
         return failure(e);
     }
     let (args, expected, on) = to_flags(&fields);
-    match run_form(
-        &state, &auth, &headers, &id, type_name, &args, expected, on, &fields,
-    )
-    .await
-    {
+    let posted = Posted {
+        id: &id,
+        type_name,
+        args,
+        expected,
+        on,
+    };
+    match run_form(&state, &auth, &headers, posted, &fields).await {
         Ok(r) => r,
         Err((field, message)) => {
             // The form again, with what is wrong next to its field: a page that loaded (a
@@ -629,19 +650,14 @@ pub async fn hold_submit(
         args.push(absent.join(","));
     }
     let (_, expected, on) = to_flags(&fields);
-    match run_form(
-        &state,
-        &auth,
-        &headers,
-        &id,
-        "HoldSession",
-        &args,
+    let posted = Posted {
+        id: &id,
+        type_name: "HoldSession",
+        args,
         expected,
         on,
-        &fields,
-    )
-    .await
-    {
+    };
+    match run_form(&state, &auth, &headers, posted, &fields).await {
         Ok(r) => r,
         Err((field, message)) => {
             // The form again, with what is wrong next to its field: a page that loaded (a
