@@ -42,6 +42,9 @@ pub const ACCESS_EVENTS: [(&str, u32); 2] = [("TokenGranted", 1), ("TokenRevoked
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
+    /// Reads only the calendar feeds of its programs (`/feeds/…?token=`): its secret is meant
+    /// for a calendar application's subscription URL, so it opens nothing else.
+    Feed,
     /// Reads every view of its programs; runs simulations.
     Viewer,
     /// Records the everyday work of a program (sessions, practice, evaluations, follow-ups,
@@ -55,11 +58,18 @@ pub enum Role {
 
 impl Role {
     /// Every role, lowest first.
-    pub const ALL: [Role; 4] = [Role::Viewer, Role::Trainer, Role::Coordinator, Role::Admin];
+    pub const ALL: [Role; 5] = [
+        Role::Feed,
+        Role::Viewer,
+        Role::Trainer,
+        Role::Coordinator,
+        Role::Admin,
+    ];
 
     /// The role's name (`viewer`).
     pub fn as_str(self) -> &'static str {
         match self {
+            Role::Feed => "feed",
             Role::Viewer => "viewer",
             Role::Trainer => "trainer",
             Role::Coordinator => "coordinator",
@@ -73,7 +83,9 @@ impl Role {
             .into_iter()
             .find(|r| r.as_str() == text)
             .ok_or_else(|| {
-                format!("unknown role {text:?}: expected viewer, trainer, coordinator or admin")
+                format!(
+                    "unknown role {text:?}: expected feed, viewer, trainer, coordinator or admin"
+                )
             })
     }
 }
@@ -361,6 +373,8 @@ mod tests {
     fn roles_are_ordered() {
         assert!(Role::Admin.max(Role::Viewer) == Role::Admin);
         assert!(Role::Trainer > Role::Viewer && Role::Coordinator > Role::Trainer);
+        assert!(Role::Viewer > Role::Feed);
+        assert_eq!(Role::parse("feed"), Ok(Role::Feed));
         assert_eq!(Role::parse("coordinator"), Ok(Role::Coordinator));
         assert!(Role::parse("boss").unwrap_err().contains("viewer"));
     }

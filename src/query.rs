@@ -372,6 +372,23 @@ impl Reader {
         dashboard_answer(&slug, &dashboard, t, head)
     }
 
+    /// The iCalendar feed of one program (or of every program), for one person or everyone,
+    /// as of `as_of` (default now): what `baton export --format ics` writes and the server's
+    /// feeds serve.
+    /// `only` limits a feed of every program to those programs (empty: all).
+    pub fn calendar(
+        &mut self,
+        program: Option<&str>,
+        person: Option<&str>,
+        only: &[String],
+        as_of: Option<&str>,
+    ) -> Result<(String, LogHead), QueryError> {
+        let t = self.as_of(as_of)?;
+        let app = self.app()?;
+        let head = app.store().head();
+        Ok((calendar_at(app, program, person, only, t, &head)?, head))
+    }
+
     /// A program's action plan in the workshop's shape, as Markdown (what `baton export
     /// PROGRAM --format plan-md` writes), as of `as_of` (default now).
     pub fn action_plan(
@@ -645,6 +662,71 @@ impl Reader {
 /// A stored event as its canonical export line, parsed.
 pub fn event_json(record: &RecordedEvent) -> Result<Value, QueryError> {
     serde_json::from_slice(&record.to_line()).map_err(|e| QueryError::Internal(e.to_string()))
+}
+
+/// The iCalendar feed as of `t`, with the log at `head` (its `DTSTAMP`s are the head event's
+/// recorded time, so the same log gives the same bytes).
+pub fn calendar_at(
+    app: &App,
+    program: Option<&str>,
+    person: Option<&str>,
+    only: &[String],
+    t: Timestamp,
+    head: &LogHead,
+) -> Result<String, QueryError> {
+    use crate::domain::Program;
+    use crate::exports::ics;
+    let stamp = match head.last_seq {
+        0 => Timestamp::EPOCH,
+        seq => app.store().get(seq).map_err(AppError::from)?.recorded_at(),
+    };
+    let check_person = |org: &Organization| match person {
+        Some(p) if org.person(p).is_none() => Err(QueryError::NotFound(format!(
+            "no person {p:?} in the organization"
+        ))),
+        _ => Ok(()),
+    };
+    match program {
+        Some(slug) => {
+            let stream = crate::app::program_stream(slug)?;
+            let slug = stream.program_slug().unwrap_or(slug).to_string();
+            if app.store().stream_version(stream.as_str()) == 0 {
+                return Err(no_program(&slug));
+            }
+            let (dashboard, _) = checkpoint::dashboard_as_of(app, &slug, t)?;
+            if !dashboard.program_exists() {
+                return Err(QueryError::NotFound(format!(
+                    "program {slug:?} did not exist yet on {t}"
+                )));
+            }
+            check_person(dashboard.organization())?;
+            let programs: Vec<&Program> = dashboard.program().into_iter().collect();
+            Ok(ics::calendar(&ics::Feed {
+                org: dashboard.organization(),
+                programs: &programs,
+                person,
+                head,
+                stamp,
+            }))
+        }
+        None => {
+            let (world, _) = checkpoint::world_as_of(app, t)?;
+            check_person(&world.org)?;
+            let programs: Vec<&Program> = world
+                .programs
+                .iter()
+                .filter(|(slug, _)| only.is_empty() || only.contains(slug))
+                .map(|(_, p)| p)
+                .collect();
+            Ok(ics::calendar(&ics::Feed {
+                org: &world.org,
+                programs: &programs,
+                person,
+                head,
+                stamp,
+            }))
+        }
+    }
 }
 
 fn no_program(slug: &str) -> QueryError {

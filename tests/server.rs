@@ -945,3 +945,77 @@ fn simulations_run_through_the_api_as_on_the_command_line() {
     };
     assert_eq!(strip(api), strip(cli));
 }
+
+#[test]
+fn calendar_feeds_are_read_with_a_feed_token_that_opens_nothing_else() {
+    let s = Server::demo();
+    let feed = s.token("feed", "Ann's calendar app", &["ils-rollout"]);
+    let get = |path: &str| {
+        let response = agent().get(&format!("{}{path}", s.url)).call();
+        match response {
+            Ok(r) => (
+                r.status(),
+                r.header("content-type").unwrap_or("").to_string(),
+                r.into_string().unwrap(),
+            ),
+            Err(ureq::Error::Status(code, r)) => (code, String::new(), r.into_string().unwrap()),
+            Err(e) => panic!("{path}: {e}"),
+        }
+    };
+    let (st, kind, body) = get(&format!("/feeds/programs/ils-rollout.ics?token={feed}"));
+    assert_eq!(st, 200, "{body}");
+    assert!(kind.starts_with("text/calendar"), "{kind}");
+    assert!(body.starts_with("BEGIN:VCALENDAR\r\n") && body.contains("BEGIN:VEVENT"));
+    // A person's feed holds only their items.
+    let (st, _, mine) = get(&format!("/feeds/people/tomasz-mathieu.ics?token={feed}"));
+    assert_eq!(st, 200, "{mine}");
+    assert!(mine.matches("BEGIN:VEVENT").count() < body.matches("BEGIN:VEVENT").count());
+    // Another program's feed, a bad token, a bad file name: refused.
+    assert_eq!(
+        get(&format!("/feeds/programs/mentoring-2026.ics?token={feed}")).0,
+        403
+    );
+    assert_eq!(get("/feeds/programs/ils-rollout.ics?token=nope").0, 401);
+    assert_eq!(
+        get(&format!("/feeds/programs/ils-rollout?token={feed}")).0,
+        400
+    );
+    assert_eq!(get("/feeds/programs/ils-rollout.ics").0, 400);
+    // A feed token opens nothing else: no API route, no page, no login.
+    let (st, v) = s.call("GET", "/api/programs", Some(&feed), None);
+    assert_eq!(st, 403, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("feed"));
+    let (st, _) = call(
+        &s.url,
+        "GET",
+        "/programs/ils-rollout",
+        None,
+        None,
+        &[("Authorization", &format!("Bearer {feed}"))],
+    );
+    assert_eq!(st, 403);
+    assert_eq!(get(&format!("/login?token={feed}")).0, 401);
+    // The same bytes as `baton export` as of the server's day, once the server has stopped.
+    let mut s = s;
+    s.signal("-TERM");
+    assert!(s.wait_exit().success());
+    let out = Command::new(BIN)
+        .arg("--data")
+        .arg(&s.dir)
+        .args([
+            "export",
+            "ils-rollout",
+            "--format",
+            "ics",
+            "--as-of",
+            "2026-10-31",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), body);
+}

@@ -11,7 +11,7 @@ use super::args::{CsvTable, DueFormat, ExportFormat, Format};
 use super::open_app;
 use crate::app::{parse_as_of, App};
 use crate::checkpoint;
-use crate::domain::{Program, Timestamp};
+use crate::domain::Timestamp;
 use crate::exports::{self, csv, ics, plan_md};
 use crate::projections::due::{self, DueConfig, DueKind};
 use crate::projections::{next, pairing};
@@ -80,44 +80,7 @@ fn calendar(
     t: Timestamp,
     head: &LogHead,
 ) -> anyhow::Result<Vec<u8>> {
-    // The recorded time of the head event: the same log gives the same bytes.
-    let stamp = match head.last_seq {
-        0 => Timestamp::EPOCH,
-        seq => app.store().get(seq)?.recorded_at(),
-    };
-    let check_person = |org: &crate::domain::Organization| match args.person {
-        Some(p) if org.person(p).is_none() => {
-            anyhow::bail!("no person {p:?} in the organization")
-        }
-        _ => Ok(()),
-    };
-    let text = match args.program {
-        Some(slug) => {
-            let (_, dashboard) = program_fold(app, slug, t)?;
-            check_person(dashboard.organization())?;
-            let programs: Vec<&Program> = dashboard.program().into_iter().collect();
-            ics::calendar(&ics::Feed {
-                org: dashboard.organization(),
-                programs: &programs,
-                person: args.person,
-                head,
-                stamp,
-            })
-        }
-        None => {
-            let (world, _) = checkpoint::world_as_of(app, t)?;
-            check_person(&world.org)?;
-            let programs: Vec<&Program> = world.programs.values().collect();
-            ics::calendar(&ics::Feed {
-                org: &world.org,
-                programs: &programs,
-                person: args.person,
-                head,
-                stamp,
-            })
-        }
-    };
-    Ok(text.into_bytes())
+    Ok(crate::query::calendar_at(app, args.program, args.person, &[], t, head)?.into_bytes())
 }
 
 fn spreadsheet(app: &App, args: &ExportArgs<'_>, t: Timestamp) -> anyhow::Result<Vec<u8>> {

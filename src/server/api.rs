@@ -86,6 +86,8 @@ fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(simulate))
         .routes(routes!(session))
         .routes(routes!(openapi_json))
+        .routes(routes!(program_feed))
+        .routes(routes!(person_feed))
         .routes(routes!(login))
         .routes(routes!(logout))
         .split_for_parts()
@@ -1218,6 +1220,93 @@ pub(crate) async fn run_simulation(
     Ok(value)
 }
 
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct FeedQuery {
+    /// A token's secret: a feed token (`baton token create --role feed`), made for a
+    /// calendar application's subscription URL, or any other token.
+    token: String,
+}
+
+/// The token of a feed's URL, if it may read `program` (`None`: every program it may).
+fn feed_auth(state: &AppState, token: &str, program: Option<&str>) -> Result<Auth, ApiError> {
+    let auth = state.bearer(token.trim())?;
+    if let Some(p) = program {
+        auth.require_program(p)?;
+    }
+    Ok(auth)
+}
+
+/// `NAME.ics` → `NAME`.
+fn feed_name(file: &str) -> Result<&str, ApiError> {
+    file.strip_suffix(".ics")
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| ApiError::malformed("file", format!("{file:?}: expected NAME.ics")))
+}
+
+async fn feed(
+    state: &AppState,
+    program: Option<String>,
+    person: Option<String>,
+    only: Vec<String>,
+) -> Result<Response, ApiError> {
+    let mut reader = state.reader();
+    let (text, head) = tokio::task::spawn_blocking(move || {
+        reader.calendar(program.as_deref(), person.as_deref(), &only, None)
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))??;
+    let mut response = (
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        text,
+    )
+        .into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{}:{}",
+        head.last_seq,
+        record::hex(&head.head_hash)
+    )) {
+        response.headers_mut().insert("x-baton-head", v);
+    }
+    Ok(response)
+}
+
+/// A program's sessions, coaching sessions and follow-ups as an iCalendar (RFC 5545) feed to
+/// subscribe to, as `baton export PROGRAM --format ics` writes it. The token is in the URL,
+/// as calendar applications need; a feed token opens nothing else.
+#[utoipa::path(get, path = "/feeds/programs/{file}", tag = "feeds",
+    params(("file" = String, Path, description = "`PROGRAM.ics`"), FeedQuery),
+    responses((status = 200, description = "The feed", content_type = "text/calendar", body = String),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn program_feed(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    Q(q): Q<FeedQuery>,
+) -> Result<Response, ApiError> {
+    let slug = feed_name(&file)?.to_string();
+    feed_auth(&state, &q.token, Some(&slug))?;
+    feed(&state, Some(slug), None, Vec::new()).await
+}
+
+/// One person's items (sessions they teach or attend, coaching, follow-ups) across the
+/// programs the token may read, as an iCalendar feed to subscribe to.
+#[utoipa::path(get, path = "/feeds/people/{file}", tag = "feeds",
+    params(("file" = String, Path, description = "`PERSON.ics`"), FeedQuery),
+    responses((status = 200, description = "The feed", content_type = "text/calendar", body = String),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn person_feed(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    Q(q): Q<FeedQuery>,
+) -> Result<Response, ApiError> {
+    let person = feed_name(&file)?.to_string();
+    let auth = feed_auth(&state, &q.token, None)?;
+    feed(&state, None, Some(person), auth.who.programs.clone()).await
+}
+
 /// Who is asking, with which role, and the day the server shows.
 #[utoipa::path(get, path = "/api/session", tag = "auth",
     responses((status = 200, body = Object), (status = 401, body = ErrorBody)),
@@ -1270,10 +1359,15 @@ async fn login(State(state): State<AppState>, Q(q): Q<LoginQuery>) -> Result<Res
                 programs: Vec::new(),
             }
         }
-        (None, Some(token)) => match state.bearer(token.trim()) {
-            Ok(auth) => auth.who,
-            Err(e) => return Ok(login_refused(&e.body.message)),
-        },
+        (None, Some(token)) => {
+            match state.bearer(token.trim()) {
+                Ok(auth) if auth.who.role == Role::Feed => return Ok(login_refused(
+                    "A feed token only reads calendar feeds; log in with a token of another role.",
+                )),
+                Ok(auth) => auth.who,
+                Err(e) => return Ok(login_refused(&e.body.message)),
+            }
+        }
         (None, None) => return Ok(Html(crate::web::login_page(None).into_string()).into_response()),
     };
     let id = state.sessions().open(who)?;

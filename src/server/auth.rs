@@ -140,6 +140,18 @@ impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Auth, ApiError> {
+        let auth = Auth::of_request(parts, state)?;
+        if auth.who.role == Role::Feed {
+            return Err(ApiError::forbidden(
+                "a feed token only reads the calendar feeds (/feeds/programs/PROGRAM.ics?token=… and /feeds/people/PERSON.ics?token=…)",
+            ));
+        }
+        Ok(auth)
+    }
+}
+
+impl Auth {
+    fn of_request(parts: &Parts, state: &AppState) -> Result<Auth, ApiError> {
         if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
             let text = value
                 .to_str()
