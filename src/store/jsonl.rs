@@ -183,10 +183,7 @@ impl<'a> LineReader<'a> {
         let Some((line, bytes)) = self.next_bytes()? else {
             return Ok(None);
         };
-        let record = parse_line(bytes).map_err(|e| ImportError::Line {
-            line,
-            message: e.0,
-        })?;
+        let record = parse_line(bytes).map_err(|e| ImportError::Line { line, message: e.0 })?;
         Ok(Some((line, record)))
     }
 }
@@ -449,9 +446,7 @@ pub fn import_with(
                 .unwrap_or(0);
             request = request.expect(stream, version);
         }
-        let appended: Appended = store
-            .append(request)
-            .map_err(|e| name_line(e, &lines))?;
+        let appended: Appended = store.append(request).map_err(|e| name_line(e, &lines))?;
         for ev in &appended.events {
             let v = expected.entry(ev.stream.clone()).or_default();
             *v = (*v).max(ev.version);

@@ -945,9 +945,11 @@ impl Writer {
         let io = |what: &str, e: std::io::Error| StoreError::io(format!("erasure: {what}"), e);
         super::dir::swap_in(&*self.dir.files, &self.dir.path, super::dir::SLED_ERASING)
             .map_err(|e| io("swapping in the rewritten database", e))?;
-        let db = open_sled(&self.sled_path, self.shared.cache_bytes).map_err(|e| StoreError::Damaged {
-            path: self.dir.path.display().to_string(),
-            detail: format!("the rewritten database does not open: {e}"),
+        let db = open_sled(&self.sled_path, self.shared.cache_bytes).map_err(|e| {
+            StoreError::Damaged {
+                path: self.dir.path.display().to_string(),
+                detail: format!("the rewritten database does not open: {e}"),
+            }
         })?;
         *self.shared.db.write().unwrap_or_else(|p| p.into_inner()) = db.clone();
         self.db = db;
@@ -1177,7 +1179,9 @@ impl<'a> StagedRestore<'a> {
         let io = |e: std::io::Error| StoreError::io("restore: creating the staging database", e);
         let opened = match std::fs::remove_dir_all(&path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(e)),
-            _ => open_sled(&path, store.shared.cache_bytes).map_err(|e| io(std::io::Error::other(e))),
+            _ => {
+                open_sled(&path, store.shared.cache_bytes).map_err(|e| io(std::io::Error::other(e)))
+            }
         };
         let db = match opened {
             Ok(db) => db,
@@ -1208,9 +1212,12 @@ impl<'a> StagedRestore<'a> {
         let batch = std::mem::take(&mut self.batch);
         self.batch_ids.clear();
         self.batch_bytes = 0;
-        self.db()?
-            .apply_batch(batch)
-            .map_err(|e| StoreError::io("restore: writing the staging database", std::io::Error::other(e)))
+        self.db()?.apply_batch(batch).map_err(|e| {
+            StoreError::io(
+                "restore: writing the staging database",
+                std::io::Error::other(e),
+            )
+        })
     }
 }
 
@@ -1250,9 +1257,10 @@ impl Restore for StagedRestore<'_> {
         }
         self.write_batch()?;
         let io = |e: std::io::Error| StoreError::io("restore: syncing the staging database", e);
-        let db = self.db.take().ok_or_else(|| {
-            StoreError::Closed("the restore was already committed".into())
-        })?;
+        let db = self
+            .db
+            .take()
+            .ok_or_else(|| StoreError::Closed("the restore was already committed".into()))?;
         db.flush().map_err(|e| io(std::io::Error::other(e)))?;
         drop(db);
         sync_tree(&*self.store.shared.files, &self.path).map_err(io)?;
@@ -1383,8 +1391,9 @@ impl EventStore for SledStore {
         Box::new(
             range
                 .map(move |item| {
-                    let (_, value) = item
-                        .map_err(|e| StoreError::io("reading a stream", std::io::Error::other(e)))?;
+                    let (_, value) = item.map_err(|e| {
+                        StoreError::io("reading a stream", std::io::Error::other(e))
+                    })?;
                     be_u64(&value).ok_or_else(|| StoreError::Damaged {
                         path: String::new(),
                         detail: format!("the stream index of {stream} is corrupt"),
