@@ -20,6 +20,14 @@
 //! plus fsync of sled's files and directory), writes the fsynced high-water mark, and only then
 //! answers every request of the group and notifies subscribers. Readers never see events past
 //! the last durable seq.
+//!
+//! # Restoring
+//!
+//! A restore ([`EventStore::begin_restore`]) writes the records, in batches, into a database
+//! of its own in `sled.restoring` while the caller checks the file line by line; at the
+//! commit that database is flushed and fsynced, and the writer swaps it in for the empty
+//! one (the erasure's two renames) and writes the high-water mark. A rejected file's staging
+//! folder is removed; a crash leaves either the empty store or the whole restore.
 
 use std::collections::HashMap;
 use std::fs::File;
