@@ -342,3 +342,145 @@ fn do_takes_a_batch_of_ten_thousand_commands() {
     let report = baton(&data, &["verify"]);
     assert!(String::from_utf8_lossy(&report.stdout).contains("events      10001"));
 }
+
+/// `n` organization events (a configuration, then skills), exported as a restore file.
+fn big_log(n: usize) -> Vec<u8> {
+    let source = MemoryStore::new();
+    let mut events = vec![NewEvent::new(
+        "organization",
+        "OrganizationConfigured",
+        1,
+        json!({"name": "Riverside", "time_zone": "Europe/Paris"}),
+    )];
+    for i in 1..n {
+        events.push(NewEvent::new(
+            "organization",
+            "SkillAdded",
+            1,
+            json!({"skill": format!("s{i}"), "name": format!("Skill {i}")}),
+        ));
+    }
+    source
+        .append(AppendRequest::new("builder", events))
+        .unwrap();
+    let mut exported = Vec::new();
+    jsonl::export(&source, None, &mut exported).unwrap();
+    exported
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn events_in(data: &Path) -> u64 {
+    let out = baton(data, &["verify", "--format", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    report["events"].as_u64().unwrap()
+}
+
+#[test]
+fn a_restore_rejected_after_many_batches_leaves_nothing_behind() {
+    // A bad last line, after more lines than one staging batch holds.
+    let mut file_text = big_log(10_000);
+    let cut = file_text.len() - 1;
+    file_text[cut - 40] = b'#';
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("log.jsonl");
+    std::fs::write(&file, &file_text).unwrap();
+    let data = dir.path().join("store");
+    let out = baton(&data, &["import", file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 10000"), "{err}");
+    assert!(!data.join("sled.restoring").exists());
+    assert_eq!(events_in(&data), 0);
+    // The store takes the good file afterwards.
+    let good = big_log(10_000);
+    std::fs::write(&file, &good).unwrap();
+    let out = baton(&data, &["import", file.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert_eq!(events_in(&data), 10_000);
+    assert_eq!(baton(&data, &["export"]).stdout, good);
+}
+
+#[test]
+fn a_restore_interrupted_at_any_step_has_happened_wholly_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("log.jsonl");
+    let log = big_log(5_000);
+    std::fs::write(&file, &log).unwrap();
+    let nothing = dir.path().join("nothing.jsonl");
+    std::fs::write(&nothing, "").unwrap();
+    let create = |data: &Path| {
+        let out = baton(data, &["import", nothing.to_str().unwrap()]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let empty = dir.path().join("empty");
+    create(&empty);
+    let restored = dir.path().join("restored");
+    assert!(baton(&restored, &["import", file.to_str().unwrap()])
+        .status
+        .success());
+
+    // 1. The staging database written (completely or not), not swapped in.
+    let state = dir.path().join("not-swapped");
+    copy_dir(&empty, &state);
+    copy_dir(&restored.join("sled"), &state.join("sled.restoring"));
+    assert_eq!(events_in(&state), 0);
+    assert!(!state.join("sled.restoring").exists());
+    // 2. Between the two renames.
+    let state = dir.path().join("between-renames");
+    copy_dir(&empty, &state);
+    std::fs::rename(state.join("sled"), state.join("sled.old")).unwrap();
+    copy_dir(&restored.join("sled"), &state.join("sled.restoring"));
+    assert_eq!(events_in(&state), 5_000);
+    assert!(!state.join("sled.old").exists() && !state.join("sled.restoring").exists());
+    // 3. Swapped in, the empty one and the high-water mark not yet updated.
+    let state = dir.path().join("old-left");
+    copy_dir(&empty, &state);
+    std::fs::rename(state.join("sled"), state.join("sled.old")).unwrap();
+    copy_dir(&restored.join("sled"), &state.join("sled"));
+    assert_eq!(events_in(&state), 5_000);
+    assert_eq!(baton(&state, &["export"]).stdout, log);
+
+    // And a real restore killed at a few moments: the store holds nothing or everything.
+    for delay_ms in [30, 150, 400, 900] {
+        let data = dir.path().join(format!("killed-{delay_ms}"));
+        create(&data);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+            .arg("--data")
+            .arg(&data)
+            .args(["import", file.to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        let n = events_in(&data);
+        assert!(
+            n == 0 || n == 5_000,
+            "killed after {delay_ms} ms: {n} events"
+        );
+        assert!(!data.join("sled.restoring").exists());
+    }
+}

@@ -67,14 +67,20 @@ fn sync_parent(files: &dyn SyncFiles, path: &Path) -> Result<(), StoreError> {
 
 /// Where an erasure writes the rewritten sled database before swapping it in.
 pub(crate) const SLED_ERASING: &str = "sled.erasing";
+/// Where a restore writes the restored sled database before swapping it in.
+pub(crate) const SLED_RESTORING: &str = "sled.restoring";
+/// The databases a swap may bring in: an erasure's and a restore's (one at a time: the
+/// writer runs one swap at a time and a store holds one restore at a time).
+const SLED_FRESH: [&str; 2] = [SLED_ERASING, SLED_RESTORING];
 /// Where the old sled database goes during the swap.
 const SLED_OLD: &str = "sled.old";
 
-/// Swaps a complete, fsynced `sled.erasing` in for `sled`: `sled` → `sled.old`, then
-/// `sled.erasing` → `sled`, then the directory is fsynced.
-pub(crate) fn swap_in(files: &dyn SyncFiles, store: &Path) -> std::io::Result<()> {
+/// Swaps a complete, fsynced `fresh` database (`sled.erasing` or `sled.restoring`) in for
+/// `sled`: `sled` → `sled.old`, then `fresh` → `sled`, then the directory is fsynced.
+pub(crate) fn swap_in(files: &dyn SyncFiles, store: &Path, fresh: &str) -> std::io::Result<()> {
+    debug_assert!(SLED_FRESH.contains(&fresh));
     fs::rename(store.join(SLED_DIR), store.join(SLED_OLD))?;
-    fs::rename(store.join(SLED_ERASING), store.join(SLED_DIR))?;
+    fs::rename(store.join(fresh), store.join(SLED_DIR))?;
     files.sync_all(&File::open(store)?, store)
 }
 
@@ -88,21 +94,24 @@ pub(crate) fn remove_old(files: &dyn SyncFiles, store: &Path) -> std::io::Result
     files.sync_all(&File::open(store)?, store)
 }
 
-/// Brings an erasure that a crash interrupted to one end, before sled is opened: a
-/// rewritten database not yet swapped in is discarded (the erasure never happened); a swap
-/// half done is completed, and the old database (which holds the erased data) removed.
+/// Brings an erasure or a restore that a crash interrupted to one end, before sled is
+/// opened: a database not yet swapped in is discarded (the erasure or the restore never
+/// happened); a swap half done is completed, and the old database (which holds the erased
+/// data, or nothing) removed.
 pub(crate) fn recover_swap(files: &dyn SyncFiles, store: &Path) -> std::io::Result<()> {
     let live = store.join(SLED_DIR);
-    let fresh = store.join(SLED_ERASING);
     let old = store.join(SLED_OLD);
     let mut changed = false;
-    if fresh.exists() {
-        if !live.exists() && old.exists() {
-            fs::rename(&fresh, &live)?;
-        } else {
-            fs::remove_dir_all(&fresh)?;
+    for fresh in SLED_FRESH {
+        let fresh = store.join(fresh);
+        if fresh.exists() {
+            if !live.exists() && old.exists() {
+                fs::rename(&fresh, &live)?;
+            } else {
+                fs::remove_dir_all(&fresh)?;
+            }
+            changed = true;
         }
-        changed = true;
     }
     if old.exists() && live.exists() {
         fs::remove_dir_all(&old)?;

@@ -30,6 +30,7 @@ pub use memory::MemoryStore;
 pub use record::{Hash, RecordedEvent, ZERO_HASH};
 pub use sled_store::{
     Durability, FsyncDurability, LockedStore, RealFiles, SledStore, StoreConfig, SyncFiles,
+    CACHE_BYTES,
 };
 pub use subscribe::Subscription;
 
@@ -408,6 +409,31 @@ pub trait EventStore: Send + Sync {
     /// Stores verified records as they are (seq, times, hashes), into an empty store.
     fn restore(&self, records: Vec<RecordedEvent>) -> Result<(), StoreError>;
 
+    /// Begins a restore into an empty store that takes its records one at a time (see
+    /// [`Restore`]): nothing is visible, and nothing stays, unless it is committed. The sled
+    /// store writes them into a staging database as they come, so a restore's memory does
+    /// not grow with the log; this default collects them and calls [`EventStore::restore`].
+    fn begin_restore(&self) -> Result<Box<dyn Restore + '_>, StoreError> {
+        let events = self.head().last_seq;
+        if events != 0 {
+            return Err(StoreError::NotEmpty { events });
+        }
+        Ok(Box::new(Collected {
+            store: self,
+            records: Vec::new(),
+            ids: std::collections::HashMap::new(),
+        }))
+    }
+
+    /// Iterates one stream's events with `version >= from_version`, in order; the sled store
+    /// reads them one at a time, this default through [`EventStore::read_stream`].
+    fn iter_stream(&self, stream: &str, from_version: u64) -> EventIter<'_> {
+        match self.read_stream(stream, from_version) {
+            Ok(events) => Box::new(events.into_iter().map(Ok)),
+            Err(e) => Box::new(std::iter::once(Err(e))),
+        }
+    }
+
     /// The seq of the acknowledged event with this id, if any.
     fn find_id(&self, id: &Uuid) -> Result<Option<u64>, StoreError>;
 
@@ -431,6 +457,46 @@ pub trait EventStore: Send + Sync {
     /// Reads a range of events into a vector.
     fn read_all(&self, from_seq: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
         self.iter_from(from_seq).take(limit).collect()
+    }
+}
+
+/// A restore in progress (see [`EventStore::begin_restore`]): the caller checks each record
+/// (the chain, the envelope rules, the domain's rules; `seq_of` finds an id used earlier) and
+/// pushes it; [`Restore::commit`] makes every pushed record the store's log at once. Dropping
+/// it without a commit stores nothing, and so does a crash before the commit returns (or the
+/// whole restore is there when the store is next opened, if the crash came during the
+/// commit's final swap).
+pub trait Restore {
+    /// The seq of a record already pushed with this id, if any.
+    fn seq_of(&mut self, id: &Uuid) -> Result<Option<u64>, StoreError>;
+    /// Adds a record, as it is (no check: the caller has checked it).
+    fn push(&mut self, record: RecordedEvent) -> Result<(), StoreError>;
+    /// Makes every pushed record the store's log, all or nothing; refused with
+    /// [`StoreError::NotEmpty`] when the store is no longer empty.
+    fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// The default [`Restore`]: the records in memory, restored at the commit.
+struct Collected<'a, S: EventStore + ?Sized> {
+    store: &'a S,
+    records: Vec<RecordedEvent>,
+    ids: std::collections::HashMap<Uuid, u64>,
+}
+
+impl<S: EventStore + ?Sized> Restore for Collected<'_, S> {
+    fn seq_of(&mut self, id: &Uuid) -> Result<Option<u64>, StoreError> {
+        Ok(self.ids.get(id).copied())
+    }
+    fn push(&mut self, record: RecordedEvent) -> Result<(), StoreError> {
+        self.ids.insert(record.id(), record.seq());
+        self.records.push(record);
+        Ok(())
+    }
+    fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        if self.records.is_empty() {
+            return Ok(());
+        }
+        self.store.restore(self.records)
     }
 }
 

@@ -20,12 +20,20 @@
 //! plus fsync of sled's files and directory), writes the fsynced high-water mark, and only then
 //! answers every request of the group and notifies subscribers. Readers never see events past
 //! the last durable seq.
+//!
+//! # Restoring
+//!
+//! A restore ([`EventStore::begin_restore`]) writes the records, in batches, into a database
+//! of its own in `sled.restoring` while the caller checks the file line by line; at the
+//! commit that database is flushed and fsynced, and the writer swaps it in for the empty
+//! one (the erasure's two renames) and writes the high-water mark. A rejected file's staging
+//! folder is removed; a crash leaves either the empty store or the whole restore.
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 
@@ -36,7 +44,8 @@ use super::dir::{HighWater, StoreDir};
 use super::log::{self, Head, IdEntry, LogView, Plan, Prepared};
 use super::record::RecordedEvent;
 use super::{
-    AppendRequest, Appended, Clock, Eraser, EventIter, EventStore, LogHead, StoreError, SystemClock,
+    AppendRequest, Appended, Clock, Eraser, EventIter, EventStore, LogHead, Restore, StoreError,
+    SystemClock,
 };
 
 /// The step that makes a written batch durable before it is acknowledged.
@@ -196,7 +205,14 @@ pub struct StoreConfig {
     /// The file layer every fsync of the store directory goes through (the marker, the
     /// high-water mark, sled's folder as an entry, checkpoint removals, an erasure's swap).
     pub files: Arc<dyn SyncFiles>,
+    /// The most bytes of pages sled keeps cached in memory ([`CACHE_BYTES`] by default).
+    /// sled's own default (1 GiB) would let a scan of a large log (export, verify, a
+    /// restore) grow the process by the size of the log, up to that gigabyte.
+    pub cache_bytes: u64,
 }
+
+/// The default of [`StoreConfig::cache_bytes`]: 64 MiB of sled pages.
+pub const CACHE_BYTES: u64 = 64 << 20;
 
 impl Default for StoreConfig {
     fn default() -> Self {
@@ -205,6 +221,7 @@ impl Default for StoreConfig {
             durability: Arc::new(FsyncDurability::default()),
             create: true,
             files: Arc::new(RealFiles),
+            cache_bytes: CACHE_BYTES,
         }
     }
 }
@@ -217,11 +234,12 @@ const CHECKPOINT_DIR: &str = "checkpoints";
 /// quarter of a segment, hence 8 MiB segments keep every event inline (a test checks it).
 const SEGMENT_SIZE: usize = 8 << 20;
 
-/// How sled is opened for a store: its folder, 8 MiB segments, no background flush (the
-/// writer flushes each commit).
-fn sled_config(path: &Path) -> sled::Config {
+/// How sled is opened for a store: its folder, 8 MiB segments, a cache of `cache_bytes`, no
+/// background flush (the writer flushes each commit).
+fn sled_config(path: &Path, cache_bytes: u64) -> sled::Config {
     sled::Config::new()
         .path(path)
+        .cache_capacity(cache_bytes)
         .segment_size(SEGMENT_SIZE)
         .flush_every_ms(None)
         .mode(sled::Mode::HighThroughput)
@@ -234,10 +252,10 @@ fn sled_config(path: &Path) -> sled::Config {
 /// sled lock can only be a database this process closed a moment ago whose background work
 /// (sled truncates free segments on a thread of its own) has not finished yet. So a busy lock
 /// is waited for, a few seconds at most, before the store is reported as unopenable.
-fn open_sled(path: &Path) -> Result<sled::Db, String> {
+fn open_sled(path: &Path, cache_bytes: u64) -> Result<sled::Db, String> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     loop {
-        match catch_unwind(AssertUnwindSafe(|| sled_config(path).open())) {
+        match catch_unwind(AssertUnwindSafe(|| sled_config(path, cache_bytes).open())) {
             Ok(Ok(db)) => return Ok(db),
             Ok(Err(e)) => {
                 let text = e.to_string();
@@ -281,6 +299,11 @@ struct Shared {
     checkpoint_epoch: Mutex<u64>,
     /// The store's file layer (see [`StoreConfig::files`]).
     files: Arc<dyn SyncFiles>,
+    /// See [`StoreConfig::cache_bytes`]; a restore's staging database gets the same.
+    cache_bytes: u64,
+    /// Why: a restore stages its database in one folder (`sled.restoring`), so two restores
+    /// at once are refused rather than written over each other.
+    restoring: AtomicBool,
 }
 
 impl Shared {
@@ -301,7 +324,9 @@ enum Request {
         Box<dyn Eraser>,
         oneshot::Sender<Result<Option<Appended>, StoreError>>,
     ),
-    Restore(Vec<RecordedEvent>, oneshot::Sender<Result<(), StoreError>>),
+    /// A restore staged (written, flushed and fsynced) in `sled.restoring`, whose head is
+    /// this, to swap in for the empty database.
+    SwapRestore(Head, oneshot::Sender<Result<(), StoreError>>),
 }
 
 fn e_key(seq: u64) -> [u8; 9] {
@@ -466,7 +491,7 @@ impl SledStore {
         };
 
         let created = !sled_path.exists();
-        let db = open_sled(&sled_path).map_err(damaged)?;
+        let db = open_sled(&sled_path, config.cache_bytes).map_err(damaged)?;
         if created {
             // sled's new folder is an entry of the store directory: make it durable.
             super::dir::sync_dir(&*dir.files, path)?;
@@ -530,6 +555,8 @@ impl SledStore {
             notify: broadcast::channel(1024).0,
             checkpoint_epoch: Mutex::new(0),
             files: dir.files.clone(),
+            cache_bytes: config.cache_bytes,
+            restoring: AtomicBool::new(false),
         });
         let (tx, rx) = mpsc::channel();
         let writer = Writer {
@@ -740,11 +767,6 @@ enum Reply {
         Result<Appended, StoreError>,
         bool,
     ),
-    Unit(
-        oneshot::Sender<Result<(), StoreError>>,
-        Result<(), StoreError>,
-        bool,
-    ),
 }
 
 impl Writer {
@@ -770,6 +792,18 @@ impl Writer {
                                 "an earlier commit failed ({reason}); reopen the store"
                             ))),
                             None => self.erase(prepared, eraser),
+                        };
+                        let _ = reply.send(result);
+                    }
+                    Request::SwapRestore(head, reply) => {
+                        if !pending.is_empty() {
+                            self.commit(std::mem::take(&mut pending));
+                        }
+                        let result = match &self.failed {
+                            Some(reason) => Err(StoreError::Closed(format!(
+                                "an earlier commit failed ({reason}); reopen the store"
+                            ))),
+                            None => self.swap_restore(head),
                         };
                         let _ = reply.send(result);
                     }
@@ -802,8 +836,8 @@ impl Writer {
                     Request::Append(_, reply) => {
                         replies.push(Reply::Append(reply, Err(err()), false))
                     }
-                    Request::Restore(_, reply) => {
-                        replies.push(Reply::Unit(reply, Err(err()), false))
+                    Request::SwapRestore(_, reply) => {
+                        let _ = reply.send(Err(err()));
                     }
                     Request::Erase(_, _, reply) => {
                         let _ = reply.send(Err(err()));
@@ -849,30 +883,11 @@ impl Writer {
                         "an erasure was grouped with other writes".into(),
                     )));
                 }
-                Request::Restore(records, reply) => {
-                    if self.head.last_seq != 0 || !events.is_empty() {
-                        replies.push(Reply::Unit(
-                            reply,
-                            Err(StoreError::NotEmpty {
-                                events: self.head.last_seq,
-                            }),
-                            false,
-                        ));
-                        continue;
-                    }
-                    for record in records {
-                        let entry = IdEntry {
-                            seq: record.seq(),
-                            fingerprint: log::fingerprint_of(&record),
-                        };
-                        add_record(&mut batch, &record, &entry);
-                        touched.push(record.stream().to_string());
-                        self.head.advance(&record);
-                        ids.insert(record.id(), entry);
-                        events.insert(record.seq(), record);
-                    }
-                    wrote = true;
-                    replies.push(Reply::Unit(reply, Ok(()), true));
+                Request::SwapRestore(_, reply) => {
+                    // `run` never groups a restore's swap with other requests.
+                    let _ = reply.send(Err(StoreError::Closed(
+                        "a restore was grouped with other writes".into(),
+                    )));
                 }
             }
         }
@@ -888,30 +903,17 @@ impl Writer {
                     self.head.undo(undo);
                 }
                 self.failed = Some(reason.clone());
-                for reply in &mut replies {
-                    match reply {
-                        Reply::Append(_, result, true) => {
-                            *result = Err(StoreError::Closed(format!("commit failed: {reason}")))
-                        }
-                        Reply::Unit(_, result, true) => {
-                            *result = Err(StoreError::Closed(format!("commit failed: {reason}")))
-                        }
-                        _ => {}
+                for Reply::Append(_, result, rests_on_commit) in &mut replies {
+                    if *rests_on_commit {
+                        *result = Err(StoreError::Closed(format!("commit failed: {reason}")));
                     }
                 }
             } else {
                 self.publish(&touched, true);
             }
         }
-        for reply in replies {
-            match reply {
-                Reply::Append(tx, result, _) => {
-                    let _ = tx.send(result);
-                }
-                Reply::Unit(tx, result, _) => {
-                    let _ = tx.send(result);
-                }
-            }
+        for Reply::Append(tx, result, _) in replies {
+            let _ = tx.send(result);
         }
     }
 
@@ -949,11 +951,13 @@ impl Writer {
             return Err(e);
         }
         let io = |what: &str, e: std::io::Error| StoreError::io(format!("erasure: {what}"), e);
-        super::dir::swap_in(&*self.dir.files, &self.dir.path)
+        super::dir::swap_in(&*self.dir.files, &self.dir.path, super::dir::SLED_ERASING)
             .map_err(|e| io("swapping in the rewritten database", e))?;
-        let db = open_sled(&self.sled_path).map_err(|e| StoreError::Damaged {
-            path: self.dir.path.display().to_string(),
-            detail: format!("the rewritten database does not open: {e}"),
+        let db = open_sled(&self.sled_path, self.shared.cache_bytes).map_err(|e| {
+            StoreError::Damaged {
+                path: self.dir.path.display().to_string(),
+                detail: format!("the rewritten database does not open: {e}"),
+            }
         })?;
         *self.shared.db.write().unwrap_or_else(|p| p.into_inner()) = db.clone();
         self.db = db;
@@ -967,6 +971,43 @@ impl Writer {
         let streams: Vec<String> = self.head.streams.keys().cloned().collect();
         self.publish(&streams, appended.as_ref().is_some_and(|a| !a.duplicate));
         Ok(appended)
+    }
+
+    /// A restore's swap: the staged database in `sled.restoring` (complete, flushed and
+    /// fsynced by [`StagedRestore::commit`]) replaces the empty one by the same two renames
+    /// as an erasure's, then the high-water mark is written. The log must still be empty
+    /// (an append may have come in while the file streamed): otherwise the staged database is
+    /// removed and nothing changes. A crash before the first rename leaves the empty store
+    /// (opening it removes the staged folder); after it, opening the store completes the swap.
+    fn swap_restore(&mut self, head: Head) -> Result<(), StoreError> {
+        let staged = self.dir.path.join(super::dir::SLED_RESTORING);
+        if self.head.last_seq != 0 {
+            let _ = std::fs::remove_dir_all(&staged);
+            return Err(StoreError::NotEmpty {
+                events: self.head.last_seq,
+            });
+        }
+        let io = |what: &str, e: std::io::Error| StoreError::io(format!("restore: {what}"), e);
+        super::dir::swap_in(&*self.dir.files, &self.dir.path, super::dir::SLED_RESTORING)
+            .map_err(|e| io("swapping in the restored database", e))?;
+        let db = open_sled(&self.sled_path, self.shared.cache_bytes).map_err(|e| {
+            StoreError::Damaged {
+                path: self.dir.path.display().to_string(),
+                detail: format!("the restored database does not open: {e}"),
+            }
+        })?;
+        *self.shared.db.write().unwrap_or_else(|p| p.into_inner()) = db.clone();
+        self.db = db;
+        super::dir::remove_old(&*self.dir.files, &self.dir.path)
+            .map_err(|e| io("removing the empty database it replaced", e))?;
+        self.head = head;
+        self.dir.write_high_water(HighWater {
+            seq: self.head.last_seq,
+            hash: self.head.head_hash,
+        })?;
+        let streams: Vec<String> = self.head.streams.keys().cloned().collect();
+        self.publish(&streams, true);
+        Ok(())
     }
 
     /// Shows readers what is now durable: the head, the versions of `streams`, the durable
@@ -1012,7 +1053,9 @@ impl Writer {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(io(e)),
         }
-        let fresh = sled_config(path).open().map_err(sled_err)?;
+        let fresh = sled_config(path, self.shared.cache_bytes)
+            .open()
+            .map_err(sled_err)?;
         let mut batch = sled::Batch::default();
         let mut in_batch = 0;
         let mut erased_ids: HashMap<Uuid, IdEntry> = HashMap::new();
@@ -1101,6 +1144,155 @@ fn add_record(batch: &mut sled::Batch, record: &RecordedEvent, entry: &IdEntry) 
     batch.insert(&i_key(&record.id()), &entry.encode()[..]);
 }
 
+/// A restore in progress on the sled store: the records go, in batches, into a database of
+/// their own in `sled.restoring`, which nobody reads; [`Restore::commit`] makes it durable and
+/// has the writer swap it in for the empty database. Dropped without a commit, the staged
+/// folder is removed and the store is as it was; after a crash, opening the store removes it.
+///
+/// Memory stays bounded whatever the log's size: one batch (at most [`STAGE_BATCH_EVENTS`]
+/// events or [`STAGE_BATCH_BYTES`]), the ids of that batch, the stream versions, and sled's
+/// cache.
+struct StagedRestore<'a> {
+    store: &'a SledStore,
+    path: PathBuf,
+    /// `None` once committed.
+    db: Option<sled::Db>,
+    batch: sled::Batch,
+    /// The ids of the records in `batch` (earlier ones are in `db`), with their seq.
+    batch_ids: HashMap<Uuid, u64>,
+    batch_bytes: usize,
+    head: Head,
+    /// Set once the staged folder is the writer's to swap in (or to remove).
+    handed_over: bool,
+}
+
+/// The most records a restore writes to its staging database at once.
+const STAGE_BATCH_EVENTS: usize = 4096;
+/// The most bytes of records a restore writes to its staging database at once.
+const STAGE_BATCH_BYTES: usize = 8 << 20;
+
+impl<'a> StagedRestore<'a> {
+    fn begin(store: &'a SledStore) -> Result<StagedRestore<'a>, StoreError> {
+        let events = store.head().last_seq;
+        if events != 0 {
+            return Err(StoreError::NotEmpty { events });
+        }
+        if store.shared.restoring.swap(true, Ordering::AcqRel) {
+            return Err(StoreError::Invalid {
+                field: "restore".into(),
+                message: "another restore into this store is in progress".into(),
+            });
+        }
+        let path = store.shared.path.join(super::dir::SLED_RESTORING);
+        let io = |e: std::io::Error| StoreError::io("restore: creating the staging database", e);
+        let opened = match std::fs::remove_dir_all(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(e)),
+            _ => {
+                open_sled(&path, store.shared.cache_bytes).map_err(|e| io(std::io::Error::other(e)))
+            }
+        };
+        let db = match opened {
+            Ok(db) => db,
+            Err(e) => {
+                store.shared.restoring.store(false, Ordering::Release);
+                return Err(e);
+            }
+        };
+        Ok(StagedRestore {
+            store,
+            path,
+            db: Some(db),
+            batch: sled::Batch::default(),
+            batch_ids: HashMap::new(),
+            batch_bytes: 0,
+            head: Head::default(),
+            handed_over: false,
+        })
+    }
+
+    fn db(&self) -> Result<&sled::Db, StoreError> {
+        self.db
+            .as_ref()
+            .ok_or_else(|| StoreError::Closed("the restore was already committed".into()))
+    }
+
+    fn write_batch(&mut self) -> Result<(), StoreError> {
+        let batch = std::mem::take(&mut self.batch);
+        self.batch_ids.clear();
+        self.batch_bytes = 0;
+        self.db()?.apply_batch(batch).map_err(|e| {
+            StoreError::io(
+                "restore: writing the staging database",
+                std::io::Error::other(e),
+            )
+        })
+    }
+}
+
+impl Restore for StagedRestore<'_> {
+    fn seq_of(&mut self, id: &Uuid) -> Result<Option<u64>, StoreError> {
+        if let Some(seq) = self.batch_ids.get(id) {
+            return Ok(Some(*seq));
+        }
+        match self.db()?.get(i_key(id)) {
+            Ok(Some(v)) => Ok(IdEntry::decode(&v).map(|e| e.seq)),
+            Ok(None) => Ok(None),
+            Err(e) => Err(StoreError::io(
+                "restore: reading the staging database",
+                std::io::Error::other(e),
+            )),
+        }
+    }
+
+    fn push(&mut self, record: RecordedEvent) -> Result<(), StoreError> {
+        let entry = IdEntry {
+            seq: record.seq(),
+            fingerprint: log::fingerprint_of(&record),
+        };
+        add_record(&mut self.batch, &record, &entry);
+        self.batch_ids.insert(record.id(), record.seq());
+        self.batch_bytes += record.as_bytes().len();
+        self.head.advance(&record);
+        if self.batch_ids.len() >= STAGE_BATCH_EVENTS || self.batch_bytes >= STAGE_BATCH_BYTES {
+            self.write_batch()?;
+        }
+        Ok(())
+    }
+
+    fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
+        for (stream, version) in &self.head.streams {
+            self.batch.insert(h_key(stream), &version.to_be_bytes());
+        }
+        self.write_batch()?;
+        let io = |e: std::io::Error| StoreError::io("restore: syncing the staging database", e);
+        let db = self
+            .db
+            .take()
+            .ok_or_else(|| StoreError::Closed("the restore was already committed".into()))?;
+        db.flush().map_err(|e| io(std::io::Error::other(e)))?;
+        drop(db);
+        sync_tree(&*self.store.shared.files, &self.path).map_err(io)?;
+        let (reply, rx) = oneshot::channel();
+        let head = std::mem::take(&mut self.head);
+        self.store.send(Request::SwapRestore(head, reply))?;
+        self.handed_over = true;
+        rx.blocking_recv()
+            .map_err(|_| StoreError::Closed("the writer stopped before answering".into()))?
+    }
+}
+
+impl Drop for StagedRestore<'_> {
+    fn drop(&mut self) {
+        // Closed before its folder is removed (sled holds its files open).
+        drop(self.db.take());
+        if !self.handed_over {
+            // Not committed: nothing of it may stay.
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+        self.store.shared.restoring.store(false, Ordering::Release);
+    }
+}
+
 impl EventStore for SledStore {
     fn append(&self, request: AppendRequest) -> Result<Appended, StoreError> {
         let prepared = log::prepare(request)?;
@@ -1186,10 +1378,38 @@ impl EventStore for SledStore {
     }
 
     fn restore(&self, records: Vec<RecordedEvent>) -> Result<(), StoreError> {
-        let (reply, rx) = oneshot::channel();
-        self.send(Request::Restore(records, reply))?;
-        rx.blocking_recv()
-            .map_err(|_| StoreError::Closed("the writer stopped before answering".into()))?
+        let mut restore = self.begin_restore()?;
+        for record in records {
+            restore.push(record)?;
+        }
+        restore.commit()
+    }
+
+    fn begin_restore(&self) -> Result<Box<dyn Restore + '_>, StoreError> {
+        Ok(Box::new(StagedRestore::begin(self)?))
+    }
+
+    fn iter_stream(&self, stream: &str, from_version: u64) -> EventIter<'_> {
+        let durable = self.shared.durable_seq.load(Ordering::Acquire);
+        let db = self.shared.db();
+        let start = s_key(stream, from_version.max(1));
+        let end = s_key(stream, u64::MAX);
+        let stream = stream.to_string();
+        let range = db.range(start..=end);
+        Box::new(
+            range
+                .map(move |item| {
+                    let (_, value) = item.map_err(|e| {
+                        StoreError::io("reading a stream", std::io::Error::other(e))
+                    })?;
+                    be_u64(&value).ok_or_else(|| StoreError::Damaged {
+                        path: String::new(),
+                        detail: format!("the stream index of {stream} is corrupt"),
+                    })
+                })
+                .take_while(move |seq| !matches!(seq, Ok(seq) if *seq > durable))
+                .map(move |seq| read_event(&db, seq?)),
+        )
     }
 
     fn find_id(&self, id: &Uuid) -> Result<Option<u64>, StoreError> {

@@ -42,7 +42,9 @@ impl VerifyReport {
     }
 }
 
-/// Checks every event of the log in seq order and stops at the first problem.
+/// Checks every event of the log in seq order and stops at the first problem. It reads one
+/// event at a time ([`EventStore::iter_from`]) and keeps only the version of each stream and
+/// the seqs of redactions.
 pub fn verify(store: &dyn EventStore) -> Result<VerifyReport, StoreError> {
     let mut expected_seq = 1;
     let mut prev: Hash = ZERO_HASH;
@@ -74,7 +76,11 @@ pub fn verify(store: &dyn EventStore) -> Result<VerifyReport, StoreError> {
             problem = fail(format!("invalid stream name {:?}", ev.stream()));
             break;
         }
-        let version = versions.entry(ev.stream().to_string()).or_default();
+        // One entry per stream; no allocation for a stream already seen.
+        let version = match versions.get_mut(ev.stream()) {
+            Some(version) => version,
+            None => versions.entry(ev.stream().to_string()).or_default(),
+        };
         if ev.version() != *version + 1 {
             problem = fail(format!(
                 "stream {} jumps from version {} to {}",
