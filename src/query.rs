@@ -372,6 +372,48 @@ impl Reader {
         dashboard_answer(&slug, &dashboard, t, head)
     }
 
+    /// What is due as of `as_of` (default now): overdue and upcoming follow-ups, sessions
+    /// without an outcome, unanswered commitments, refreshers (what `baton due` lists). With
+    /// `ics`, the same as an iCalendar feed (the answer's view is then the feed's text).
+    pub fn due(
+        &mut self,
+        config: &crate::projections::due::DueConfig,
+        as_of: Option<&str>,
+        ics: bool,
+    ) -> Result<Answer, QueryError> {
+        let t = self.as_of(as_of)?;
+        let app = self.app()?;
+        let head = app.store().head();
+        let (world, view) = due_at(app, t, config)?;
+        if ics {
+            let stamp = match head.last_seq {
+                0 => Timestamp::EPOCH,
+                seq => app.store().get(seq).map_err(AppError::from)?.recorded_at(),
+            };
+            let text = crate::exports::ics::due_calendar(
+                &world.org,
+                &view,
+                &head,
+                stamp,
+                config.person.as_deref(),
+            );
+            return Ok(Answer {
+                title: "Due".into(),
+                view: Value::String(text),
+                head,
+                list_key: "items",
+            });
+        }
+        Answer::new(
+            format!(
+                "Due (as of {}, next {} days)",
+                view.today, config.within_days
+            ),
+            &view,
+            head,
+        )
+    }
+
     /// The iCalendar feed of one program (or of every program), for one person or everyone,
     /// as of `as_of` (default now): what `baton export --format ics` writes and the server's
     /// feeds serve.
@@ -662,6 +704,24 @@ impl Reader {
 /// A stored event as its canonical export line, parsed.
 pub fn event_json(record: &RecordedEvent) -> Result<Value, QueryError> {
     serde_json::from_slice(&record.to_line()).map_err(|e| QueryError::Internal(e.to_string()))
+}
+
+/// The world as of `t` and what is due in it (`config.person` must be a person of it).
+pub fn due_at(
+    app: &App,
+    t: Timestamp,
+    config: &crate::projections::due::DueConfig,
+) -> Result<(World, crate::projections::due::DueView), QueryError> {
+    let (world, _) = checkpoint::world_as_of(app, t)?;
+    if let Some(p) = &config.person {
+        if world.org.person(p).is_none() {
+            return Err(QueryError::NotFound(format!(
+                "no person {p:?} in the organization"
+            )));
+        }
+    }
+    let view = crate::projections::due::due(&world, t, config);
+    Ok((world, view))
 }
 
 /// The iCalendar feed as of `t`, with the log at `head` (its `DTSTAMP`s are the head event's

@@ -1019,3 +1019,87 @@ fn calendar_feeds_are_read_with_a_feed_token_that_opens_nothing_else() {
     );
     assert_eq!(String::from_utf8(out.stdout).unwrap(), body);
 }
+
+#[test]
+fn what_is_due_and_rosters_go_through_the_api() {
+    let mut s = Server::demo();
+    let (st, due) = s.call("GET", "/api/due?within=30", Some(&s.admin), None);
+    assert_eq!(st, 200, "{due}");
+    assert!(!due["items"].as_array().unwrap().is_empty(), "{due}");
+    let (st, bad) = s.call("GET", "/api/due?within=9999", Some(&s.admin), None);
+    assert_eq!((st, bad["field"].as_str()), (400, Some("within")), "{bad}");
+    let feed = s.token("feed", "due calendar", &[]);
+    let response = agent()
+        .get(&format!("{}/feeds/due.ics?token={feed}&within=30", s.url))
+        .call()
+        .unwrap();
+    assert!(response
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/calendar"));
+    assert!(response
+        .into_string()
+        .unwrap()
+        .starts_with("BEGIN:VCALENDAR\r\n"));
+
+    // A roster: the new person is recorded; the same roster again records nothing.
+    let post_roster = |csv: &str, query: &str| {
+        let response = agent()
+            .post(&format!("{}/api/roster{query}", s.url))
+            .set("Authorization", &format!("Bearer {}", s.admin))
+            .set("Content-Type", "text/csv")
+            .send_string(csv);
+        let r = match response {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("{e}"),
+        };
+        (
+            r.status(),
+            serde_json::from_str::<Value>(&r.into_string().unwrap()).unwrap(),
+        )
+    };
+    let csv = "name;department;branch;joined\nZoé Nouvelle;reference;central;2026-10-01\n";
+    let (st, v) = post_roster(csv, "?dry_run=true");
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = post_roster(csv, "");
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(v["changes"][0]["line"], 2);
+    assert_eq!(v["changes"][0]["command"]["type"], "AddPerson");
+    let (st, v) = post_roster(csv, "");
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["changes"], json!([]));
+    // A bad roster names the line and the column, and nothing is recorded.
+    let (_, before) = s.call("GET", "/api/events?after=0&limit=1", Some(&s.admin), None);
+    let (st, v) = post_roster("name,joined\nAnn Other,yesterday\n", "");
+    assert_eq!(st, 400, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("line 2"), "{v}");
+    let (_, after) = s.call("GET", "/api/events?after=0&limit=1", Some(&s.admin), None);
+    assert_eq!(after["head"], before["head"]);
+
+    // What the API says is due is what `baton due` prints.
+    let (_, due) = s.call("GET", "/api/due?within=30", Some(&s.admin), None);
+    s.signal("-TERM");
+    assert!(s.wait_exit().success());
+    let out = Command::new(BIN)
+        .arg("--data")
+        .arg(&s.dir)
+        .args([
+            "due",
+            "--within",
+            "30d",
+            "--format",
+            "json",
+            "--as-of",
+            "2026-10-31",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cli: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(cli, due);
+}

@@ -13,7 +13,7 @@ use crate::app::{parse_as_of, App};
 use crate::checkpoint;
 use crate::domain::Timestamp;
 use crate::exports::{self, csv, ics, plan_md};
-use crate::projections::due::{self, DueConfig, DueKind};
+use crate::projections::due::{DueConfig, DueKind};
 use crate::projections::{next, pairing};
 use crate::store::LogHead;
 
@@ -191,18 +191,12 @@ pub(super) fn due(data: &Path, args: DueArgs<'_>) -> anyhow::Result<ExitCode> {
         None => app.now(),
         Some(text) => parse_as_of(text, &app.organization()?.0)?,
     };
-    let (world, _) = checkpoint::world_as_of(&app, t)?;
-    if let Some(p) = &args.person {
-        if world.org.person(p).is_none() {
-            anyhow::bail!("no person {p:?} in the organization");
-        }
-    }
     let config = DueConfig {
         within_days,
         person: args.person.clone(),
         threshold: args.threshold,
     };
-    let view = due::due(&world, t, &config);
+    let (world, view) = crate::query::due_at(&app, t, &config)?;
     match args.format {
         DueFormat::Table => {
             let title = format!("Due (as of {}, next {within_days} days)", view.today);

@@ -86,6 +86,9 @@ fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(simulate))
         .routes(routes!(session))
         .routes(routes!(openapi_json))
+        .routes(routes!(due))
+        .routes(routes!(due_feed))
+        .routes(routes!(import_roster))
         .routes(routes!(program_feed))
         .routes(routes!(person_feed))
         .routes(routes!(login))
@@ -1222,6 +1225,185 @@ pub(crate) async fn run_simulation(
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+struct DueQuery {
+    /// Days after today that count as upcoming (default 14).
+    #[param(minimum = 0, maximum = 3650)]
+    within: Option<i64>,
+    /// Only items about this person.
+    person: Option<String>,
+    /// Estimated retention below which a refresher is suggested, 0 to 1 (default 0.8).
+    #[param(minimum = 0, maximum = 1)]
+    threshold: Option<f64>,
+    /// Business time (default now).
+    as_of: Option<String>,
+}
+
+impl DueQuery {
+    fn config(&self) -> Result<crate::projections::due::DueConfig, ApiError> {
+        let mut config = crate::projections::due::DueConfig::default();
+        if let Some(w) = self.within {
+            if !(0..=3650).contains(&w) {
+                return Err(ApiError::malformed(
+                    "within",
+                    format!("{w}: expected 0 to 3650 days"),
+                ));
+            }
+            config.within_days = w;
+        }
+        if let Some(t) = self.threshold {
+            if !(0.0..=1.0).contains(&t) {
+                return Err(ApiError::malformed(
+                    "threshold",
+                    format!("{t}: expected a retention from 0 to 1, like 0.8"),
+                ));
+            }
+            config.threshold = t;
+        }
+        config.person = self.person.clone();
+        Ok(config)
+    }
+}
+
+/// What is due, as `baton due --format json`: overdue and upcoming follow-ups, sessions and
+/// coaching without an outcome, commitments never answered, refreshers.
+#[utoipa::path(get, path = "/api/due", tag = "views", params(DueQuery),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = []), ("session" = [])))]
+async fn due(
+    State(state): State<AppState>,
+    auth: Auth,
+    Q(q): Q<DueQuery>,
+) -> Result<Response, ApiError> {
+    auth.require(Role::Viewer)?;
+    let config = q.config()?;
+    let as_of = q.as_of.clone();
+    let answer = read(&state, move |r| r.due(&config, as_of.as_deref(), false)).await?;
+    Ok(answered(answer))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct DueFeedQuery {
+    /// A token's secret (a feed token, or any other).
+    token: String,
+    /// Only items about this person.
+    person: Option<String>,
+    /// Days after today that count as upcoming (default 14).
+    #[param(minimum = 0, maximum = 3650)]
+    within: Option<i64>,
+}
+
+/// What is due as an iCalendar feed to subscribe to (as `baton due --format ics`).
+#[utoipa::path(get, path = "/feeds/due.ics", tag = "feeds", params(DueFeedQuery),
+    responses((status = 200, description = "The feed", content_type = "text/calendar", body = String),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn due_feed(
+    State(state): State<AppState>,
+    Q(q): Q<DueFeedQuery>,
+) -> Result<Response, ApiError> {
+    feed_auth(&state, &q.token, None)?;
+    let config = DueQuery {
+        within: q.within,
+        person: q.person.clone(),
+        threshold: None,
+        as_of: None,
+    }
+    .config()?;
+    let answer = read(&state, move |r| r.due(&config, None, true)).await?;
+    let text = answer.view.as_str().unwrap_or_default().to_string();
+    Ok(calendar_response(text, &answer.head))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct RosterQuery {
+    /// Report the changes the roster would record, but write nothing.
+    #[serde(default)]
+    dry_run: bool,
+}
+
+/// Imports a staff roster (CSV, UTF-8, comma or semicolon, a header row; as `baton roster
+/// import`): the changes against the organization are recorded as ordinary organization
+/// commands in one atomic append. Every bad row is reported by line and column, and then
+/// nothing is recorded.
+#[utoipa::path(post, path = "/api/roster", tag = "organization", params(RosterQuery),
+    request_body(content = String, content_type = "text/csv", description = "The roster"),
+    responses((status = 200, description = "Nothing to change, or a dry run", body = Object), (status = 201, description = "The changes, recorded", body = Object),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []), ("session" = [])))]
+async fn import_roster(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Q(q): Q<RosterQuery>,
+    body: Body,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    auth.require(Role::Coordinator)?;
+    let bytes = body_bytes(body, IMPORT_BODY_LIMIT).await?;
+    let text = String::from_utf8(bytes.to_vec())
+        .map_err(|e| ApiError::malformed("body", format!("the roster is not UTF-8: {e}")))?;
+    let app = state.inner.app.clone();
+    let parsed = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+        let (org, _) = app.organization()?;
+        let roster = crate::exports::roster::parse(&text, &org).map_err(|errors| {
+            let mut e = ApiError::malformed(
+                errors
+                    .first()
+                    .map_or("body".to_string(), |r| format!("line {}", r.line)),
+                errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            );
+            e.body.value = Some(format!("{} problems; nothing was imported", errors.len()));
+            e
+        })?;
+        Ok((
+            crate::exports::roster::changes(&org, &roster),
+            roster.rows.len(),
+        ))
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))??;
+    let (changes, rows) = parsed;
+    let lines: Vec<Value> = changes
+        .iter()
+        .map(|(line, c)| json!({"line": line, "command": c}))
+        .collect();
+    if changes.is_empty() {
+        return Ok((
+            StatusCode::OK,
+            Json(
+                json!({"rows": rows, "changes": [], "message": "the organization already matches the roster"}),
+            ),
+        ));
+    }
+    let commands: Vec<Command> = changes.iter().map(|(_, c)| c.clone()).collect();
+    let query = CommandQuery {
+        expected_version: None,
+        dry_run: q.dry_run,
+        on: None,
+    };
+    let actor = actor(&auth, &headers);
+    let (status, Json(mut result)) = run_commands(&state, None, commands, query, None, actor)
+        .await
+        .map_err(|mut e| {
+            // A broken rule names the roster line the command came from.
+            if let Some(i) = e.body.index {
+                if let Some((line, _)) = changes.get(i - 1) {
+                    e.body.message = format!("line {line}: {}", e.body.message);
+                }
+            }
+            e
+        })?;
+    result["rows"] = json!(rows);
+    result["changes"] = Value::Array(lines);
+    Ok((status, Json(result)))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct FeedQuery {
     /// A token's secret: a feed token (`baton token create --role feed`), made for a
     /// calendar application's subscription URL, or any other token.
@@ -1256,6 +1438,11 @@ async fn feed(
     })
     .await
     .map_err(|e| ApiError::internal(e.to_string()))??;
+    Ok(calendar_response(text, &head))
+}
+
+/// An iCalendar document, with the head it was made from.
+fn calendar_response(text: String, head: &crate::store::LogHead) -> Response {
     let mut response = (
         [
             (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
@@ -1271,7 +1458,7 @@ async fn feed(
     )) {
         response.headers_mut().insert("x-baton-head", v);
     }
-    Ok(response)
+    response
 }
 
 /// A program's sessions, coaching sessions and follow-ups as an iCalendar (RFC 5545) feed to
