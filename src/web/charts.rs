@@ -237,6 +237,31 @@ pub struct FanPoint {
     pub p: [f64; 6],
 }
 
+/// The bands of a simulation report's JSON (`bands`: date and P10 … P95) as fan points.
+pub fn fan_points(bands: &serde_json::Value) -> Vec<FanPoint> {
+    let share = |b: &serde_json::Value, k: &str| b[k].as_f64().unwrap_or(0.0);
+    bands
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|b| {
+            Some(FanPoint {
+                date: b["date"].as_str()?.parse().ok()?,
+                p: ["p10", "p25", "p50", "p75", "p90", "p95"].map(|k| share(b, k)),
+            })
+        })
+        .collect()
+}
+
+/// A report's target in words (`75 % of the audience at level 3 …`) as a share (0 if none).
+pub fn target_share(words: &str) -> f64 {
+    words
+        .split(|c: char| !c.is_ascii_digit() && c != '.')
+        .find(|s| !s.is_empty())
+        .and_then(|s| s.parse::<f64>().ok())
+        .map_or(0.0, |p| p / 100.0)
+}
+
 /// The outcome over time as a fan chart: P10–P95, P25–P75 bands and the median line, the
 /// target as a dashed line and the deadline marked.
 pub fn fan(id: &str, title: &str, points: &[FanPoint], target: f64, deadline: NaiveDate) -> String {

@@ -6,7 +6,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::charts::{self, FanPoint, Series};
+use super::charts::{self, Series};
 use super::layout::{self, defined, raw, Frame};
 use super::{enc, float, html, num, percent, text, Viewer};
 use crate::access::Role;
@@ -355,17 +355,7 @@ fn band(f: &Value) -> Markup {
         return html! { p #forecast-band { "The simulator cannot forecast this program: " (why) } };
     }
     let c = &f["completion_date"];
-    let points: Vec<FanPoint> = f["bands"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|b| {
-            Some(FanPoint {
-                date: b["date"].as_str()?.parse().ok()?,
-                p: ["p10", "p25", "p50", "p75", "p90", "p95"].map(|k| float(b, k)),
-            })
-        })
-        .collect();
+    let points = charts::fan_points(&f["bands"]);
     let deadline = f["deadline"].as_str().and_then(|s| s.parse().ok());
     html! {
         div #forecast-band {
@@ -377,20 +367,10 @@ fn band(f: &Value) -> Markup {
                 " · " a href="/docs/model" { "the model" }
             }
             @if let Some(dl) = deadline {
-                (raw(charts::fan("forecast-chart", "Forecast share of the audience proficient", &points, target_share(f), dl)))
+                (raw(charts::fan("forecast-chart", "Forecast share of the audience proficient", &points, charts::target_share(text(f, "target")), dl)))
             }
         }
     }
-}
-
-/// The report's target as a share: `75 % …` in its words, else 0.
-fn target_share(f: &Value) -> f64 {
-    text(f, "target")
-        .split(|c: char| !c.is_ascii_digit() && c != '.')
-        .find(|s| !s.is_empty())
-        .and_then(|s| s.parse::<f64>().ok())
-        .map(|p| p / 100.0)
-        .unwrap_or(0.0)
 }
 
 fn phases(d: &Value) -> Markup {

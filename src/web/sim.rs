@@ -7,7 +7,7 @@ use axum::response::Response;
 use maud::{html, Markup};
 use serde_json::Value;
 
-use super::charts::{self, FanPoint};
+use super::charts;
 use super::layout::{defined, page, raw, Frame};
 use super::{enc, failure, float, html, num, percent, text, Viewer};
 use crate::server::error::ApiError;
@@ -62,6 +62,36 @@ fn chooser(frame: &Frame, action: &str, plan: &str, scenario: &str) -> Markup {
     }
 }
 
+/// The plan, scenario, runs and seed a simulator page was asked for (defaults: the first
+/// program, `scenario`, `runs`, seed 1).
+fn inputs(
+    q: &[(String, String)],
+    frame: &Frame,
+    scenario: &str,
+    runs: u64,
+) -> Result<(String, String, Scenario, u64, u64), Response> {
+    let plan = param(q, "plan")
+        .map(str::to_string)
+        .or_else(|| frame.programs.first().map(|p| p.0.clone()))
+        .unwrap_or_default();
+    let name = param(q, "scenario").unwrap_or(scenario).to_string();
+    let Some(sc) = scenario::builtin(&name) else {
+        return Err(failure(ApiError::malformed(
+            "scenario",
+            format!("no scenario {name:?} (see /api/scenarios)"),
+        )));
+    };
+    let runs = number(q, "runs", runs)?;
+    if !(1..=crate::server::MAX_RUNS).contains(&runs) {
+        return Err(failure(ApiError::malformed(
+            "runs",
+            format!("{runs}: expected 1 to {}", crate::server::MAX_RUNS),
+        )));
+    }
+    let seed = number(q, "seed", 1)?;
+    Ok((plan, name, sc, runs, seed))
+}
+
 /// `GET /simulate`.
 pub async fn simulate(
     State(state): State<AppState>,
@@ -69,23 +99,9 @@ pub async fn simulate(
     Query(q): Query<Vec<(String, String)>>,
 ) -> Response {
     let frame = Frame::of(&state, &auth, None);
-    let plan = param(&q, "plan")
-        .map(str::to_string)
-        .or_else(|| frame.programs.first().map(|p| p.0.clone()))
-        .unwrap_or_default();
-    let scenario_name = param(&q, "scenario").unwrap_or("as-planned").to_string();
-    let Some(sc) = scenario::builtin(&scenario_name) else {
-        return failure(ApiError::malformed(
-            "scenario",
-            format!("no scenario {scenario_name:?} (see /api/scenarios)"),
-        ));
-    };
-    let runs = match number(&q, "runs", DEFAULT_RUNS) {
-        Ok(n) => n,
-        Err(r) => return r,
-    };
-    let seed = match number(&q, "seed", 1) {
-        Ok(n) => n,
+    let (plan, scenario_name, sc, runs, seed) = match inputs(&q, &frame, "as-planned", DEFAULT_RUNS)
+    {
+        Ok(i) => i,
         Err(r) => return r,
     };
     let chosen: Vec<String> = params(&q, "mitigate")
@@ -142,28 +158,12 @@ fn date_or(v: &Value) -> String {
 }
 
 fn fan_of(report: &Value) -> String {
-    let points: Vec<FanPoint> = report["bands"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|b| {
-            Some(FanPoint {
-                date: b["date"].as_str()?.parse().ok()?,
-                p: ["p10", "p25", "p50", "p75", "p90", "p95"].map(|k| float(b, k)),
-            })
-        })
-        .collect();
-    let target = text(report, "target")
-        .split(|c: char| !c.is_ascii_digit() && c != '.')
-        .find(|s| !s.is_empty())
-        .and_then(|s| s.parse::<f64>().ok())
-        .map_or(0.0, |p| p / 100.0);
     match report["deadline"].as_str().and_then(|d| d.parse().ok()) {
         Some(deadline) => charts::fan(
             "fan-chart",
             "Share of the audience proficient over time",
-            &points,
-            target,
+            &charts::fan_points(&report["bands"]),
+            charts::target_share(text(report, "target")),
             deadline,
         ),
         None => String::new(),
@@ -228,29 +228,8 @@ pub async fn rehearse(
     Query(q): Query<Vec<(String, String)>>,
 ) -> Response {
     let frame = Frame::of(&state, &auth, None);
-    let plan = param(&q, "plan")
-        .map(str::to_string)
-        .or_else(|| frame.programs.first().map(|p| p.0.clone()))
-        .unwrap_or_default();
-    let scenario_name = param(&q, "scenario").unwrap_or("perfect-storm").to_string();
-    let Some(sc) = scenario::builtin(&scenario_name) else {
-        return failure(ApiError::malformed(
-            "scenario",
-            format!("no scenario {scenario_name:?} (see /api/scenarios)"),
-        ));
-    };
-    let runs = match number(&q, "runs", 200) {
-        Ok(n) if (1..=crate::server::MAX_RUNS).contains(&n) => n,
-        Ok(n) => {
-            return failure(ApiError::malformed(
-                "runs",
-                format!("{n}: expected 1 to {}", crate::server::MAX_RUNS),
-            ))
-        }
-        Err(r) => return r,
-    };
-    let seed = match number(&q, "seed", 1) {
-        Ok(n) => n,
+    let (plan, scenario_name, sc, runs, seed) = match inputs(&q, &frame, "perfect-storm", 200) {
+        Ok(i) => i,
         Err(r) => return r,
     };
     let choices: Vec<String> = params(&q, "c").into_iter().map(str::to_string).collect();
