@@ -278,6 +278,12 @@ impl Reader {
         }
     }
 
+    /// The business time a view `as_of` (default: the reader's now, which is the server's
+    /// `--as-of` when it runs at one) reads at.
+    pub fn time(&mut self, as_of: Option<&str>) -> Result<Timestamp, QueryError> {
+        self.as_of(as_of)
+    }
+
     /// `as_of` against the stored organization.
     fn as_of(&mut self, text: Option<&str>) -> Result<Timestamp, QueryError> {
         match text {

@@ -116,12 +116,17 @@ fn axes(out: &mut String, s: &Scale, x1: NaiveDate, y_ticks: &[(f64, String)]) {
 
 fn vertical(out: &mut String, s: &Scale, d: NaiveDate, class: &str, label: &str) {
     let x = s.x(d);
+    // Near the right edge the label goes to the left of the line.
+    let (tx, anchor) = if x > W - RIGHT - 60.0 {
+        (x - 4.0, "end")
+    } else {
+        (x + 4.0, "start")
+    };
     let _ = write!(
         out,
-        r#"<line class="{class}" x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{b}"/><text class="mark" x="{tx:.1}" y="{ty}">{}</text>"#,
+        r#"<line class="{class}" x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{b}"/><text class="mark" x="{tx:.1}" y="{ty}" text-anchor="{anchor}">{}</text>"#,
         esc(label),
         b = H - BOTTOM,
-        tx = x + 4.0,
         ty = TOP + 12.0
     );
 }
@@ -253,13 +258,26 @@ pub fn fan_points(bands: &serde_json::Value) -> Vec<FanPoint> {
         .collect()
 }
 
-/// A report's target in words (`75 % of the audience at level 3 …`) as a share (0 if none).
+/// A report's target in words (`circulation at level 3 or above for 750 ‰ of the audience
+/// by …`) as a share: the number before `‰` (or `%`); 0 if there is none.
 pub fn target_share(words: &str) -> f64 {
-    words
-        .split(|c: char| !c.is_ascii_digit() && c != '.')
-        .find(|s| !s.is_empty())
-        .and_then(|s| s.parse::<f64>().ok())
-        .map_or(0.0, |p| p / 100.0)
+    for (mark, scale) in [('‰', 1000.0), ('%', 100.0)] {
+        if let Some(i) = words.find(mark) {
+            let before = words[..i].trim_end();
+            let digits: String = before
+                .chars()
+                .rev()
+                .take_while(|c| c.is_ascii_digit() || *c == '.')
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            if let Ok(n) = digits.parse::<f64>() {
+                return n / scale;
+            }
+        }
+    }
+    0.0
 }
 
 /// The outcome over time as a fan chart: P10–P95, P25–P75 bands and the median line, the
@@ -449,5 +467,13 @@ mod tests {
         assert_eq!(a, b);
         assert!(a.contains("<polygon") && a.contains("deadline"));
         assert_eq!(fan("f", "t", &[], 0.75, d("2026-02-15")), "");
+    }
+
+    #[test]
+    fn the_target_share_is_read_from_its_per_mille() {
+        let words = "circulation at level 3 or above for 750 ‰ of the audience by 2026-11-30";
+        assert_eq!(target_share(words), 0.75);
+        assert_eq!(target_share("80 % of them"), 0.8);
+        assert_eq!(target_share("no target"), 0.0);
     }
 }

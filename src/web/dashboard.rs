@@ -59,17 +59,9 @@ async fn rendered(
 
 /// The simulator's forecast for the dashboard: the as-planned scenario from the day shown.
 fn forecast(reader: &mut Reader, slug: &str, as_of: Option<&str>) -> Result<Answer, QueryError> {
+    let t = reader.time(as_of)?;
     let app = reader.app()?.clone();
     let head = app.store().head();
-    let t = match as_of {
-        Some(text) => crate::app::parse_as_of(text, &app.organization()?.0).map_err(|e| {
-            QueryError::Invalid {
-                field: "as_of",
-                message: e.to_string(),
-            }
-        })?,
-        None => app.now(),
-    };
     let view = match crate::forecast::fork_program(&app, slug, t) {
         Ok(plan) => {
             let scenario = crate::sim::scenario::builtin("as-planned")

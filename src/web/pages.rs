@@ -278,10 +278,11 @@ pub async fn risk(
         }
         section aria-labelledby="removed-h" {
             h2 #removed-h { "Who the truck factor removes, in order" }
+            details { summary { "The " (tf["removed"].as_array().map_or(0, Vec::len)) " people, most knowledge first" }
             table #removed { thead { tr { th.n scope="col" { "#" } th scope="col" { "Person" } th.n scope="col" { "Skills held" } th.n scope="col" { "Skills still covered after" } } }
                 tbody { @for (i, r) in tf["removed"].as_array().into_iter().flatten().enumerate() { tr {
                     td.n { (i + 1) } td { a href={ "/people/" (enc(text(r, "person"))) } { (text(r, "name")) } } td.n { (num(r, "skills_held")) } td.n { (num(r, "covered_after")) }
-                } } } }
+                } } } } }
         }
         section aria-labelledby="heat-h" {
             h2 #heat-h { "People × skills (level estimated now)" }
