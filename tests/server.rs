@@ -997,27 +997,15 @@ fn calendar_feeds_are_read_with_a_feed_token_that_opens_nothing_else() {
     assert_eq!(get(&format!("/login?token={feed}")).0, 401);
     // The same bytes as `baton export` as of the server's day, once the server has stopped.
     let mut s = s;
-    s.signal("-TERM");
-    assert!(s.wait_exit().success());
-    let out = Command::new(BIN)
-        .arg("--data")
-        .arg(&s.dir)
-        .args([
-            "export",
-            "ils-rollout",
-            "--format",
-            "ics",
-            "--as-of",
-            "2026-10-31",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), body);
+    let out = s.stop_then_run(&[
+        "export",
+        "ils-rollout",
+        "--format",
+        "ics",
+        "--as-of",
+        "2026-10-31",
+    ]);
+    assert_eq!(String::from_utf8(out).unwrap(), body);
 }
 
 #[test]
@@ -1079,27 +1067,15 @@ fn what_is_due_and_rosters_go_through_the_api() {
 
     // What the API says is due is what `baton due` prints.
     let (_, due) = s.call("GET", "/api/due?within=30", Some(&s.admin), None);
-    s.signal("-TERM");
-    assert!(s.wait_exit().success());
-    let out = Command::new(BIN)
-        .arg("--data")
-        .arg(&s.dir)
-        .args([
-            "due",
-            "--within",
-            "30d",
-            "--format",
-            "json",
-            "--as-of",
-            "2026-10-31",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let cli: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = s.stop_then_run(&[
+        "due",
+        "--within",
+        "30d",
+        "--format",
+        "json",
+        "--as-of",
+        "2026-10-31",
+    ]);
+    let cli: Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(cli, due);
 }

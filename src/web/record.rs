@@ -404,7 +404,9 @@ struct Posted<'a> {
     on: Option<String>,
 }
 
-/// Runs the command a form made; on success, back to the record page.
+/// Runs the command a form made; on success, back to the record page. A refusal is given
+/// back as (field, message) for the form to be shown again with it: that page answers 200 (a
+/// 4xx page load is logged by the browser as a failed load) and says nothing was stored.
 async fn run_form(
     state: &AppState,
     auth: &Auth,
@@ -448,14 +450,9 @@ async fn run_form(
     let (_, json) = crate::server::run_commands(state, program, vec![command], query, None, actor)
         .await
         .map_err(|e| refusal(&e, fields))?;
-    let seq = json.0["result"]["seqs"]
+    let seq = json.0["seqs"]
         .as_array()
         .and_then(|s| s.iter().filter_map(Value::as_u64).max())
-        .or_else(|| {
-            json.0["seqs"]
-                .as_array()
-                .and_then(|s| s.iter().filter_map(Value::as_u64).max())
-        })
         .unwrap_or(0);
     Ok(Redirect::to(&format!(
         "/programs/{}/record?recorded={}&seq={seq}",
@@ -491,20 +488,13 @@ pub async fn submit(
     match run_form(&state, &auth, &headers, posted, &fields).await {
         Ok(r) => r,
         Err((field, message)) => {
-            // The form again, with what is wrong next to its field: a page that loaded (a
-            // 4xx would be logged by the browser as a failed load); it says nothing was stored.
-            let status = StatusCode::OK;
             let version = plan_of(&state, &id).await.map(|p| p.1).unwrap_or(0);
             let frame = Frame::of(&state, &auth, None);
             let filled = Filled {
                 values: fields,
                 errors: vec![(field, message)],
             };
-            (
-                status,
-                html(command_page(&frame, &id, type_name, version, &filled)),
-            )
-                .into_response()
+            html(command_page(&frame, &id, type_name, version, &filled))
         }
     }
 }
@@ -660,9 +650,6 @@ pub async fn hold_submit(
     match run_form(&state, &auth, &headers, posted, &fields).await {
         Ok(r) => r,
         Err((field, message)) => {
-            // The form again, with what is wrong next to its field: a page that loaded (a
-            // 4xx would be logged by the browser as a failed load); it says nothing was stored.
-            let status = StatusCode::OK;
             let (session, version) = match session_of(&state, &id, &sid).await {
                 Ok(s) => s,
                 Err(r) => return r,
@@ -678,13 +665,9 @@ pub async fn hold_submit(
                 values: fields,
                 errors: vec![(field, message)],
             };
-            (
-                status,
-                html(hold_page(
-                    &frame, &id, &sid, &session, &names, version, &filled,
-                )),
-            )
-                .into_response()
+            html(hold_page(
+                &frame, &id, &sid, &session, &names, version, &filled,
+            ))
         }
     }
 }

@@ -135,6 +135,27 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Stops the server (SIGTERM, a clean exit), then runs the CLI on its data directory and
+    /// gives what it printed (the run must succeed).
+    pub fn stop_then_run(&mut self, args: &[&str]) -> Vec<u8> {
+        self.signal("-TERM");
+        assert!(self.wait_exit().success());
+        let out = Command::new(BIN)
+            .arg("--data")
+            .arg(&self.dir)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
