@@ -151,8 +151,12 @@ impl StoreDir {
         } else if !path.is_dir() {
             return Err(StoreError::NotAStore { path: shown });
         }
-        let marked = Self::check_marker(path)?;
-        if !marked && (!create || !Self::only_leftovers(path)?) {
+        // Before the lock, another opener may be creating the store: it writes the marker
+        // before anything that is not a leftover, so a directory with more than leftovers and
+        // no marker is read again for the marker that may have appeared meanwhile.
+        let may_open = Self::check_marker(path)?
+            || (create && (Self::only_leftovers(path)? || Self::check_marker(path)?));
+        if !may_open {
             return Err(StoreError::NotAStore { path: shown });
         }
 
