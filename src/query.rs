@@ -237,9 +237,29 @@ impl Reader {
         })
     }
 
+    /// The business time a rendered view is filed under: none for a view read at a given
+    /// `as_of` (its key names it), else the reader's now.
+    fn rendered_now(&self, has_as_of: bool) -> Option<Timestamp> {
+        (!has_as_of).then(|| self.now())
+    }
+
+    /// A live reader's view, if one can be served without computing: rendered at the head
+    /// and now, or (while another reader renders it for now) at the head and a moment ago.
+    /// What [`Reader::rendered`] would serve, minus the computing; for the async threads.
+    pub fn rendered_cached(&self, key: &str, has_as_of: bool) -> Option<Arc<Rendered>> {
+        let live = self.live.as_ref()?;
+        let seq = live.read().head.last_seq;
+        match live.lookup(key, seq, self.rendered_now(has_as_of), false) {
+            Lookup::Serve(hit) => Some(hit),
+            Lookup::Compute => None,
+        }
+    }
+
     /// A live reader's view rendered once per head: `key` names the view and its parameters
-    /// (the default as-of is added here); while the live projections stay at the same head,
-    /// the same bytes are served without folding or serializing again.
+    /// (an `as_of` included); while the live projections stay at the same head, the same bytes
+    /// are served without folding or serializing again. A view at "now" is rendered again when
+    /// the second turns, by one reader: the others are served the view of the second before
+    /// meanwhile (see [`STALE_MICROS`]). A view is never served for another head.
     pub fn rendered(
         &mut self,
         key: &str,
@@ -249,20 +269,31 @@ impl Reader {
         let Some(live) = self.live.clone() else {
             return Rendered::of(&compute(self)?).map(Arc::new);
         };
-        let key = if has_as_of {
-            key.to_string()
-        } else {
-            format!("{key}@{}", self.now())
-        };
+        let at = self.rendered_now(has_as_of);
         let seq = live.read().head.last_seq;
-        if let Some(hit) = live.rendered_at(&key, seq) {
+        if let Lookup::Serve(hit) = live.lookup(key, seq, at, true) {
             return Ok(hit);
         }
-        let answer = compute(self)?;
-        let rendered = Arc::new(Rendered::of(&answer)?);
+        let answer = compute(self);
+        let answer = match answer {
+            Ok(answer) => answer,
+            Err(e) => {
+                live.release(key);
+                return Err(e);
+            }
+        };
+        let rendered = match Rendered::of(&answer) {
+            Ok(r) => Arc::new(r),
+            Err(e) => {
+                live.release(key);
+                return Err(e);
+            }
+        };
         // Kept only if it reflects the head the entry is filed under.
         if answer.head.last_seq == seq {
-            live.keep_rendered(key, seq, rendered.clone());
+            live.keep_rendered(key, seq, at, rendered.clone());
+        } else {
+            live.release(key);
         }
         Ok(rendered)
     }
@@ -846,7 +877,7 @@ impl WorldRef {
 #[derive(Debug)]
 pub struct Rendered {
     /// `Answer::json()` as bytes.
-    pub json: Vec<u8>,
+    pub json: axum::body::Bytes,
     /// The title.
     pub title: String,
 }
@@ -855,7 +886,8 @@ impl Rendered {
     fn of(answer: &Answer) -> Result<Rendered, QueryError> {
         Ok(Rendered {
             json: serde_json::to_vec(&answer.json())
-                .map_err(|e| QueryError::Internal(e.to_string()))?,
+                .map_err(|e| QueryError::Internal(e.to_string()))?
+                .into(),
             title: answer.title.clone(),
         })
     }
@@ -865,11 +897,34 @@ impl Rendered {
 /// dropped as soon as the head moves).
 const RENDERED_CAPACITY: usize = 256;
 
+/// How long after its second a view rendered at "now" may still be served while one reader
+/// renders it for the new second: the second itself and the one after.
+const STALE_MICROS: i64 = 2_000_000;
+
+/// A rendered view kept by the live reader.
+struct Kept {
+    /// The head it was rendered at.
+    seq: u64,
+    /// The "now" it was rendered at (none for a view at a given `as_of`).
+    at: Option<Timestamp>,
+    rendered: Arc<Rendered>,
+    /// Whether a reader is rendering it again for a newer now.
+    renewing: bool,
+}
+
+/// What the live reader's cache says about a view.
+enum Lookup {
+    /// Serve these bytes.
+    Serve(Arc<Rendered>),
+    /// Nothing to serve: compute the view (and, when claimed, keep it).
+    Compute,
+}
+
 /// The server's projections, folded as each event is committed.
 pub struct Live {
     state: RwLock<LiveState>,
     folded: tokio::sync::watch::Sender<u64>,
-    rendered: std::sync::Mutex<HashMap<String, (u64, Arc<Rendered>)>>,
+    rendered: std::sync::Mutex<HashMap<String, Kept>>,
 }
 
 /// What the live projections hold.
@@ -938,21 +993,63 @@ impl Live {
         Ok(live)
     }
 
-    fn rendered_at(&self, key: &str, seq: u64) -> Option<Arc<Rendered>> {
-        let cache = self.rendered.lock().unwrap_or_else(|p| p.into_inner());
-        cache
-            .get(key)
-            .filter(|(s, _)| *s == seq)
-            .map(|(_, r)| r.clone())
+    /// The view filed under `key` for head `seq` and now `at`. With `claim`, a view kept for
+    /// an earlier now is renewed by this caller (told to compute) unless another already
+    /// renews it (then the earlier view is served, if recent enough).
+    fn lookup(&self, key: &str, seq: u64, at: Option<Timestamp>, claim: bool) -> Lookup {
+        let mut cache = self.rendered.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(kept) = cache.get_mut(key).filter(|k| k.seq == seq) else {
+            return Lookup::Compute;
+        };
+        if kept.at == at {
+            return Lookup::Serve(kept.rendered.clone());
+        }
+        let recent = match (kept.at, at) {
+            (Some(then), Some(now)) => {
+                then < now && now.as_micros() - then.as_micros() <= STALE_MICROS
+            }
+            _ => false,
+        };
+        if !recent {
+            return Lookup::Compute;
+        }
+        if kept.renewing {
+            Lookup::Serve(kept.rendered.clone())
+        } else {
+            if claim {
+                kept.renewing = true;
+            }
+            Lookup::Compute
+        }
     }
 
-    fn keep_rendered(&self, key: String, seq: u64, rendered: Arc<Rendered>) {
+    /// Gives up a claim to renew `key` (its computing failed or read another head).
+    fn release(&self, key: &str) {
         let mut cache = self.rendered.lock().unwrap_or_else(|p| p.into_inner());
-        cache.retain(|_, (s, _)| *s == seq);
+        if let Some(kept) = cache.get_mut(key) {
+            kept.renewing = false;
+        }
+    }
+
+    fn keep_rendered(&self, key: &str, seq: u64, at: Option<Timestamp>, rendered: Arc<Rendered>) {
+        let mut cache = self.rendered.lock().unwrap_or_else(|p| p.into_inner());
+        cache.retain(|_, k| k.seq == seq);
         if cache.len() >= RENDERED_CAPACITY {
             cache.clear();
         }
-        cache.insert(key, (seq, rendered));
+        // A view for an older now never replaces one for a newer now.
+        if at.is_some() && cache.get(key).is_some_and(|k| k.at > at) {
+            return;
+        }
+        cache.insert(
+            key.to_string(),
+            Kept {
+                seq,
+                at,
+                rendered,
+                renewing: false,
+            },
+        );
     }
 
     /// Reads the live state. A std lock, never held across an `.await`.
@@ -1081,5 +1178,91 @@ impl LiveState {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn live() -> Live {
+        Live {
+            state: RwLock::new(empty_state()),
+            folded: tokio::sync::watch::channel(0).0,
+            rendered: std::sync::Mutex::default(),
+        }
+    }
+
+    fn view(text: &str) -> Arc<Rendered> {
+        Arc::new(Rendered {
+            json: axum::body::Bytes::copy_from_slice(text.as_bytes()),
+            title: text.into(),
+        })
+    }
+
+    fn second(s: i64) -> Option<Timestamp> {
+        Some(Timestamp::from_micros(s * 1_000_000))
+    }
+
+    fn served(l: Lookup) -> Option<String> {
+        match l {
+            Lookup::Serve(r) => Some(r.title.clone()),
+            Lookup::Compute => None,
+        }
+    }
+
+    #[test]
+    fn a_view_at_now_is_renewed_by_one_reader_while_the_others_are_served_the_second_before() {
+        let live = live();
+        assert_eq!(served(live.lookup("d", 7, second(10), true)), None);
+        live.keep_rendered("d", 7, second(10), view("at 10"));
+        assert_eq!(
+            served(live.lookup("d", 7, second(10), true)).as_deref(),
+            Some("at 10")
+        );
+        // The second turns: the first reader renews, the others get the view of second 10.
+        assert_eq!(served(live.lookup("d", 7, second(11), true)), None);
+        assert_eq!(
+            served(live.lookup("d", 7, second(11), true)).as_deref(),
+            Some("at 10")
+        );
+        // Peeking from an async thread never claims, and serves the same.
+        assert_eq!(
+            served(live.lookup("d", 7, second(11), false)).as_deref(),
+            Some("at 10")
+        );
+        live.keep_rendered("d", 7, second(11), view("at 11"));
+        assert_eq!(
+            served(live.lookup("d", 7, second(11), true)).as_deref(),
+            Some("at 11")
+        );
+        // An older rendering finishing late does not replace a newer one.
+        live.keep_rendered("d", 7, second(10), view("at 10 again"));
+        assert_eq!(
+            served(live.lookup("d", 7, second(11), true)).as_deref(),
+            Some("at 11")
+        );
+        // Too old to serve: every reader computes.
+        assert_eq!(served(live.lookup("d", 7, second(14), true)), None);
+        assert_eq!(served(live.lookup("d", 7, second(14), true)), None);
+        // Another head: never served, whatever the time.
+        live.keep_rendered("d", 7, second(20), view("at 20"));
+        assert_eq!(served(live.lookup("d", 8, second(20), true)), None);
+        assert_eq!(served(live.lookup("d", 8, second(21), false)), None);
+    }
+
+    #[test]
+    fn a_failed_renewal_lets_the_next_reader_renew() {
+        let live = live();
+        live.keep_rendered("d", 1, second(5), view("at 5"));
+        assert_eq!(served(live.lookup("d", 1, second(6), true)), None);
+        live.release("d");
+        assert_eq!(served(live.lookup("d", 1, second(6), true)), None);
+        // A view at a given as-of is filed without a now and served as is.
+        live.keep_rendered("d@2026-03-01", 1, None, view("as of"));
+        assert_eq!(
+            served(live.lookup("d@2026-03-01", 1, None, true)).as_deref(),
+            Some("as of")
+        );
     }
 }

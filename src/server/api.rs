@@ -199,6 +199,9 @@ pub(crate) async fn read_rendered(
     f: impl FnOnce(&mut Reader) -> Result<Answer, crate::query::QueryError> + Send + 'static,
 ) -> Result<Response, ApiError> {
     let mut reader = state.reader();
+    if let Some(hit) = reader.rendered_cached(&key, has_as_of) {
+        return Ok(rendered_response(&hit));
+    }
     let rendered = tokio::task::spawn_blocking(move || reader.rendered(&key, has_as_of, f))
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?

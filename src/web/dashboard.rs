@@ -47,12 +47,15 @@ async fn rendered(
         None => key,
     };
     let mut reader = state.reader();
-    let r = tokio::task::spawn_blocking(move || {
-        reader.rendered(&key, has, move |r| f(r, as_of.as_deref()))
-    })
-    .await
-    .map_err(|e| super::failure(crate::server::error::ApiError::internal(e.to_string())))?
-    .map_err(|e| super::failure(e.into()))?;
+    let r = match reader.rendered_cached(&key, has) {
+        Some(hit) => hit,
+        None => tokio::task::spawn_blocking(move || {
+            reader.rendered(&key, has, move |r| f(r, as_of.as_deref()))
+        })
+        .await
+        .map_err(|e| super::failure(crate::server::error::ApiError::internal(e.to_string())))?
+        .map_err(|e| super::failure(e.into()))?,
+    };
     serde_json::from_slice(&r.json)
         .map_err(|e| super::failure(crate::server::error::ApiError::internal(e.to_string())))
 }
