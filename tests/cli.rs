@@ -6,6 +6,7 @@ use std::process::{Command, Output, Stdio};
 
 fn baton(data: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .env_remove("COLUMNS")
         .arg("--data")
         .arg(data)
         .args(args)
@@ -495,4 +496,113 @@ fn risk_and_programs_are_answered_at_the_head_and_an_erasure_drops_them() {
     assert!(!erased.contains("Ann Lee"), "{erased}");
     let json: serde_json::Value = serde_json::from_str(&erased).unwrap();
     assert_eq!(json["single_holder"][0]["skill"], "copy-cataloguing");
+}
+
+/// The demo's dashboard as `baton` prints it with `env` set, under a pseudo-terminal
+/// (util-linux `script`) when `tty`.
+fn dashboard_printed(data: &Path, env: &[(&str, &str)], tty: bool) -> String {
+    let args = [
+        "--data",
+        data.to_str().unwrap(),
+        "dashboard",
+        "ils-rollout",
+        "--as-of",
+        "2026-10-31",
+    ];
+    let mut command = if tty {
+        let quoted: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_baton"))
+            .chain(args)
+            .map(|a| format!("'{a}'"))
+            .collect();
+        let mut c = Command::new("script");
+        c.args(["-q", "-e", "-c", &quoted.join(" "), "/dev/null"]);
+        c
+    } else {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_baton"));
+        c.args(args);
+        c
+    };
+    command
+        .env_remove("COLUMNS")
+        .env_remove("NO_COLOR")
+        .env("TERM", "xterm-256color");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let out = command.stdin(Stdio::null()).output().unwrap();
+    ok(&out).replace("\r\n", "\n")
+}
+
+#[test]
+fn tables_fit_the_width_and_colour_shows_only_on_a_terminal_without_no_color() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(&baton(&data, &["demo"], None));
+
+    let wide = dashboard_printed(&data, &[], false);
+    let json: serde_json::Value = serde_json::from_str(&ok(&baton(
+        &data,
+        &[
+            "dashboard",
+            "ils-rollout",
+            "--as-of",
+            "2026-10-31",
+            "--format",
+            "json",
+        ],
+        None,
+    )))
+    .unwrap();
+    fn leaves(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => m.values().for_each(|v| leaves(v, out)),
+            serde_json::Value::Array(a) => a.iter().for_each(|v| leaves(v, out)),
+            serde_json::Value::String(s) => out.extend(
+                s.split(|c: char| c.is_whitespace() || c == ',')
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_string),
+            ),
+            serde_json::Value::Number(n) => out.push(n.to_string()),
+            serde_json::Value::Bool(b) => out.push(if *b { "yes" } else { "no" }.into()),
+            serde_json::Value::Null => out.push("-".into()),
+        }
+    }
+    let mut values = Vec::new();
+    let mut view = json;
+    view.as_object_mut().unwrap().remove("head");
+    leaves(&view, &mut values);
+    assert!(values.len() > 1000, "{}", values.len());
+    assert!(wide.lines().any(|l| l.chars().count() > 100), "{wide}");
+    for columns in [80usize, 60] {
+        let text = dashboard_printed(&data, &[("COLUMNS", &columns.to_string())], false);
+        let too_wide: Vec<&str> = text
+            .lines()
+            .filter(|l| l.chars().count() > columns)
+            .collect();
+        assert!(too_wide.is_empty(), "{columns} columns: {too_wide:#?}");
+        // The same facts, laid out for the width: every value of the JSON view is printed.
+        let printed: std::collections::BTreeSet<&str> = text
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|w| !w.is_empty())
+            .collect();
+        let missing: Vec<&String> = values
+            .iter()
+            .filter(|v| !printed.contains(v.as_str()))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{columns} columns: {missing:?} not printed"
+        );
+    }
+    // Piped: no colour, whatever the terminal type says.
+    assert!(!wide.contains('\x1b'));
+    let tty = dashboard_printed(&data, &[("COLUMNS", "100")], true);
+    assert!(tty.contains("\x1b[1mDashboard: ils-rollout"), "{tty}");
+    assert!(tty.contains("\x1b[32machieved\x1b[0m"), "{tty}");
+    let no_color = dashboard_printed(&data, &[("COLUMNS", "100"), ("NO_COLOR", "1")], true);
+    assert!(!no_color.contains('\x1b'), "{no_color}");
+    assert_eq!(
+        no_color,
+        dashboard_printed(&data, &[("COLUMNS", "100")], false)
+    );
 }

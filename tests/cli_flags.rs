@@ -6,6 +6,7 @@ use std::process::{Command, Output};
 
 fn run(data: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_baton"))
+        .env_remove("COLUMNS")
         .arg("--data")
         .arg(data)
         .args(args)

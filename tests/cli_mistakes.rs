@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 fn baton(data: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .env_remove("COLUMNS")
         .arg("--data")
         .arg(data)
         .args(args)

@@ -22,6 +22,7 @@ struct Baton {
 impl Baton {
     fn run(&self, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_baton"))
+            .env_remove("COLUMNS")
             .arg("--data")
             .arg(&self.data)
             .args(args)

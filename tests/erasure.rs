@@ -11,6 +11,7 @@ use serde_json::Value;
 
 fn baton(data: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_baton"))
+        .env_remove("COLUMNS")
         .arg("--data")
         .arg(data)
         .args(args)
@@ -397,6 +398,7 @@ fn an_erasure_killed_at_a_random_moment_happened_wholly_or_not_at_all() {
         let data = dir.path().join(format!("round-{round}"));
         copy_dir(&template, &data);
         let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+            .env_remove("COLUMNS")
             .arg("--data")
             .arg(&data)
             .args(["erase", &person])

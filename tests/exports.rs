@@ -10,6 +10,7 @@ use baton::demo::{DEMO_END, MENTORING, ROLLOUT};
 
 fn run(data: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_baton"))
+        .env_remove("COLUMNS")
         .arg("--data")
         .arg(data)
         .args(args)

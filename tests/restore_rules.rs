@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 fn baton(data: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_baton"))
+        .env_remove("COLUMNS")
         .arg("--data")
         .arg(data)
         .args(args)
@@ -283,6 +284,7 @@ fn an_append_import_of_any_size_goes_in_atomic_chunks() {
     let data = dir.path().join("store");
     // A store that already holds a program.
     let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .env_remove("COLUMNS")
         .arg("--data")
         .arg(&data)
         .args(["do", "pilot", "-"])
@@ -466,6 +468,7 @@ fn a_restore_interrupted_at_any_step_has_happened_wholly_or_not_at_all() {
         let data = dir.path().join(format!("killed-{delay_ms}"));
         create(&data);
         let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+            .env_remove("COLUMNS")
             .arg("--data")
             .arg(&data)
             .args(["import", file.to_str().unwrap()])

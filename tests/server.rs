@@ -134,6 +134,7 @@ fn views_answer_as_the_cli_does() {
     drop(s);
     let cli = |args: &[&str]| -> Value {
         let out = Command::new(BIN)
+            .env_remove("COLUMNS")
             .arg("--data")
             .arg(&dir)
             .args(args)
@@ -742,6 +743,7 @@ fn sigkill_during_a_burst_loses_nothing_acknowledged() {
 fn serving_beyond_loopback_needs_a_public_url() {
     let tmp = tempfile::tempdir().unwrap();
     let out = Command::new(BIN)
+        .env_remove("COLUMNS")
         .arg("--data")
         .arg(tmp.path().join("d"))
         .args(["serve", "--addr", "0.0.0.0:0"])
@@ -758,6 +760,7 @@ fn the_cli_goes_through_a_running_server_and_prints_the_same() {
     let s = Server::start(&dir, &["--demo"]);
     let baton = |args: &[&str]| -> (bool, String, String) {
         let out = Command::new(BIN)
+            .env_remove("COLUMNS")
             .arg("--data")
             .arg(&dir)
             .args(args)
@@ -912,6 +915,7 @@ fn simulations_run_through_the_api_as_on_the_command_line() {
     s.signal("-TERM");
     s.wait_exit();
     let out = Command::new(BIN)
+        .env_remove("COLUMNS")
         .arg("--data")
         .arg(&dir)
         .args([

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 fn baton(args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .env_remove("COLUMNS")
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("BATON_DATA")

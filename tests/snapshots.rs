@@ -9,6 +9,7 @@ use baton::demo::{DEMO_END, MENTORING, ROLLOUT};
 
 fn baton(data: &Path, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .env_remove("COLUMNS")
         .arg("--data")
         .arg(data)
         .args(args)

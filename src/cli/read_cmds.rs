@@ -55,9 +55,10 @@ pub(super) fn print_answer(format: Format, answer: &Answer) -> anyhow::Result<Ex
         Format::Json => outln!("{}", serde_json::to_string_pretty(&answer.json())?)?,
         Format::Table => out!(
             "{}",
-            render::table(
+            render::table_styled(
                 &render::title_with_head(&answer.title, &answer.head),
-                &answer.view
+                &answer.view,
+                &render::Style::for_stdout()
             )
         )?,
     }

@@ -570,7 +570,10 @@ pub(super) fn model(cmd: ModelCommand) -> anyhow::Result<ExitCode> {
     };
     match format {
         Format::Json => outln!("{}", serde_json::to_string_pretty(&value)?)?,
-        Format::Table => out!("{}", super::render::table("model", &value))?,
+        Format::Table => out!(
+            "{}",
+            super::render::table_styled("model", &value, &super::render::Style::for_stdout())
+        )?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -34,6 +34,7 @@ impl Server {
 
     pub fn start(dir: &std::path::Path, extra: &[&str]) -> Server {
         let mut child = Command::new(BIN)
+            .env_remove("COLUMNS")
             .arg("--data")
             .arg(dir)
             .args(["serve", "--addr", "127.0.0.1:0"])
@@ -142,6 +143,7 @@ impl Server {
         self.signal("-TERM");
         assert!(self.wait_exit().success());
         let out = Command::new(BIN)
+            .env_remove("COLUMNS")
             .arg("--data")
             .arg(&self.dir)
             .args(args)
