@@ -606,3 +606,123 @@ fn tables_fit_the_width_and_colour_shows_only_on_a_terminal_without_no_color() {
         dashboard_printed(&data, &[("COLUMNS", "100")], false)
     );
 }
+
+/// Standard output parsed as JSON.
+fn json_of(out: &Output) -> serde_json::Value {
+    let text = ok(out);
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+#[test]
+fn every_command_that_reports_says_it_in_json_too_and_bars_stay_off_pipes() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let demo = json_of(&baton(&data, &["demo", "--format", "json"], None));
+    assert_eq!(demo["loaded"], true);
+    assert!(demo["events"].as_u64().unwrap() > 2000);
+    let again = json_of(&baton(&data, &["demo", "--format", "json"], None));
+    assert_eq!(
+        (again["loaded"].clone(), again["events"].clone()),
+        (false.into(), 0.into())
+    );
+    assert_eq!(again["head"], demo["head"]);
+
+    let made = json_of(&baton(
+        &data,
+        &[
+            "new", "training", "pilot", "--title", "Pilot", "--format", "json",
+        ],
+        None,
+    ));
+    assert_eq!(made["program"], "pilot");
+    assert_eq!(made["open_step"], "identify_goal");
+    let next = json_of(&baton(&data, &["next", "pilot", "--format", "json"], None));
+    assert_eq!(made, next);
+
+    let enrol = json_of(&baton(
+        &data,
+        &[
+            "enrol",
+            "pilot",
+            "--branch",
+            "central",
+            "--dry-run",
+            "--format",
+            "json",
+        ],
+        None,
+    ));
+    assert_eq!(enrol["dry_run"], true);
+    let enrolled = enrol["enrolled"].as_array().unwrap();
+    assert!(!enrolled.is_empty());
+    assert_eq!(
+        enrol["event_types"].as_array().unwrap().len(),
+        enrolled.len()
+    );
+
+    let roster = dir.path().join("roster.csv");
+    ok(&baton(
+        &data,
+        &["roster", "export", "-o", roster.to_str().unwrap()],
+        None,
+    ));
+    let same = json_of(&baton(
+        &data,
+        &[
+            "roster",
+            "import",
+            roster.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        None,
+    ));
+    assert_eq!(same["changes"], serde_json::json!([]));
+    assert!(same["rows"].as_u64().unwrap() > 100);
+
+    let backup = dir.path().join("backup.jsonl");
+    ok(&baton(
+        &data,
+        &["export", "-o", backup.to_str().unwrap()],
+        None,
+    ));
+    let other = dir.path().join("other");
+    let out = baton(
+        &other,
+        &["import", backup.to_str().unwrap(), "--format", "json"],
+        None,
+    );
+    let restored = json_of(&out);
+    assert_eq!(restored["restored"], true);
+    assert_eq!(restored["events"], restored["head"]["seq"]);
+    // No progress bar on a pipe: standard error holds only the head line.
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        !stderr.contains('\r') && !stderr.contains("restoring"),
+        "{stderr:?}"
+    );
+
+    let erased = json_of(&baton(
+        &other,
+        &["erase", "adam-boyer", "--format", "json"],
+        None,
+    ));
+    assert_eq!(
+        (erased["erased"].clone(), erased["already_erased"].clone()),
+        (true.into(), false.into())
+    );
+    let twice = json_of(&baton(
+        &other,
+        &["erase", "adam-boyer", "--format", "json"],
+        None,
+    ));
+    assert_eq!(twice["already_erased"], true);
+    let verify = baton(&other, &["verify", "--format", "json"], None);
+    let report = json_of(&verify);
+    assert!(
+        !report["redactions"].as_array().unwrap().is_empty(),
+        "{report}"
+    );
+    // No progress bar on a pipe.
+    assert!(String::from_utf8(verify.stderr).unwrap().is_empty());
+}

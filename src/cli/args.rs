@@ -73,6 +73,9 @@ pub enum RosterCommand {
         /// Show the changes, without writing anything.
         #[arg(long)]
         dry_run: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
     /// Write the organization's people as a roster (the shape `roster import` reads).
     Export {
@@ -102,7 +105,11 @@ pub enum CsvTable {
 pub enum Command {
     /// Load the demo library roll-out (and a mentoring cohort) into the data directory.
     /// Running it again changes nothing.
-    Demo,
+    Demo {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Serve the HTTP API (JSON under /api, OpenAPI at /api/openapi.json) over the data
     /// directory, with live projections and tokens per role.
     Serve(super::serve_cmds::ServeArgs),
@@ -208,6 +215,9 @@ pub enum Command {
         /// The goal.
         #[arg(long)]
         goal: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
     /// Which step of the method is open for a program and what is missing (no outcome yet,
     /// trainers invited but none accepted, sessions without invitees, evaluations missing after
@@ -308,6 +318,9 @@ pub enum Command {
         /// Show who would be enrolled, without writing anything.
         #[arg(long)]
         dry_run: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
     /// List every command `baton do` accepts, with a description and an example.
     Commands {
@@ -320,6 +333,9 @@ pub enum Command {
     Erase {
         /// The person's id.
         person: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
     /// Write the log (or one program's events) as JSON Lines: the backup. With `--format ics`
     /// a calendar of a program's (or every program's) sessions and follow-ups; with `--format
@@ -362,6 +378,9 @@ pub enum Command {
         /// noted somewhere the file's author could not rewrite.
         #[arg(long, value_name = "SEQ:HASH")]
         expect_head: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
     /// List the scenario library (embedded in the binary): challenge cards and mitigations.
     Scenarios {

@@ -57,18 +57,33 @@ pub(super) fn starts_with_demo(store: &dyn EventStore) -> bool {
     }
 }
 
-pub(super) fn demo(data: &Path) -> anyhow::Result<ExitCode> {
+pub(super) fn demo(data: &Path, format: super::args::Format) -> anyhow::Result<ExitCode> {
     let store = open_store(data, true)?;
-    match load_demo(&store)? {
-        Loaded::Now(events) => outln!("Loaded the demo into {}: {events} events.", data.display())?,
-        Loaded::Already => outln!(
-            "The demo is already loaded in {}; nothing changed.",
-            data.display()
-        )?,
+    // Events loaded now; none when the demo was already there.
+    let loaded = match load_demo(&store)? {
+        Loaded::Now(events) => Some(events),
+        Loaded::Already => None,
         Loaded::Other(events) => anyhow::bail!(
             "{} already holds other events ({events}); load the demo into an empty directory, e.g. `baton --data ./demo-data demo`",
             data.display(),
         ),
+    };
+    if format == super::args::Format::Json {
+        let value = serde_json::json!({
+            "loaded": loaded.is_some(),
+            "events": loaded.unwrap_or(0),
+            "programs": [ROLLOUT, MENTORING],
+            "ends_on": DEMO_END,
+        });
+        super::print_json(value, &store.head())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    match loaded {
+        Some(events) => outln!("Loaded the demo into {}: {events} events.", data.display())?,
+        None => outln!(
+            "The demo is already loaded in {}; nothing changed.",
+            data.display()
+        )?,
     }
     outln!()?;
     outln!(

@@ -368,6 +368,7 @@ pub(super) fn new_program(
     title: &str,
     goal: Option<&str>,
     actor: &str,
+    format: Format,
 ) -> anyhow::Result<ExitCode> {
     let app = open_app(data, true)?;
     let command = crate::domain::Command::from_json(&serde_json::json!({
@@ -383,6 +384,11 @@ pub(super) fn new_program(
     };
     let (org, _) = app.organization()?;
     let view = next::next(&org, &program, app.now());
+    if format == Format::Json {
+        // What `baton next --format json` prints, for the program just made.
+        super::print_json(serde_json::to_value(&view)?, &app.store().head())?;
+        return Ok(ExitCode::SUCCESS);
+    }
     outln!("created the {kind} program {slug}: {title}\n\nThe method, step by step:")?;
     print_steps(&view)?;
     outln!("\nWhat next:")?;

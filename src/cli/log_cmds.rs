@@ -22,7 +22,9 @@ pub(super) fn verify(data: &Path, format: Format, head: Option<&str>) -> anyhow:
         return remote.verify(noted, head, format);
     }
     let store = open_store(data, false)?;
-    let report = verify::verify_noted(&store, noted)?;
+    let bar = super::progress::count(store.head().last_seq, "verifying");
+    let report = verify::verify_noted_with(&store, noted, &|seq| bar.set_position(seq))?;
+    bar.finish_and_clear();
     print_verify(&report, noted, store.head(), format)
 }
 
@@ -116,11 +118,14 @@ pub(super) fn export(
         Some(path) => {
             let file =
                 File::create(path).with_context(|| format!("creating {}", path.display()))?;
-            let mut out = BufWriter::new(file);
+            // The log's size is not known in bytes: the bar counts what is written.
+            let bar = super::progress::written(store.head().last_seq, "exporting");
+            let mut out = BufWriter::new(bar.wrap_write(&file));
             let n = jsonl::export(&store, stream.as_deref(), &mut out)?;
+            bar.finish_and_clear();
             out.into_inner()
                 .map_err(|e| e.into_error())
-                .and_then(|f| f.sync_all())
+                .and_then(|_| file.sync_all())
                 .with_context(|| format!("writing {}", path.display()))?;
             eprintln!("exported {n} events to {}", path.display());
         }
@@ -147,6 +152,7 @@ pub(super) struct ImportArgs<'a> {
     pub accept_unverified_redactions: bool,
     pub expect_head: Option<&'a str>,
     pub actor: &'a str,
+    pub format: Format,
 }
 
 pub(super) fn import(data: &Path, file: &Path, args: ImportArgs<'_>) -> anyhow::Result<ExitCode> {
@@ -158,6 +164,7 @@ pub(super) fn import(data: &Path, file: &Path, args: ImportArgs<'_>) -> anyhow::
         return remote.import(file, &args);
     }
     let input = File::open(file).with_context(|| format!("opening {}", file.display()))?;
+    let size = input.metadata().map(|m| m.len()).unwrap_or(0);
     let store = open_store(data, true)?;
     let options = jsonl::ImportOptions {
         append: args.append,
@@ -166,8 +173,15 @@ pub(super) fn import(data: &Path, file: &Path, args: ImportArgs<'_>) -> anyhow::
         expect_head,
         rules: &crate::app::DomainRules,
     };
-    let summary = jsonl::import_with(&store, &mut BufReader::new(input), &options)
-        .with_context(|| format!("importing {}", file.display()))?;
+    let bar = super::progress::bytes(size, if args.append { "checking" } else { "restoring" });
+    let summary = jsonl::import_with(&store, &mut BufReader::new(bar.wrap_read(input)), &options)
+        .with_context(|| format!("importing {}", file.display()));
+    bar.finish_and_clear();
+    let summary = summary?;
+    if args.format == Format::Json {
+        super::print_json(summary.view(), &store.head())?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if summary.restored {
         outln!("restored {} events into {}", summary.events, data.display())?;
         if !summary.unverified_redactions.is_empty() {

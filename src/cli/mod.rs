@@ -14,12 +14,20 @@ macro_rules! out {
     ($($arg:tt)*) => { { use std::io::Write; write!(std::io::stdout().lock(), $($arg)*) } };
 }
 
+/// Prints a command's outcome as `--format json` does: the value, with the log's head it left.
+fn print_json(value: serde_json::Value, head: &crate::store::LogHead) -> anyhow::Result<()> {
+    let value = render::with_head(value, head, "result");
+    outln!("{}", serde_json::to_string_pretty(&value)?)?;
+    Ok(())
+}
+
 mod args;
 mod demo_cmd;
 
 mod export_cmds;
 mod log_cmds;
 mod program_cmds;
+mod progress;
 mod read_cmds;
 mod remote;
 mod render;
@@ -116,6 +124,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             append,
             accept_unverified_redactions,
             expect_head,
+            format,
         } => log_cmds::import(
             &data,
             &file,
@@ -124,6 +133,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 accept_unverified_redactions,
                 expect_head: expect_head.as_deref(),
                 actor: &actor,
+                format,
             },
         ),
         Command::Do {
@@ -207,7 +217,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             slug,
             title,
             goal,
-        } => export_cmds::new_program(&data, &kind, &slug, &title, goal.as_deref(), &actor),
+            format,
+        } => export_cmds::new_program(&data, &kind, &slug, &title, goal.as_deref(), &actor, format),
         Command::Next {
             program,
             as_of,
@@ -228,12 +239,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Supervisors { as_of, format } => {
             read_cmds::supervisors(&data, as_of.as_deref(), format)
         }
-        Command::Demo => demo_cmd::demo(&data),
+        Command::Demo { format } => demo_cmd::demo(&data, format),
         Command::Serve(args) => serve_cmds::serve(&data, args),
         Command::Token(cmd) => serve_cmds::token(&data, cmd, &actor),
-        Command::Roster(args::RosterCommand::Import { file, dry_run }) => {
-            roster_cmds::import(&data, &file, dry_run, &actor)
-        }
+        Command::Roster(args::RosterCommand::Import {
+            file,
+            dry_run,
+            format,
+        }) => roster_cmds::import(&data, &file, dry_run, &actor, format),
         Command::Roster(args::RosterCommand::Export { output }) => {
             roster_cmds::export(&data, output.as_deref())
         }
@@ -243,6 +256,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             department,
             roster,
             dry_run,
+            format,
         } => roster_cmds::enrol(
             &data,
             &program,
@@ -253,10 +267,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             },
             dry_run,
             &actor,
+            format,
         ),
         Command::Commands { format } => program_cmds::commands(format),
         Command::Programs { format } => program_cmds::programs(&data, format),
-        Command::Erase { person } => program_cmds::erase(&data, &person, &actor),
+        Command::Erase { person, format } => program_cmds::erase(&data, &person, &actor, format),
         Command::Scenarios { parameters, format } => sim_cmds::scenarios(parameters, format),
         Command::Scenario(cmd) => sim_cmds::scenario(cmd),
         Command::Simulate(args) => sim_cmds::simulate(&data, args),

@@ -291,25 +291,49 @@ pub(super) fn programs(data: &Path, format: Format) -> anyhow::Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn erase(data: &Path, person: &str, actor: &str) -> anyhow::Result<ExitCode> {
+pub(super) fn erase(
+    data: &Path,
+    person: &str,
+    actor: &str,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
     if let Some(remote) = super::remote::Remote::find(data)? {
-        return remote.erase(person, actor);
+        return remote.erase(person, actor, format);
     }
     let app = open_app(data, false)?;
     let (org, _) = app.organization()?;
-    if org.people.get(person).is_some_and(|p| p.erased) {
+    let already = org.people.get(person).is_some_and(|p| p.erased);
+    if already {
         // Recorded as erased: make sure every event about them is (an erasure interrupted
         // before erasures were all or nothing is completed; otherwise nothing changes).
         app.complete_erasure(person, actor)?;
-        outln!("{person} was already erased; every event about them is redacted")?;
-        return Ok(ExitCode::SUCCESS);
+    } else {
+        let command = Command::from_json(&json!({"type": "ErasePerson", "person": person}))?;
+        let options = RunOptions {
+            actor: actor.to_string(),
+            ..RunOptions::default()
+        };
+        app.run(None, &[command], &options)?;
     }
-    let command = Command::from_json(&json!({"type": "ErasePerson", "person": person}))?;
-    let options = RunOptions {
-        actor: actor.to_string(),
-        ..RunOptions::default()
-    };
-    app.run(None, &[command], &options)?;
-    outln!("erased the personal data of {person}; the hash chain still verifies (`baton verify` lists the redactions)")?;
+    print_erased(person, already, &app.store().head(), format)
+}
+
+/// What `erase` says (the same from the store and through a server).
+pub(super) fn print_erased(
+    person: &str,
+    already: bool,
+    head: &crate::store::LogHead,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
+    match format {
+        Format::Json => super::print_json(
+            json!({"person": person, "erased": true, "already_erased": already}),
+            head,
+        )?,
+        Format::Table if already => {
+            outln!("{person} was already erased; every event about them is redacted")?
+        }
+        Format::Table => outln!("erased the personal data of {person}; the hash chain still verifies (`baton verify` lists the redactions)")?,
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -184,17 +184,19 @@ impl Remote {
     }
 
     /// `erase` through the server.
-    pub(super) fn erase(&self, person: &str, actor: &str) -> anyhow::Result<ExitCode> {
+    pub(super) fn erase(
+        &self,
+        person: &str,
+        actor: &str,
+        format: Format,
+    ) -> anyhow::Result<ExitCode> {
         let req = self
             .request("POST", &format!("/api/people/{}/erase", enc(person)))
             .set("X-Baton-Actor", actor);
-        let (value, _, _) = self.send(req, None)?;
-        if value["already_erased"] == true {
-            outln!("{person} was already erased; every event about them is redacted")?;
-        } else {
-            outln!("erased the personal data of {person}; the hash chain still verifies (`baton verify` lists the redactions)")?;
-        }
-        Ok(ExitCode::SUCCESS)
+        let (mut value, _, _) = self.send(req, None)?;
+        let head = take_head(&mut value)?;
+        let already = value["already_erased"] == true;
+        super::program_cmds::print_erased(person, already, &head, format)
     }
 
     /// `verify` through the server.
@@ -271,6 +273,10 @@ impl Remote {
             .send(req, Some(&bytes))
             .map_err(|e| anyhow::anyhow!("importing {}: {e}", file.display()))?;
         let head = take_head(&mut value)?;
+        if args.format == Format::Json {
+            super::print_json(value, &head)?;
+            return Ok(ExitCode::SUCCESS);
+        }
         let events = value["events"].as_u64().unwrap_or(0);
         let stored = value["stored"].as_u64().unwrap_or(0);
         if value["restored"] == true {

@@ -9,6 +9,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
+use serde_json::json;
+
+use super::args::Format;
 use super::open_app;
 use crate::app::{AppError, RunOptions};
 use crate::domain::Command;
@@ -87,12 +90,27 @@ pub(super) fn import(
     file: &Path,
     dry_run: bool,
     actor: &str,
+    format: Format,
 ) -> anyhow::Result<ExitCode> {
     let text = read_text(file)?;
     let app = open_app(data, true)?;
     let (org, _) = app.organization()?;
     let parsed = roster::parse(&text, &org).map_err(|errors| refuse(file, &errors))?;
     let changes = roster::changes(&org, &parsed);
+    if format == Format::Json {
+        // What `POST /api/roster` answers: the run's result, the rows and the changes by line.
+        let mut value = match changes.is_empty() {
+            true => json!({"message": "the organization already matches the roster"}),
+            false => serde_json::to_value(run(&app, None, &changes, Some(file), dry_run, actor)?)?,
+        };
+        value["rows"] = json!(parsed.rows.len());
+        value["changes"] = changes
+            .iter()
+            .map(|(line, c)| json!({"line": line, "command": c}))
+            .collect();
+        super::print_json(value, &app.store().head())?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if changes.is_empty() {
         outln!(
             "the organization already matches the roster ({} people); nothing recorded",
@@ -146,6 +164,7 @@ pub(super) fn enrol(
     who: Who,
     dry_run: bool,
     actor: &str,
+    format: Format,
 ) -> anyhow::Result<ExitCode> {
     let app = open_app(data, false)?;
     let slug = program.strip_prefix("program-").unwrap_or(program);
@@ -168,11 +187,6 @@ pub(super) fn enrol(
         .into_iter()
         .map(|c| (0, c))
         .collect();
-    if commands.is_empty() {
-        outln!("nobody to enrol: everyone selected is already in {slug} (or has left)")?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let result = run(&app, Some(slug), &commands, None, dry_run, actor)?;
     let people: Vec<String> = commands
         .iter()
         .filter_map(|(_, c)| match c {
@@ -180,6 +194,22 @@ pub(super) fn enrol(
             _ => None,
         })
         .collect();
+    if format == Format::Json {
+        let mut value = match commands.is_empty() {
+            true => {
+                json!({"message": format!("nobody to enrol: everyone selected is already in {slug} (or has left)")})
+            }
+            false => serde_json::to_value(run(&app, Some(slug), &commands, None, dry_run, actor)?)?,
+        };
+        value["enrolled"] = json!(people);
+        super::print_json(value, &app.store().head())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if commands.is_empty() {
+        outln!("nobody to enrol: everyone selected is already in {slug} (or has left)")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let result = run(&app, Some(slug), &commands, None, dry_run, actor)?;
     if dry_run {
         outln!(
             "dry run: nothing was written; would enrol {} people:",

@@ -165,17 +165,10 @@ pub(super) fn simulate(data: &Path, a: SimulateArgs) -> anyhow::Result<ExitCode>
         pool = pool.num_threads(n);
     }
     let pool = pool.build()?;
-    let bar = (a.format == Format::Table && std::io::stderr().is_terminal() && a.runs >= 1000)
-        .then(|| indicatif::ProgressBar::new(a.runs * (1 + what.mitigations.len() as u64)));
-    let tick = || {
-        if let Some(b) = &bar {
-            b.inc(1);
-        }
-    };
+    let bar = super::progress::count(a.runs * (1 + what.mitigations.len() as u64), "simulating");
+    let tick = || bar.inc(1);
     let simulation = pool.install(|| forecast::simulate(&plan, &what, &tick))?;
-    if let Some(b) = &bar {
-        b.finish_and_clear();
-    }
+    bar.finish_and_clear();
     let forecast::Simulation {
         report,
         comparisons,

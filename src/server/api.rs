@@ -906,11 +906,7 @@ async fn import(
     let head = state.inner.live.read().head;
     Ok((
         StatusCode::CREATED,
-        Json(with_head(
-            json!({"restored": summary.restored, "events": summary.events, "stored": summary.stored, "chunks": summary.chunks}),
-            &head,
-            "result",
-        )),
+        Json(with_head(summary.view(), &head, "result")),
     ))
 }
 

@@ -45,6 +45,19 @@ pub struct ImportSummary {
     pub unverified_redactions: Vec<u64>,
 }
 
+impl ImportSummary {
+    /// What `baton import --format json` prints and `POST /api/import` answers (with the head).
+    pub fn view(&self) -> serde_json::Value {
+        serde_json::json!({
+            "restored": self.restored,
+            "events": self.events,
+            "stored": self.stored,
+            "chunks": self.chunks,
+            "unverified_redactions": self.unverified_redactions,
+        })
+    }
+}
+
 /// The domain's rules for what an event may be, which the log itself does not know: known
 /// event types and schema numbers, data that decodes, and which fields are personal.
 pub trait EventRules {

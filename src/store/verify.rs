@@ -46,6 +46,14 @@ impl VerifyReport {
 /// event at a time ([`EventStore::iter_from`]) and keeps only the version of each stream and
 /// the seqs of redactions.
 pub fn verify(store: &dyn EventStore) -> Result<VerifyReport, StoreError> {
+    verify_with(store, &|_| {})
+}
+
+/// [`verify`], telling `progress` the seq of each event read (for a progress bar).
+pub fn verify_with(
+    store: &dyn EventStore,
+    progress: &dyn Fn(u64),
+) -> Result<VerifyReport, StoreError> {
     let mut expected_seq = 1;
     let mut prev: Hash = ZERO_HASH;
     let mut versions: HashMap<String, u64> = HashMap::new();
@@ -64,6 +72,7 @@ pub fn verify(store: &dyn EventStore) -> Result<VerifyReport, StoreError> {
             }
         };
         let seq = ev.seq();
+        progress(seq);
         let fail = |detail: String| Some(Problem { seq, detail });
         if seq != expected_seq {
             problem = Some(Problem {
@@ -167,7 +176,16 @@ pub fn verify_noted(
     store: &SledStore,
     noted: Option<(u64, Hash)>,
 ) -> Result<VerifyReport, StoreError> {
-    let mut report = verify_sled(store)?;
+    verify_noted_with(store, noted, &|_| {})
+}
+
+/// [`verify_noted`], telling `progress` the seq of each event read.
+pub fn verify_noted_with(
+    store: &SledStore,
+    noted: Option<(u64, Hash)>,
+    progress: &dyn Fn(u64),
+) -> Result<VerifyReport, StoreError> {
+    let mut report = verify_sled_with(store, progress)?;
     if let (Some((seq, hash)), None) = (noted, &report.problem) {
         if let Err(detail) = check_head(store, seq, &hash) {
             report.problem = Some(Problem {
@@ -181,7 +199,11 @@ pub fn verify_noted(
 
 /// [`verify`] plus the sled store's indexes (stream index, id index, stream heads).
 pub fn verify_sled(store: &SledStore) -> Result<VerifyReport, StoreError> {
-    let mut report = verify(store)?;
+    verify_sled_with(store, &|_| {})
+}
+
+fn verify_sled_with(store: &SledStore, progress: &dyn Fn(u64)) -> Result<VerifyReport, StoreError> {
+    let mut report = verify_with(store, progress)?;
     if report.problem.is_none() {
         if let Some(first) = super::sled_store::check_indexes(store)?.into_iter().next() {
             let seq = first
