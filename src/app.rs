@@ -160,8 +160,8 @@ pub struct App {
 /// Folded states by stream, each with the stream version it reflects.
 #[derive(Default)]
 struct StateCache {
-    org: Option<(u64, Organization)>,
-    programs: HashMap<String, (u64, Option<Program>)>,
+    org: Option<(u64, Arc<Organization>)>,
+    programs: HashMap<String, (u64, Arc<Option<Program>>)>,
 }
 
 /// Decodes a stored event into the domain; a redacted event decodes from the scrubbed copy it
@@ -309,6 +309,13 @@ impl App {
 
     /// The organization's current state and its stream version.
     pub fn organization(&self) -> Result<(Organization, u64), AppError> {
+        let (org, version) = self.organization_shared()?;
+        Ok((Organization::clone(&org), version))
+    }
+
+    /// The organization's current state, shared with the cache (no copy when nothing was
+    /// recorded since the last read).
+    fn organization_shared(&self) -> Result<(Arc<Organization>, u64), AppError> {
         let cached = self.cache().org.clone().unwrap_or_default();
         let (version, org) = self.catch_up(ORGANIZATION_STREAM, cached, |org, f| {
             org.apply(&f.meta, &f.event)
@@ -317,17 +324,18 @@ impl App {
         Ok((org, version))
     }
 
-    /// Folds the events of `stream` past `version` into a state folded up to it.
-    fn catch_up<S>(
+    /// Folds the events of `stream` past `version` into a state folded up to it; the state is
+    /// copied (from the cache's shared one) only when there is something to fold.
+    fn catch_up<S: Clone>(
         &self,
         stream: &str,
-        (mut version, mut state): (u64, S),
+        (mut version, mut state): (u64, Arc<S>),
         mut fold: impl FnMut(&mut S, &Fact),
-    ) -> Result<(u64, S), AppError> {
+    ) -> Result<(u64, Arc<S>), AppError> {
         for ev in self.store.read_stream(stream, version + 1)? {
             version = ev.version();
             if let Some(f) = decode(&ev)? {
-                fold(&mut state, &f);
+                fold(Arc::make_mut(&mut state), &f);
             }
         }
         Ok((version, state))
@@ -345,6 +353,13 @@ impl App {
 
     /// A program's current state and its stream version (`None` when it does not exist).
     pub fn program(&self, slug: &str) -> Result<Option<(Program, u64)>, AppError> {
+        let (program, version) = self.program_shared(slug)?;
+        Ok(Option::clone(&program).map(|p| (p, version)))
+    }
+
+    /// A program's current state (`None` inside when it does not exist), shared with the
+    /// cache, and its stream version.
+    fn program_shared(&self, slug: &str) -> Result<(Arc<Option<Program>>, u64), AppError> {
         let stream = program_stream(slug)?;
         let cached = self.cache().programs.get(stream.as_str()).cloned();
         let (version, program) =
@@ -354,7 +369,7 @@ impl App {
         self.cache()
             .programs
             .insert(stream.as_str().to_string(), (version, program.clone()));
-        Ok(program.map(|p| (p, version)))
+        Ok((program, version))
     }
 
     /// Every program's slug with its stream's version, sorted by slug.
@@ -574,16 +589,16 @@ impl App {
         slug: Option<&str>,
         expect_version: Option<u64>,
     ) -> Result<ReadStates, AppError> {
-        let (org, org_version) = self.organization()?;
+        let (org, org_version) = self.organization_shared()?;
         let (program, program_version) = match slug {
-            Some(slug) => match self.program(slug)? {
-                Some((p, v)) => (Some(p), v),
-                None => (
-                    None,
+            Some(slug) => match self.program_shared(slug)? {
+                (p, v) if p.is_some() => (p, v),
+                _ => (
+                    Arc::new(None),
                     self.store.stream_version(program_stream(slug)?.as_str()),
                 ),
             },
-            None => (None, 0),
+            None => (Arc::new(None), 0),
         };
         if let Some(expected) = expect_version {
             // Organization commands (no program named) are guarded by the organization's
@@ -700,9 +715,9 @@ impl App {
             }
         }
         Ok(ReadStates {
-            org,
+            org: Arc::new(org),
             org_version,
-            program,
+            program: Arc::new(program),
             program_version,
         })
     }
@@ -811,9 +826,9 @@ impl crate::store::Eraser for PersonEraser {
 /// What a batch of commands is decided against: the states read, and their versions (which
 /// the append then guards).
 struct ReadStates {
-    org: Organization,
+    org: Arc<Organization>,
     org_version: u64,
-    program: Option<Program>,
+    program: Arc<Option<Program>>,
     program_version: u64,
 }
 
@@ -837,8 +852,10 @@ fn decide_batch(
     now: Timestamp,
     options: &RunOptions,
 ) -> Result<DecidedBatch, AppError> {
+    // The organization is copied only when the batch changes it (most commands are a
+    // program's); the program is the batch's to change.
     let mut org = read.org.clone();
-    let mut program = read.program.clone();
+    let mut program = Option::clone(&read.program);
     let mut batch = DecidedBatch {
         events: Vec::new(),
         reads_org: false,
@@ -890,7 +907,7 @@ fn decide_batch(
 /// Folds one decided event into the working states (so later commands of the batch see it)
 /// and makes it a new event for the log, with its business time.
 fn stage(
-    org: &mut Organization,
+    org: &mut Arc<Organization>,
     program: &mut Option<Program>,
     decided: domain::Decided,
     id: Uuid,
@@ -913,7 +930,7 @@ fn stage(
         actor: options.actor.clone(),
     };
     if stream == ORGANIZATION_STREAM {
-        org.apply(&meta, &decided.event);
+        Arc::make_mut(org).apply(&meta, &decided.event);
     } else if !Program::fold_one(program, &meta, &decided.event) {
         return Err(AppError::Invalid(
             "a program event was decided before the program exists".into(),
