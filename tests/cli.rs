@@ -533,6 +533,18 @@ fn dashboard_printed(data: &Path, env: &[(&str, &str)], tty: bool) -> String {
     ok(&out).replace("\r\n", "\n")
 }
 
+/// What `baton ARGS` prints with `COLUMNS` set.
+fn printed_at(data: &Path, args: &[&str], columns: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .env("COLUMNS", columns)
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .output()
+        .unwrap();
+    ok(&out)
+}
+
 #[test]
 fn tables_fit_the_width_and_colour_shows_only_on_a_terminal_without_no_color() {
     let dir = tempfile::tempdir().unwrap();
@@ -594,6 +606,42 @@ fn tables_fit_the_width_and_colour_shows_only_on_a_terminal_without_no_color() {
             "{columns} columns: {missing:?} not printed"
         );
     }
+    // The hand-laid reports fit too (wrapped at spaces under a hanging indent).
+    for args in [
+        &["due", "--as-of", "2026-10-31"][..],
+        &["programs"],
+        &["verify"],
+        &["next", "ils-rollout"],
+        &[
+            "simulate",
+            "--plan",
+            "ils-rollout",
+            "--as-of",
+            "2026-03-01",
+            "--scenario",
+            "perfect-storm",
+            "--runs",
+            "20",
+        ],
+    ] {
+        let text = printed_at(&data, args, "80");
+        let piped = ok(&baton(&data, args, None));
+        let too_wide: Vec<&str> = text.lines().filter(|l| l.chars().count() > 80).collect();
+        assert!(too_wide.is_empty(), "{args:?}: {too_wide:#?}");
+        assert!(
+            piped.lines().any(|l| l.chars().count() > 80),
+            "{args:?} is narrow anyway"
+        );
+        let words = |t: &str| t.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(
+            words(&text),
+            words(&piped),
+            "{args:?}: the same words, wrapped"
+        );
+    }
+    let risk = printed_at(&data, &["risk", "--as-of", "2026-10-31"], "80");
+    assert!(risk.lines().all(|l| l.chars().count() <= 80), "{risk}");
+
     // Piped: no colour, whatever the terminal type says.
     assert!(!wide.contains('\x1b'));
     let tty = dashboard_printed(&data, &[("COLUMNS", "100")], true);

@@ -79,29 +79,29 @@ pub(super) fn demo(data: &Path, format: super::args::Format) -> anyhow::Result<E
         return Ok(ExitCode::SUCCESS);
     }
     match loaded {
-        Some(events) => outln!("Loaded the demo into {}: {events} events.", data.display())?,
-        None => outln!(
+        Some(events) => tableln!("Loaded the demo into {}: {events} events.", data.display())?,
+        None => tableln!(
             "The demo is already loaded in {}; nothing changed.",
             data.display()
         )?,
     }
     outln!()?;
-    outln!(
+    tableln!(
         "Montclair Public Libraries roll out a new integrated library system to ~120 staff in 8"
     )?;
-    outln!("branches (program `{ROLLOUT}`), and run a mentoring cohort (`{MENTORING}`). The story ends on {DEMO_END}.")?;
+    tableln!("branches (program `{ROLLOUT}`), and run a mentoring cohort (`{MENTORING}`). The story ends on {DEMO_END}.")?;
     outln!()?;
-    outln!("Try:")?;
+    tableln!("Try:")?;
     let prefix = if data == Path::new("./baton-data") {
         String::new()
     } else {
         format!("--data {} ", data.display())
     };
-    outln!("  baton {prefix}programs")?;
-    outln!("  baton {prefix}dashboard {ROLLOUT} --as-of {DEMO_END}")?;
-    outln!("  baton {prefix}dashboard {MENTORING} --as-of {DEMO_END}")?;
-    outln!("  baton {prefix}risk --as-of {DEMO_END}")?;
-    outln!("  baton {prefix}history {ROLLOUT}")?;
-    outln!("  baton {prefix}verify")?;
+    tableln!("  baton {prefix}programs")?;
+    tableln!("  baton {prefix}dashboard {ROLLOUT} --as-of {DEMO_END}")?;
+    tableln!("  baton {prefix}dashboard {MENTORING} --as-of {DEMO_END}")?;
+    tableln!("  baton {prefix}risk --as-of {DEMO_END}")?;
+    tableln!("  baton {prefix}history {ROLLOUT}")?;
+    tableln!("  baton {prefix}verify")?;
     Ok(ExitCode::SUCCESS)
 }

@@ -200,9 +200,9 @@ pub(super) fn due(data: &Path, args: DueArgs<'_>) -> anyhow::Result<ExitCode> {
     match args.format {
         DueFormat::Table => {
             let title = format!("Due (as of {}, next {within_days} days)", view.today);
-            outln!("{}", super::render::title_with_head(&title, &head))?;
+            tableln!("{}", super::render::title_with_head(&title, &head))?;
             if view.items.is_empty() {
-                outln!("nothing is due")?;
+                tableln!("nothing is due")?;
             }
             for item in &view.items {
                 let kind = match item.kind {
@@ -212,7 +212,7 @@ pub(super) fn due(data: &Path, args: DueArgs<'_>) -> anyhow::Result<ExitCode> {
                     DueKind::CommitmentUnanswered => "unanswered",
                     DueKind::Refresher => "refresher",
                 };
-                outln!(
+                tableln!(
                     "{}  {kind:<10}  {:<16}  {:<20}  {}",
                     item.day,
                     item.program,
@@ -265,7 +265,7 @@ pub(super) fn suggest_pairs(
                 Ok(ExitCode::SUCCESS)
             }
             Format::Table => {
-                outln!(
+                tableln!(
                     "{}",
                     super::render::title_with_head(
                         "Pairs that would end single-holder skills",
@@ -273,10 +273,10 @@ pub(super) fn suggest_pairs(
                     )
                 )?;
                 if pairs.is_empty() {
-                    outln!("no skill is held by one person only")?;
+                    tableln!("no skill is held by one person only")?;
                 }
                 for p in &pairs {
-                    outln!(
+                    tableln!(
                         "{:<22} {} → {} (level {}): truck factor {} → {}",
                         p.skill,
                         world.org.name_of(&p.mentor),
@@ -310,32 +310,32 @@ pub(super) fn suggest_pairs(
                 crate::domain::events::ProgramKind::Mentoring => "Mentors for unpaired mentees",
                 crate::domain::events::ProgramKind::Training => "Peers to invite as trainers",
             };
-            outln!(
+            tableln!(
                 "{}",
                 super::render::title_with_head(&format!("{what}: {slug}"), &head)
             )?;
             if suggestions.is_empty() {
-                outln!(
+                tableln!(
                     "nobody to pair: every mentee has a mentor (or the program has no modules)"
                 )?;
             }
             for (i, s) in suggestions.iter().enumerate() {
-                outln!("\n{} ({})", s.name, s.r#for)?;
+                tableln!("\n{} ({})", s.name, s.r#for)?;
                 if s.candidates.is_empty() {
-                    outln!("  nobody holds the skill yet")?;
+                    tableln!("  nobody holds the skill yet")?;
                 }
                 for c in &s.candidates {
-                    outln!("  {:<22} {}", c.name, c.reason)?;
+                    tableln!("  {:<22} {}", c.name, c.reason)?;
                 }
                 if let Some(best) = s.candidates.first() {
                     match p.kind {
-                        crate::domain::events::ProgramKind::Mentoring => outln!(
+                        crate::domain::events::ProgramKind::Mentoring => tableln!(
                             "  accept: baton do {slug} pair-mentee --pair p-new-{} --mentor {} --mentee {}",
                             i + 1,
                             best.person,
                             s.r#for
                         )?,
-                        crate::domain::events::ProgramKind::Training => outln!(
+                        crate::domain::events::ProgramKind::Training => tableln!(
                             "  accept: baton do {slug} invite-trainer --person {}",
                             best.person
                         )?,
@@ -356,7 +356,7 @@ fn print_steps(view: &next::NextView) -> anyhow::Result<()> {
         } else {
             " "
         };
-        outln!("  [{mark}] {:<22} {}", row.step.as_str(), row.asks)?;
+        tableln!("  [{mark}] {:<22} {}", row.step.as_str(), row.asks)?;
     }
     Ok(())
 }
@@ -389,15 +389,17 @@ pub(super) fn new_program(
         super::print_json(serde_json::to_value(&view)?, &app.store().head())?;
         return Ok(ExitCode::SUCCESS);
     }
-    outln!("created the {kind} program {slug}: {title}\n\nThe method, step by step:")?;
+    tableln!("created the {kind} program {slug}: {title}\n\nThe method, step by step:")?;
     print_steps(&view)?;
-    outln!("\nWhat next:")?;
+    tableln!("\nWhat next:")?;
     for m in &view.missing {
-        outln!("  - {m}")?;
+        tableln!("  - {m}")?;
     }
-    outln!("  Tick a step when it is done: baton do {slug} mark-step --step STEP")?;
-    outln!("  Any command's flags: baton do {slug} COMMAND --help (`baton commands` lists them)")?;
-    outln!("  Where you stand at any time: baton next {slug}")?;
+    tableln!("  Tick a step when it is done: baton do {slug} mark-step --step STEP")?;
+    tableln!(
+        "  Any command's flags: baton do {slug} COMMAND --help (`baton commands` lists them)"
+    )?;
+    tableln!("  Where you stand at any time: baton next {slug}")?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -421,21 +423,21 @@ pub(super) fn next(
     match format {
         Format::Json => super::read_cmds::print(Format::Json, "", &view, head)?,
         Format::Table => {
-            outln!(
+            tableln!(
                 "{}",
                 super::render::title_with_head(&format!("Next in {slug}"), &head)
             )?;
             match view.open_step {
-                Some(step) => outln!("open step: {} — {}", step.as_str(), next::asks(step))?,
-                None => outln!("every step of the method is ticked")?,
+                Some(step) => tableln!("open step: {} — {}", step.as_str(), next::asks(step))?,
+                None => tableln!("every step of the method is ticked")?,
             }
             print_steps(&view)?;
             if view.missing.is_empty() {
-                outln!("\nnothing missing")?;
+                tableln!("\nnothing missing")?;
             } else {
-                outln!("\nmissing:")?;
+                tableln!("\nmissing:")?;
                 for m in &view.missing {
-                    outln!("  - {m}")?;
+                    tableln!("  - {m}")?;
                 }
             }
         }

@@ -45,16 +45,16 @@ pub(super) fn print_verify(
             ))?
         )?,
         Format::Table => {
-            outln!("{}", super::render::title_with_head("Verify", &head))?;
-            outln!("events      {}", report.events)?;
-            outln!("streams     {}", report.streams)?;
-            outln!("last seq    {}", report.last_seq)?;
-            outln!("head hash   {}", report.head_hash)?;
+            tableln!("{}", super::render::title_with_head("Verify", &head))?;
+            tableln!("events      {}", report.events)?;
+            tableln!("streams     {}", report.streams)?;
+            tableln!("last seq    {}", report.last_seq)?;
+            tableln!("head hash   {}", report.head_hash)?;
             if report.redactions.is_empty() {
-                outln!("redactions  none")?;
+                tableln!("redactions  none")?;
             } else {
                 let seqs: Vec<String> = report.redactions.iter().map(u64::to_string).collect();
-                outln!(
+                tableln!(
                     "redactions  {} (seq {})",
                     report.redactions.len(),
                     seqs.join(", ")
@@ -66,20 +66,20 @@ pub(super) fn print_verify(
                     .iter()
                     .map(u64::to_string)
                     .collect();
-                outln!(
+                tableln!(
                     "unverified  {} format-1 redactions whose kept data cannot be checked (seq {})",
                     seqs.len(),
                     seqs.join(", ")
                 )?;
             }
             if let (Some((seq, hash)), true) = (noted, report.is_ok()) {
-                outln!("noted head  {seq}:{} is in the log", record::hex(&hash))?;
+                tableln!("noted head  {seq}:{} is in the log", record::hex(&hash))?;
             }
             match &report.problem {
                 None => {
-                    outln!("status      ok: chain, data hashes, sequence and indexes verified")?
+                    tableln!("status      ok: chain, data hashes, sequence and indexes verified")?
                 }
-                Some(p) => outln!("status      FAILED at seq {}: {}", p.seq, p.detail)?,
+                Some(p) => tableln!("status      FAILED at seq {}: {}", p.seq, p.detail)?,
             }
         }
     }
@@ -183,20 +183,20 @@ pub(super) fn import(data: &Path, file: &Path, args: ImportArgs<'_>) -> anyhow::
         return Ok(ExitCode::SUCCESS);
     }
     if summary.restored {
-        outln!("restored {} events into {}", summary.events, data.display())?;
+        tableln!("restored {} events into {}", summary.events, data.display())?;
         if !summary.unverified_redactions.is_empty() {
-            outln!(
+            tableln!(
                 "accepted {} format-1 redactions whose kept data cannot be checked",
                 summary.unverified_redactions.len()
             )?;
         }
     } else if summary.stored == 0 && summary.events > 0 {
-        outln!(
+        tableln!(
             "all {} events were already stored; nothing changed",
             summary.events
         )?;
     } else {
-        outln!(
+        tableln!(
             "appended {} events into {} in {} atomic chunk{} of at most {} events{}",
             summary.stored,
             data.display(),

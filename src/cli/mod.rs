@@ -9,6 +9,25 @@ macro_rules! outln {
     ($($arg:tt)*) => { { use std::io::Write; writeln!(std::io::stdout().lock(), $($arg)*) } };
 }
 
+/// `outln!` for text meant to be read (not data): a line wider than the terminal (or
+/// `COLUMNS`) is wrapped at its spaces under a hanging indent; see [`render::fit`].
+macro_rules! tableln {
+    ($($arg:tt)*) => { {
+        use std::io::Write;
+        let text = format!($($arg)*);
+        writeln!(std::io::stdout().lock(), "{}", $crate::cli::render::fit(&text))
+    } };
+}
+
+/// `out!` for text meant to be read; see `tableln!`.
+macro_rules! tableout {
+    ($($arg:tt)*) => { {
+        use std::io::Write;
+        let text = format!($($arg)*);
+        write!(std::io::stdout().lock(), "{}", $crate::cli::render::fit(&text))
+    } };
+}
+
 /// Writes to standard output without a newline; see `outln!`.
 macro_rules! out {
     ($($arg:tt)*) => { { use std::io::Write; write!(std::io::stdout().lock(), $($arg)*) } };

@@ -170,16 +170,16 @@ pub(super) fn print_run(
         Format::Json => outln!("{}", serde_json::to_string_pretty(result)?)?,
         Format::Table => {
             if result.duplicate {
-                outln!("already applied (same command id): nothing new was written")?;
+                tableln!("already applied (same command id): nothing new was written")?;
             }
             if result.dry_run {
-                outln!("dry run: nothing was written; the command would write")?;
+                tableln!("dry run: nothing was written; the command would write")?;
                 for e in &result.events {
-                    outln!("  {:<14} {}  {}", e.stream, e.event_type, e.data)?;
+                    tableln!("  {:<14} {}  {}", e.stream, e.event_type, e.data)?;
                 }
             }
             for (seq, ty) in result.seqs.iter().zip(&result.event_types) {
-                outln!("seq {seq:>6}  {ty}")?;
+                tableln!("seq {seq:>6}  {ty}")?;
             }
             for r in &result.replaced {
                 let about = r
@@ -188,12 +188,12 @@ pub(super) fn print_run(
                     .map(|p| format!(" about {p}"))
                     .unwrap_or_default();
                 let on = r.on.map(|d| format!(" on {d}")).unwrap_or_default();
-                outln!("voided seq {} {}{about}{on}", r.seq, r.event_type)?;
+                tableln!("voided seq {} {}{about}{on}", r.seq, r.event_type)?;
             }
             if program {
-                outln!("program version {}", result.program_version)?;
+                tableln!("program version {}", result.program_version)?;
             } else {
-                outln!("organization version {}", result.organization_version)?;
+                tableln!("organization version {}", result.organization_version)?;
             }
         }
     }
@@ -226,14 +226,14 @@ pub(super) fn commands(format: Format) -> anyhow::Result<ExitCode> {
             outln!("{}", serde_json::to_string_pretty(&list)?)?;
         }
         Format::Table => {
-            outln!("Commands for `baton do PROGRAM COMMAND --field value…` or `baton do PROGRAM FILE` (use `organization` as PROGRAM for organization commands).")?;
-            outln!(
+            tableln!("Commands for `baton do PROGRAM COMMAND --field value…` or `baton do PROGRAM FILE` (use `organization` as PROGRAM for organization commands).")?;
+            tableln!(
                 "FILE holds one command as JSON, or several as JSON Lines applied atomically; `baton do PROGRAM COMMAND --help` lists a command's flags.\n"
             )?;
             for (t, d, ex) in examples {
                 outln!("{t}\n    {d}\n    {}", serde_json::to_string(&ex)?)?;
                 if let Some(line) = do_flags::flags_line(t, &ex) {
-                    outln!("    {line}")?;
+                    tableln!("    {line}")?;
                 }
                 outln!()?;
             }
@@ -259,11 +259,11 @@ pub(super) fn programs(data: &Path, format: Format) -> anyhow::Result<ExitCode> 
             ))?
         )?,
         Format::Table if lines.is_empty() => {
-            outln!("no programs yet (create one with `baton do SLUG create.json`, or load the demo with `baton demo`)")?;
+            tableln!("no programs yet (create one with `baton do SLUG create.json`, or load the demo with `baton demo`)")?;
         }
         Format::Table => {
-            outln!("{}", render::title_with_head("Programs", &head))?;
-            outln!(
+            tableln!("{}", render::title_with_head("Programs", &head))?;
+            tableln!(
                 "{:<24} {:<10} {:<11} {:>8} {:>8} {:>7}  title",
                 "program",
                 "kind",
@@ -274,7 +274,7 @@ pub(super) fn programs(data: &Path, format: Format) -> anyhow::Result<ExitCode> 
             )?;
             for line in &lines {
                 let deadline = line.deadline.map(|d| d.to_string());
-                outln!(
+                tableln!(
                     "{:<24} {:<10} {:<11} {:>8} {:>8} {:>7}  {}{}",
                     line.program,
                     line.kind.as_str(),
@@ -331,9 +331,9 @@ pub(super) fn print_erased(
             head,
         )?,
         Format::Table if already => {
-            outln!("{person} was already erased; every event about them is redacted")?
+            tableln!("{person} was already erased; every event about them is redacted")?
         }
-        Format::Table => outln!("erased the personal data of {person}; the hash chain still verifies (`baton verify` lists the redactions)")?,
+        Format::Table => tableln!("erased the personal data of {person}; the hash chain still verifies (`baton verify` lists the redactions)")?,
     }
     Ok(ExitCode::SUCCESS)
 }

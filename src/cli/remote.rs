@@ -280,14 +280,14 @@ impl Remote {
         let events = value["events"].as_u64().unwrap_or(0);
         let stored = value["stored"].as_u64().unwrap_or(0);
         if value["restored"] == true {
-            outln!(
+            tableln!(
                 "restored {events} events through the server at {}",
                 self.file.url
             )?;
         } else if stored == 0 && events > 0 {
-            outln!("all {events} events were already stored; nothing changed")?;
+            tableln!("all {events} events were already stored; nothing changed")?;
         } else {
-            outln!(
+            tableln!(
                 "appended {stored} events through the server at {} in {} atomic chunks",
                 self.file.url,
                 value["chunks"]
@@ -330,7 +330,7 @@ impl Remote {
                     .set("X-Baton-Actor", actor);
                 let (value, _, _) = self.send(req, None)?;
                 let info: TokenInfo = serde_json::from_value(value)?;
-                outln!("revoked {} ({}, {})", info.token, info.role, info.name)?;
+                tableln!("revoked {} ({}, {})", info.token, info.role, info.name)?;
             }
         }
         Ok(ExitCode::SUCCESS)

@@ -74,11 +74,12 @@ impl Style {
         self.width.unwrap_or(MAX_TABLE_WIDTH)
     }
 
-    /// The width a list of values wraps at after `lead` characters.
+    /// The width a list of values wraps at after `lead` characters (one kept for the comma
+    /// that ends a wrapped line).
     fn wrap_width(&self, lead: usize) -> usize {
         match self.width {
             None => WRAP_WIDTH,
-            Some(w) => w.saturating_sub(lead).clamp(20, WRAP_WIDTH),
+            Some(w) => w.saturating_sub(lead + 1).clamp(20, WRAP_WIDTH),
         }
     }
 
@@ -125,6 +126,46 @@ impl Style {
             None => text.to_string(),
         }
     }
+}
+
+/// Text for standard output fitted to its width ([`Style::for_stdout`], read once): each line
+/// wider than the width is wrapped at its spaces, continued under its own indentation plus
+/// four; a word wider than a line (a link, a token) stays whole. Unchanged when the width is
+/// unknown (a pipe or a file without `COLUMNS`).
+pub fn fit(text: &str) -> String {
+    static STYLE: std::sync::OnceLock<Style> = std::sync::OnceLock::new();
+    fit_to(text, STYLE.get_or_init(Style::for_stdout).width)
+}
+
+fn fit_to(text: &str, width: Option<usize>) -> String {
+    let Some(width) = width else {
+        return text.to_string();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for line in text.split('\n') {
+        if line.chars().count() <= width {
+            out.push(line.to_string());
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        let lead = " ".repeat(indent + 4);
+        let mut current = line[..indent].to_string();
+        let mut fresh = true;
+        for word in line[indent..].split(' ') {
+            if !fresh && current.chars().count() + 1 + word.chars().count() > width {
+                out.push(current.trim_end().to_string());
+                current = lead.clone();
+                fresh = true;
+            }
+            if !fresh {
+                current.push(' ');
+            }
+            current.push_str(word);
+            fresh = false;
+        }
+        out.push(current);
+    }
+    out.join("\n")
 }
 
 /// Renders a value under a title, plain (see [`table_styled`]).
@@ -624,5 +665,27 @@ Follow ups
             colour: false,
         };
         assert_eq!(plain, table_styled("Deadline", &v, &uncoloured));
+    }
+
+    #[test]
+    fn lines_are_fitted_at_spaces_with_a_hanging_indent_and_words_stay_whole() {
+        let line = "2026-10-31  overdue     ils-rollout  Margaux Durand  check loans and returns at the desk, six weeks on";
+        assert_eq!(fit_to(line, None), line);
+        let fitted = fit_to(&format!("{line}\n  short"), Some(50));
+        assert_eq!(
+            fitted,
+            "2026-10-31  overdue     ils-rollout  Margaux\n    Durand  check loans and returns at the desk,\n    six weeks on\n  short"
+        );
+        let link = format!(
+            "log in: http://127.0.0.1:7878/login?code={}",
+            "x".repeat(60)
+        );
+        let fitted = fit_to(&link, Some(40));
+        assert!(
+            fitted
+                .lines()
+                .any(|l| l.trim() == link.split(' ').nth(2).unwrap()),
+            "{fitted}"
+        );
     }
 }

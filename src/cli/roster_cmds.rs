@@ -112,7 +112,7 @@ pub(super) fn import(
         return Ok(ExitCode::SUCCESS);
     }
     if changes.is_empty() {
-        outln!(
+        tableln!(
             "the organization already matches the roster ({} people); nothing recorded",
             parsed.rows.len()
         )?;
@@ -120,9 +120,9 @@ pub(super) fn import(
     }
     let result = run(&app, None, &changes, Some(file), dry_run, actor)?;
     if dry_run {
-        outln!("dry run: nothing was written; the roster would record")?;
+        tableln!("dry run: nothing was written; the roster would record")?;
     } else {
-        outln!(
+        tableln!(
             "recorded {} changes from {}:",
             changes.len(),
             file.display()
@@ -132,9 +132,9 @@ pub(super) fn import(
         let data = serde_json::to_value(c)?;
         outln!("  line {line:>4}  {}", serde_json::to_string(&data)?)?;
     }
-    outln!("{}", summary(&changes))?;
+    tableln!("{}", summary(&changes))?;
     if !dry_run {
-        outln!("organization version {}", result.organization_version)?;
+        tableln!("organization version {}", result.organization_version)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -206,21 +206,21 @@ pub(super) fn enrol(
         return Ok(ExitCode::SUCCESS);
     }
     if commands.is_empty() {
-        outln!("nobody to enrol: everyone selected is already in {slug} (or has left)")?;
+        tableln!("nobody to enrol: everyone selected is already in {slug} (or has left)")?;
         return Ok(ExitCode::SUCCESS);
     }
     let result = run(&app, Some(slug), &commands, None, dry_run, actor)?;
     if dry_run {
-        outln!(
+        tableln!(
             "dry run: nothing was written; would enrol {} people:",
             people.len()
         )?;
     } else {
-        outln!("enrolled {} people in {slug}:", people.len())?;
+        tableln!("enrolled {} people in {slug}:", people.len())?;
     }
-    outln!("  {}", people.join(", "))?;
+    tableln!("  {}", people.join(", "))?;
     if !dry_run {
-        outln!("program version {}", result.program_version)?;
+        tableln!("program version {}", result.program_version)?;
     }
     Ok(ExitCode::SUCCESS)
 }

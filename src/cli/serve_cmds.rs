@@ -86,7 +86,7 @@ pub(super) fn token(data: &Path, cmd: TokenCommand, actor: &str) -> anyhow::Resu
         }
         TokenCommand::Revoke { id } => {
             let info = app.revoke_token(&id, actor)?;
-            outln!("revoked {} ({}, {})", info.token, info.role, info.name)?;
+            tableln!("revoked {} ({}, {})", info.token, info.role, info.name)?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -99,13 +99,13 @@ pub(super) fn print_new_token(info: &crate::access::TokenInfo, secret: &str) -> 
     } else {
         info.programs.join(", ")
     };
-    outln!(
+    tableln!(
         "made {} for {:?}: role {}, {limit}",
         info.token,
         info.name,
         info.role
     )?;
-    outln!("it is shown this once; send it as `Authorization: Bearer TOKEN`, or log in at /login?token=TOKEN")?;
+    tableln!("it is shown this once; send it as `Authorization: Bearer TOKEN`, or log in at /login?token=TOKEN")?;
     outln!("{secret}")?;
     Ok(())
 }
@@ -126,9 +126,9 @@ pub(super) fn print_tokens(
             ))?
         )?,
         Format::Table => {
-            outln!("{}", render::title_with_head("Tokens", &head))?;
+            tableln!("{}", render::title_with_head("Tokens", &head))?;
             if tokens.is_empty() {
-                outln!(
+                tableln!(
                     "no tokens yet (make one with `baton token create --role viewer --name …`)"
                 )?;
             }
@@ -142,7 +142,7 @@ pub(super) fn print_tokens(
                 } else {
                     t.programs.join(",")
                 };
-                outln!(
+                tableln!(
                     "{:<16} {:<12} {:<24} {:<20} {state}",
                     t.token,
                     t.role.as_str(),

@@ -89,8 +89,8 @@ pub(super) fn scenarios(parameters: bool, format: Format) -> anyhow::Result<Exit
             Format::Json => outln!("{}", serde_json::to_string_pretty(crate::sim::PARAMETERS)?)?,
             Format::Table => {
                 for p in crate::sim::PARAMETERS {
-                    outln!("{:<30} {:>8}  {}", p.name, p.default, p.cite)?;
-                    outln!("{:<30} {:>8}  {}", "", "", p.doc)?;
+                    tableln!("{:<30} {:>8}  {}", p.name, p.default, p.cite)?;
+                    tableln!("{:<30} {:>8}  {}", "", "", p.doc)?;
                 }
             }
         }
@@ -106,8 +106,8 @@ pub(super) fn scenarios(parameters: bool, format: Format) -> anyhow::Result<Exit
             for s in &all {
                 let cards: Vec<_> = s.cards.iter().map(|c| c.id.as_str()).collect();
                 let mits: Vec<_> = s.mitigations.iter().map(|m| m.id.as_str()).collect();
-                outln!("{:<24} {}", s.name, s.title)?;
-                outln!(
+                tableln!("{:<24} {}", s.name, s.title)?;
+                tableln!(
                     "{:<24} cards: {}",
                     "",
                     if cards.is_empty() {
@@ -116,7 +116,7 @@ pub(super) fn scenarios(parameters: bool, format: Format) -> anyhow::Result<Exit
                         cards.join(", ")
                     }
                 )?;
-                outln!("{:<24} mitigations: {}", "", mits.join(", "))?;
+                tableln!("{:<24} mitigations: {}", "", mits.join(", "))?;
             }
         }
     }
@@ -132,7 +132,7 @@ pub(super) fn scenario(cmd: ScenarioCommand) -> anyhow::Result<ExitCode> {
                 .and_then(|s| s.to_str())
                 .unwrap_or("scenario");
             let s = scenario::parse(&file.display().to_string(), stem, &text)?;
-            outln!(
+            tableln!(
                 "ok: {} ({} parameters, {} cards, {} mitigations)",
                 s.name,
                 s.parameters.len(),
@@ -184,12 +184,12 @@ pub(super) fn simulate(data: &Path, a: SimulateArgs) -> anyhow::Result<ExitCode>
             outln!("{}", serde_json::to_string_pretty(&value)?)?;
         }
         Format::Table => {
-            out!("{}", render_report(report))?;
+            tableout!("{}", render_report(report))?;
             for c in comparisons {
                 outln!()?;
-                outln!("with {}:", c.mitigation)?;
-                out!("{}", render_report(&c.report))?;
-                outln!(
+                tableln!("with {}:", c.mitigation)?;
+                tableout!("{}", render_report(&c.report))?;
+                tableln!(
                     "difference: P(done by deadline) {:+.3} ± {:.3}; proficient at deadline {:+.3} ± {:.3}; completion {:+.1} ± {:.1} days",
                     c.p_done_by_deadline.difference,
                     c.p_done_by_deadline.standard_error,
@@ -201,7 +201,7 @@ pub(super) fn simulate(data: &Path, a: SimulateArgs) -> anyhow::Result<ExitCode>
             }
             if let Some(s) = story {
                 outln!()?;
-                out!("{s}")?;
+                tableout!("{s}")?;
             }
         }
     }
@@ -308,10 +308,10 @@ pub(super) fn rehearse(data: &Path, a: RehearseArgs) -> anyhow::Result<ExitCode>
         let picked = match given.get(&card.id) {
             Some(r) => Some(r.clone()),
             None if interactive => {
-                outln!("\n{} — card \"{}\"", plan.date(card.after_days), card.id)?;
-                outln!("{}", card.text)?;
+                tableln!("\n{} — card \"{}\"", plan.date(card.after_days), card.id)?;
+                tableln!("{}", card.text)?;
                 for (i, r) in card.responses.iter().enumerate() {
-                    outln!("  {}. {} — {}", i + 1, r, sc.mitigation(r)?.title)?;
+                    tableln!("  {}. {} — {}", i + 1, r, sc.mitigation(r)?.title)?;
                 }
                 out!("Your response (number or id, empty to let it play out): ")?;
                 std::io::Write::flush(&mut std::io::stdout())?;
@@ -347,7 +347,7 @@ pub(super) fn rehearse(data: &Path, a: RehearseArgs) -> anyhow::Result<ExitCode>
             outln!("{}", serde_json::to_string_pretty(&value)?)?
         }
         Format::Table => {
-            outln!(
+            tableln!(
                 "\nDebrief: {} under {} ({} runs a branch, seed {})",
                 debrief.program,
                 debrief.scenario,
@@ -359,7 +359,7 @@ pub(super) fn rehearse(data: &Path, a: RehearseArgs) -> anyhow::Result<ExitCode>
                     .unwrap_or_else(|| "not reached".into())
             };
             for x in &debrief.decisions {
-                outln!(
+                tableln!(
                     "{} {}: {} — P(done by deadline) {:.3} against {:.3} without a response ({:+.3} ± {:.3}); P50 {} against {}",
                     x.date,
                     x.card,
@@ -373,7 +373,7 @@ pub(super) fn rehearse(data: &Path, a: RehearseArgs) -> anyhow::Result<ExitCode>
                 )?;
             }
             outln!()?;
-            out!("{}", render_report(&debrief.outcome))?;
+            tableout!("{}", render_report(&debrief.outcome))?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -686,13 +686,13 @@ pub(super) fn dashboard_forecast(
             super::read_cmds::dashboard(data, &slug, as_of, format)?;
             outln!()?;
             match forecast.get("unavailable") {
-                Some(why) => outln!(
+                Some(why) => tableln!(
                     "Probabilistic forecast: unavailable ({})",
                     why.as_str().unwrap_or("")
                 )?,
                 None => {
                     let d = |k: &str| forecast[k].as_str().unwrap_or("not reached").to_string();
-                    outln!(
+                    tableln!(
                         "Probabilistic forecast (as-planned, {} runs, seed {}): P50 {} · P85 {} · P(done by deadline) {:.3}",
                         FORECAST_RUNS,
                         FORECAST_SEED,
