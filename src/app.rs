@@ -332,6 +332,10 @@ impl App {
         (mut version, mut state): (u64, Arc<S>),
         mut fold: impl FnMut(&mut S, &Fact),
     ) -> Result<(u64, Arc<S>), AppError> {
+        if self.store.stream_version(stream) == version {
+            // Nothing recorded since: no read of the log at all.
+            return Ok((version, state));
+        }
         for ev in self.store.read_stream(stream, version + 1)? {
             version = ev.version();
             if let Some(f) = decode(&ev)? {
@@ -355,6 +359,11 @@ impl App {
     pub fn program(&self, slug: &str) -> Result<Option<(Program, u64)>, AppError> {
         let (program, version) = self.program_shared(slug)?;
         Ok(Option::clone(&program).map(|p| (p, version)))
+    }
+
+    /// Whether a program exists (without copying its state).
+    pub fn program_exists(&self, slug: &str) -> Result<bool, AppError> {
+        Ok(self.program_shared(slug)?.0.is_some())
     }
 
     /// A program's current state (`None` inside when it does not exist), shared with the

@@ -69,7 +69,7 @@ impl App {
             )));
         }
         for p in programs {
-            if self.program(p)?.is_none() {
+            if !self.program_exists(p)? {
                 return Err(AppError::UnknownProgram(p.clone()));
             }
         }

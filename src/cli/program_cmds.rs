@@ -127,7 +127,7 @@ pub(super) fn run_do(data: &Path, mut args: DoArgs<'_>, actor: &str) -> anyhow::
         slug => Some(slug.strip_prefix("program-").unwrap_or(slug)),
     };
     if let Some(slug) = program {
-        if !creates && app.program(slug)?.is_none() {
+        if !creates && !app.program_exists(slug)? {
             anyhow::bail!("no program {slug:?}: create it first with a CreateProgram command (see `baton commands`)");
         }
     }

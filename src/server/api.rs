@@ -388,7 +388,7 @@ pub(crate) async fn run_commands(
             let creates = commands
                 .iter()
                 .any(|c| matches!(c, Command::CreateProgram(_)));
-            if !creates && app.program(slug)?.is_none() {
+            if !creates && !app.program_exists(slug)? {
                 return Err(AppError::UnknownProgram(slug.clone()));
             }
         }
