@@ -304,6 +304,7 @@ impl Remote {
                 role,
                 name,
                 programs,
+                format,
             } => {
                 let role = crate::access::Role::parse(&role)
                     .map_err(|e| anyhow::anyhow!("--role: {e}"))?;
@@ -316,7 +317,7 @@ impl Remote {
                 let (value, _, _) = self.send(req, Some(&serde_json::to_vec(&body)?))?;
                 let secret = value["secret"].as_str().unwrap_or_default().to_string();
                 let info: TokenInfo = serde_json::from_value(value)?;
-                print_new_token(&info, &secret)?;
+                print_new_token(&info, &secret, format)?;
             }
             TokenCommand::List { format } => {
                 let (mut value, _, _) = self.send(self.request("GET", "/api/tokens"), None)?;
@@ -324,13 +325,13 @@ impl Remote {
                 let tokens: Vec<TokenInfo> = serde_json::from_value(value["tokens"].take())?;
                 print_tokens(&tokens, head, format)?;
             }
-            TokenCommand::Revoke { id } => {
+            TokenCommand::Revoke { id, format } => {
                 let req = self
                     .request("DELETE", &format!("/api/tokens/{}", enc(&id)))
                     .set("X-Baton-Actor", actor);
                 let (value, _, _) = self.send(req, None)?;
                 let info: TokenInfo = serde_json::from_value(value)?;
-                tableln!("revoked {} ({}, {})", info.token, info.role, info.name)?;
+                super::serve_cmds::print_revoked(&info, format)?;
             }
         }
         Ok(ExitCode::SUCCESS)

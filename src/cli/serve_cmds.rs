@@ -50,6 +50,9 @@ pub enum TokenCommand {
         /// Limit it to a program (repeatable; none: all programs).
         #[arg(long = "program")]
         programs: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
     /// List every token ever made (never a secret).
     List {
@@ -61,6 +64,9 @@ pub enum TokenCommand {
     Revoke {
         /// The token's id (`tok-…`, see `baton token list`).
         id: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
 }
 
@@ -74,26 +80,47 @@ pub(super) fn token(data: &Path, cmd: TokenCommand, actor: &str) -> anyhow::Resu
             role,
             name,
             programs,
+            format,
         } => {
             let role = Role::parse(&role).map_err(|e| anyhow::anyhow!("--role: {e}"))?;
             let name = name.unwrap_or_else(|| format!("{role} token"));
             let made = app.grant_token(role, &name, &programs, actor)?;
-            print_new_token(&made.info, &made.secret)?;
+            print_new_token(&made.info, &made.secret, format)?;
         }
         TokenCommand::List { format } => {
             let (access, _) = app.access()?;
             print_tokens(&access.tokens(), app.store().head(), format)?;
         }
-        TokenCommand::Revoke { id } => {
+        TokenCommand::Revoke { id, format } => {
             let info = app.revoke_token(&id, actor)?;
-            tableln!("revoked {} ({}, {})", info.token, info.role, info.name)?;
+            print_revoked(&info, format)?;
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Prints a new token, its secret alone on the last line.
-pub(super) fn print_new_token(info: &crate::access::TokenInfo, secret: &str) -> anyhow::Result<()> {
+/// Prints a revoked token (as `DELETE /api/tokens/{id}` answers it, in JSON).
+pub(super) fn print_revoked(info: &crate::access::TokenInfo, format: Format) -> anyhow::Result<()> {
+    match format {
+        Format::Json => outln!("{}", serde_json::to_string_pretty(info)?)?,
+        Format::Table => tableln!("revoked {} ({}, {})", info.token, info.role, info.name)?,
+    }
+    Ok(())
+}
+
+/// Prints a new token, its secret alone on the last line (in JSON, as `POST /api/tokens`
+/// answers it: the token with its `secret`).
+pub(super) fn print_new_token(
+    info: &crate::access::TokenInfo,
+    secret: &str,
+    format: Format,
+) -> anyhow::Result<()> {
+    if format == Format::Json {
+        let mut value = serde_json::to_value(info)?;
+        value["secret"] = secret.into();
+        outln!("{}", serde_json::to_string_pretty(&value)?)?;
+        return Ok(());
+    }
     let limit = if info.programs.is_empty() {
         "all programs".to_string()
     } else {
