@@ -58,3 +58,110 @@ pub fn single_holder(holds: &[Vec<bool>], skills: usize) -> Vec<usize> {
         .filter(|&s| holds.iter().filter(|h| h[s]).count() == 1)
         .collect()
 }
+
+/// [`truck_factor`] on bit sets: `holds[i]` has bit `s` set when row `i` holds skill `s`
+/// (`skills ≤ 64`), `rank(i)` orders ties. The same removals, without the per-person vectors.
+pub fn truck_factor_bits(holds: &[u64], skills: usize, rank: impl Fn(usize) -> u32) -> u32 {
+    debug_assert!(skills <= 64);
+    let below = |c: u32| (c as f64) < 0.5 * skills as f64;
+    let covered = |removed: &[bool]| {
+        holds
+            .iter()
+            .zip(removed)
+            .filter(|(_, r)| !**r)
+            .fold(0u64, |acc, (h, _)| acc | h)
+            .count_ones()
+    };
+    let mut removed = [false; 256];
+    let mut removed_vec;
+    let removed: &mut [bool] = if holds.len() <= removed.len() {
+        &mut removed[..holds.len()]
+    } else {
+        removed_vec = vec![false; holds.len()];
+        &mut removed_vec
+    };
+    let mut now = covered(removed);
+    let mut n = 0;
+    while skills > 0 && !below(now) {
+        let mut next: Option<(usize, u32, u32)> = None;
+        for (p, h) in holds.iter().enumerate() {
+            let held = h.count_ones();
+            if removed[p] || held == 0 {
+                continue;
+            }
+            let better = match next {
+                None => true,
+                Some((_, bh, br)) => held > bh || (held == bh && rank(p) < br),
+            };
+            if better {
+                next = Some((p, held, rank(p)));
+            }
+        }
+        let Some((p, _, _)) = next else { break };
+        removed[p] = true;
+        n += 1;
+        now = covered(removed);
+    }
+    n
+}
+
+/// [`single_holder`] on bit sets.
+pub fn single_holder_bits(holds: &[u64], skills: usize) -> Vec<usize> {
+    let (mut once, mut twice) = (0u64, 0u64);
+    for &h in holds {
+        twice |= once & h;
+        once |= h;
+    }
+    let single = once & !twice;
+    (0..skills).filter(|&s| single & (1 << s) != 0).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bit-set versions agree with the vector ones on pseudo-random matrices.
+    #[test]
+    fn bits_agree_with_vectors() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for case in 0..300 {
+            let skills = 1 + (next() % 20) as usize;
+            let people = (next() % 40) as usize + usize::from(case % 7 == 0) * 300;
+            let levels: Vec<Vec<Option<u8>>> = (0..people)
+                .map(|_| {
+                    (0..skills)
+                        .map(|_| match next() % 6 {
+                            0 => None,
+                            l => Some(l as u8 - 1),
+                        })
+                        .collect()
+                })
+                .collect();
+            let mut rank: Vec<usize> = (0..people).collect();
+            for i in (1..people).rev() {
+                rank.swap(i, (next() % (i as u64 + 1)) as usize);
+            }
+            let holds = holders(&levels, skills);
+            let bits: Vec<u64> = holds
+                .iter()
+                .map(|h| {
+                    h.iter()
+                        .enumerate()
+                        .fold(0, |acc, (s, &b)| acc | (u64::from(b) << s))
+                })
+                .collect();
+            let (tf, _) = truck_factor(&holds, skills, &rank);
+            assert_eq!(truck_factor_bits(&bits, skills, |i| rank[i] as u32), tf);
+            assert_eq!(
+                single_holder_bits(&bits, skills),
+                single_holder(&holds, skills)
+            );
+        }
+    }
+}
