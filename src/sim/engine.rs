@@ -597,6 +597,8 @@ pub struct Scratch {
     best: Vec<u8>,
     expired: Vec<bool>,
     late: Vec<(i32, usize)>,
+    cands: Vec<Vec<usize>>,
+    in_top: Vec<bool>,
 }
 
 /// The audience and the proficient among it, as of the end of the latest day closed.
@@ -728,6 +730,8 @@ pub fn run_with(
         best,
         expired,
         late,
+        cands,
+        in_top,
     } = scratch;
     let mut params = base.clone();
     // Day-0 changes (mitigations) apply before anything is decided.
@@ -943,6 +947,29 @@ pub fn run_with(
         .map(|(i, _)| i)
         .next()
         .unwrap_or(0);
+    // Per module, in learner order, everyone a catch-up of it may still be for: who lacks it,
+    // or (the module that ends in the evaluation) failed it. A learner who no longer is leaves
+    // the list at the module's next catch-up (attendance is never lost, leavers never come
+    // back); one who fails an evaluation joins the last module's list again.
+    cands.truncate(n_modules);
+    cands.resize_with(n_modules, Vec::new);
+    for (m, c) in cands.iter_mut().enumerate() {
+        c.clear();
+        let bit = 1u64 << m;
+        let retake = m == top_module;
+        c.extend(
+            learners
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.attended & bit == 0 || (retake && l.failed))
+                .map(|(i, _)| i),
+        );
+    }
+    in_top.clear();
+    in_top.resize(learners.len(), false);
+    for &i in &cands[top_module] {
+        in_top[i] = true;
+    }
     let delay = params.evaluation_delay as i32;
     for (i, l) in learners.iter_mut().enumerate() {
         if l.attended & outcome_mask == outcome_mask && l.evaluated.is_none() && !l.failed {
@@ -1204,22 +1231,39 @@ pub fn run_with(
                 let available =
                     |t: &usize| trainer_gone[*t] > day && trainer_gone[*t] != i32::MIN;
                 let n_available = (0..plan.trainers.len()).filter(available).count();
+                let left = |l: &Learner| {
+                    l.gone > day && (l.attended & bit == 0 || (retake && l.failed))
+                };
+                let list = &mut cands[m];
+                list.retain(|&i| {
+                    let keep = left(&learners[i]);
+                    if !keep && retake {
+                        in_top[i] = false;
+                    }
+                    keep
+                });
+                let anyone_left = !list.is_empty();
+                debug_assert_eq!(anyone_left, learners.iter().any(left));
                 let from = arena.len();
                 let capacity = params.catchup_capacity as usize;
                 // Without a trainer nobody is invited (the invitees would not be used).
                 if capacity > 0 && n_available > 0 {
-                    for (i, l) in learners.iter().enumerate() {
-                        if needs(l) {
+                    for &i in list.iter() {
+                        if needs(&learners[i]) {
                             arena.push(i);
                             if arena.len() - from == capacity {
                                 break;
                             }
                         }
                     }
+                    debug_assert!(learners
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, l)| needs(l))
+                        .map(|(i, _)| i)
+                        .take(capacity)
+                        .eq(arena[from..].iter().copied()));
                 }
-                let anyone_left = learners
-                    .iter()
-                    .any(|l| l.gone > day && (l.attended & bit == 0 || (retake && l.failed)));
                 let mut held = false;
                 if arena.len() > from {
                     let c = catchups[m] as usize;
@@ -1339,6 +1383,11 @@ pub fn run_with(
                         level: shown,
                     },
                 );
+                if !pass && !in_top[i] {
+                    let list = &mut cands[top_module];
+                    list.insert(list.partition_point(|&j| j < i), i);
+                    in_top[i] = true;
+                }
                 if !pass && !catchup_pending[top_module] {
                     let d = day.max(last_of_module[top_module]) + params.catchup_interval as i32;
                     if d <= horizon {
@@ -1405,7 +1454,22 @@ pub fn run_with(
             [a, b]
         };
         let mut values = [None, None];
-        if let (Some(mut t), Some(ev)) = (trace_opt.take(), l.evaluated) {
+        // Which reads the figures below use: practice after the last of them changes nothing.
+        let need_golive = l.gone > golive && proficient_now(golive) && l.evaluated.is_some();
+        let need_6m = l.gone > read_6m;
+        let needed = if golive <= read_6m {
+            [need_golive, need_6m]
+        } else {
+            [need_6m, need_golive]
+        };
+        let reads_needed = if needed[1] {
+            2
+        } else {
+            usize::from(needed[0])
+        };
+        if l.evaluated.is_some() && trace_opt.is_some() && reads_needed == 0 {
+            // Neither figure reads this learner's retention.
+        } else if let (Some(mut t), Some(ev)) = (trace_opt.take(), l.evaluated) {
             let sup =
                 lp.supervisor.map(|s| support[s]).unwrap_or(0.0) + params.supervisors_support_shift;
             let score = model::transfer_score(params.transfer_rho, sup, l.transfer);
@@ -1414,7 +1478,7 @@ pub fn run_with(
                 .unwrap_or(f64::NEG_INFINITY);
             let mut rng = draws.stream(lp.person, 1);
             let mut practice = Practice::new(&params, ev as f64, applying_until, &mut rng);
-            for (k, &r) in reads.iter().enumerate() {
+            for (k, &r) in reads.iter().enumerate().take(reads_needed) {
                 while let Some((d, minutes)) = practice.next_before(r as f64, &mut rng) {
                     t.expose(d, minutes);
                 }
