@@ -284,12 +284,28 @@ fn normal(u1: f64, u2: f64) -> f64 {
 /// The first day (≥ 1) of a constant daily hazard, from a uniform draw: the same law as one
 /// Bernoulli trial a day (`1 − (1 − p)^d`), so the day-by-day stepper agrees.
 pub fn first_day(hazard: f64, u: f64) -> Option<i32> {
-    if hazard <= 0.0 {
-        return None;
+    DailyHazard::new(hazard).first_day(u)
+}
+
+/// A constant daily hazard with the logarithm of its daily survival computed once, for
+/// [`first_day`] over many draws.
+#[derive(Clone, Copy)]
+struct DailyHazard {
+    /// `ln(1 − p)`, `None` without any hazard.
+    ln_survival: Option<f64>,
+}
+
+impl DailyHazard {
+    fn new(hazard: f64) -> DailyHazard {
+        DailyHazard {
+            ln_survival: (hazard > 0.0).then(|| (1.0 - (1.0 - (-hazard).exp())).ln()),
+        }
     }
-    let p = 1.0 - (-hazard).exp();
-    let d = ((1.0 - u).ln() / (1.0 - p).ln()).floor() + 1.0;
-    (d < 1e7).then_some(d as i32)
+
+    fn first_day(self, u: f64) -> Option<i32> {
+        let d = ((1.0 - u).ln() / self.ln_survival?).floor() + 1.0;
+        (d < 1e7).then_some(d as i32)
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
@@ -347,23 +363,54 @@ impl Kind {
 
 /// The pending events, earliest first: `(day, kind)` packed into one `u64` whose order is the
 /// order of the pair, so that events pop exactly as a heap of `(day, Kind)` pairs would.
+/// The events known before the run starts are sorted once (latest first, popped from the end);
+/// those pushed while it runs go to a heap; the next event is the earlier of the two heads.
 #[derive(Default)]
-struct Events(BinaryHeap<Reverse<u64>>);
+struct Events {
+    sorted: Vec<u64>,
+    sealed: bool,
+    heap: BinaryHeap<Reverse<u64>>,
+}
 
 impl Events {
     fn push(&mut self, day: i32, kind: Kind) {
         let d = (i64::from(day) - i64::from(i32::MIN)) as u64;
-        self.0.push(Reverse((d << 32) | u64::from(kind.code())));
+        let key = (d << 32) | u64::from(kind.code());
+        if self.sealed {
+            self.heap.push(Reverse(key));
+        } else {
+            self.sorted.push(key);
+        }
+    }
+
+    /// The run starts: later pushes go to the heap.
+    fn seal(&mut self) {
+        self.sorted.sort_unstable_by(|a, b| b.cmp(a));
+        self.sealed = true;
+    }
+
+    fn peek_key(&self) -> Option<u64> {
+        match (self.sorted.last(), self.heap.peek()) {
+            (Some(&a), Some(&Reverse(b))) => Some(a.min(b)),
+            (Some(&a), None) => Some(a),
+            (None, Some(&Reverse(b))) => Some(b),
+            (None, None) => None,
+        }
     }
 
     fn peek_day(&self) -> Option<i32> {
-        self.0.peek().map(|Reverse(k)| Self::day(*k))
+        debug_assert!(self.sealed);
+        self.peek_key().map(Self::day)
     }
 
     fn pop(&mut self) -> Option<(i32, Kind)> {
-        self.0
-            .pop()
-            .map(|Reverse(k)| (Self::day(k), Kind::from_code(k as u32)))
+        let key = self.peek_key()?;
+        if self.sorted.last() == Some(&key) {
+            self.sorted.pop();
+        } else {
+            self.heap.pop();
+        }
+        Some((Self::day(key), Kind::from_code(key as u32)))
     }
 
     fn day(key: u64) -> i32 {
@@ -371,7 +418,9 @@ impl Events {
     }
 
     fn clear(&mut self) {
-        self.0.clear();
+        self.sorted.clear();
+        self.heap.clear();
+        self.sealed = false;
     }
 }
 
@@ -527,10 +576,11 @@ impl Prepared {
             .iter()
             .map(|c| {
                 let mut probe = Params::default();
-                let field = probe
-                    .set(&c.name, c.value)
-                    .ok()
-                    .and_then(|()| super::params::PARAMETERS.iter().position(|p| p.name == c.name));
+                let field = probe.set(&c.name, c.value).ok().and_then(|()| {
+                    super::params::PARAMETERS
+                        .iter()
+                        .position(|p| p.name == c.name)
+                });
                 let special = match c.name.as_str() {
                     "key_person.leaves_after_days" => Special::KeyPerson,
                     "deadline.moves_after_days" => Special::DeadlineMove,
@@ -760,12 +810,12 @@ pub fn run_with(
     };
 
     // People: when they are gone (the day after their last day).
-    let hazard = params.daily_turnover_hazard();
+    let hazard = DailyHazard::new(params.daily_turnover_hazard());
     gone.clear();
     gone.extend((0..n_people).map(|p| {
         let last = plan.people[p]
             .last_day
-            .or_else(|| first_day(hazard, blocks[p][slot::LEAVE]));
+            .or_else(|| hazard.first_day(blocks[p][slot::LEAVE]));
         match last {
             Some(l) if l < horizon => l + 1,
             _ => i32::MAX,
@@ -1033,6 +1083,7 @@ pub fn run_with(
         record(&mut trace, Happening::TargetMet { day: 0 });
     }
 
+    heap.seal();
     let mut current_day = 0;
     let mut dirty = false;
     loop {
@@ -1228,12 +1279,10 @@ pub fn run_with(
                         && l.adopt <= day
                         && (l.attended & bit == 0 || (retake && l.failed && !l.pending_eval))
                 };
-                let available =
-                    |t: &usize| trainer_gone[*t] > day && trainer_gone[*t] != i32::MIN;
+                let available = |t: &usize| trainer_gone[*t] > day && trainer_gone[*t] != i32::MIN;
                 let n_available = (0..plan.trainers.len()).filter(available).count();
-                let left = |l: &Learner| {
-                    l.gone > day && (l.attended & bit == 0 || (retake && l.failed))
-                };
+                let left =
+                    |l: &Learner| l.gone > day && (l.attended & bit == 0 || (retake && l.failed));
                 let list = &mut cands[m];
                 list.retain(|&i| {
                     let keep = left(&learners[i]);
@@ -1462,11 +1511,7 @@ pub fn run_with(
         } else {
             [need_6m, need_golive]
         };
-        let reads_needed = if needed[1] {
-            2
-        } else {
-            usize::from(needed[0])
-        };
+        let reads_needed = if needed[1] { 2 } else { usize::from(needed[0]) };
         if l.evaluated.is_some() && trace_opt.is_some() && reads_needed == 0 {
             // Neither figure reads this learner's retention.
         } else if let (Some(mut t), Some(ev)) = (trace_opt.take(), l.evaluated) {

@@ -64,43 +64,41 @@ pub fn single_holder(holds: &[Vec<bool>], skills: usize) -> Vec<usize> {
 pub fn truck_factor_bits(holds: &[u64], skills: usize, rank: impl Fn(usize) -> u32) -> u32 {
     debug_assert!(skills <= 64);
     let below = |c: u32| (c as f64) < 0.5 * skills as f64;
-    let covered = |removed: &[bool]| {
-        holds
-            .iter()
-            .zip(removed)
-            .filter(|(_, r)| !**r)
-            .fold(0u64, |acc, (h, _)| acc | h)
-            .count_ones()
+    // Who goes next: the most skills held, then the lowest rank; 0 once removed (or holding
+    // none). The holdings of removed people are cleared.
+    let key = |(i, h): (usize, &u64)| {
+        if *h == 0 {
+            0
+        } else {
+            (u64::from(h.count_ones()) << 32) | u64::from(u32::MAX - rank(i))
+        }
     };
-    let mut removed = [false; 256];
-    let mut removed_vec;
-    let removed: &mut [bool] = if holds.len() <= removed.len() {
-        &mut removed[..holds.len()]
+    let mut buf = [(0u64, 0u64); 128];
+    let mut heap_buf;
+    let rows: &mut [(u64, u64)] = if holds.len() <= buf.len() {
+        &mut buf[..holds.len()]
     } else {
-        removed_vec = vec![false; holds.len()];
-        &mut removed_vec
+        heap_buf = vec![(0u64, 0u64); holds.len()];
+        &mut heap_buf
     };
-    let mut now = covered(removed);
+    for (row, (i, h)) in rows.iter_mut().zip(holds.iter().enumerate()) {
+        *row = (key((i, h)), *h);
+    }
+    let covered = |rows: &[(u64, u64)]| rows.iter().fold(0u64, |acc, r| acc | r.1).count_ones();
+    let mut now = covered(rows);
     let mut n = 0;
     while skills > 0 && !below(now) {
-        let mut next: Option<(usize, u32, u32)> = None;
-        for (p, h) in holds.iter().enumerate() {
-            let held = h.count_ones();
-            if removed[p] || held == 0 {
-                continue;
-            }
-            let better = match next {
-                None => true,
-                Some((_, bh, br)) => held > bh || (held == bh && rank(p) < br),
-            };
-            if better {
-                next = Some((p, held, rank(p)));
-            }
-        }
-        let Some((p, _, _)) = next else { break };
-        removed[p] = true;
+        let Some((p, _)) = rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.0 > 0)
+            .max_by_key(|(_, r)| r.0)
+        else {
+            break;
+        };
+        rows[p] = (0, 0);
         n += 1;
-        now = covered(removed);
+        now = covered(rows);
     }
     n
 }
