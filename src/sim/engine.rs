@@ -284,12 +284,28 @@ fn normal(u1: f64, u2: f64) -> f64 {
 /// The first day (≥ 1) of a constant daily hazard, from a uniform draw: the same law as one
 /// Bernoulli trial a day (`1 − (1 − p)^d`), so the day-by-day stepper agrees.
 pub fn first_day(hazard: f64, u: f64) -> Option<i32> {
-    if hazard <= 0.0 {
-        return None;
+    DailyHazard::new(hazard).first_day(u)
+}
+
+/// A constant daily hazard with the logarithm of its daily survival computed once, for
+/// [`first_day`] over many draws.
+#[derive(Clone, Copy)]
+struct DailyHazard {
+    /// `ln(1 − p)`, `None` without any hazard.
+    ln_survival: Option<f64>,
+}
+
+impl DailyHazard {
+    fn new(hazard: f64) -> DailyHazard {
+        DailyHazard {
+            ln_survival: (hazard > 0.0).then(|| (1.0 - (1.0 - (-hazard).exp())).ln()),
+        }
     }
-    let p = 1.0 - (-hazard).exp();
-    let d = ((1.0 - u).ln() / (1.0 - p).ln()).floor() + 1.0;
-    (d < 1e7).then_some(d as i32)
+
+    fn first_day(self, u: f64) -> Option<i32> {
+        let d = ((1.0 - u).ln() / self.ln_survival?).floor() + 1.0;
+        (d < 1e7).then_some(d as i32)
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
@@ -306,6 +322,109 @@ enum Kind {
     Evaluate(usize),
 }
 
+/// Bits of an event's payload in its heap key (indices of changes, people, sessions, …).
+const PAYLOAD_BITS: u32 = 28;
+
+impl Kind {
+    /// The kind as 32 bits that sort as the derived order does: the variant, then its payload.
+    fn code(self) -> u32 {
+        let (variant, payload) = match self {
+            Kind::Change(i) => (0, i),
+            Kind::Gone(i) => (1, i),
+            Kind::TrainerWithdraw(i) => (2, i),
+            Kind::SupervisorWithdraw(i) => (3, i),
+            Kind::KeyPerson => (4, 0),
+            Kind::DeadlineMove => (5, 0),
+            Kind::Survey => (6, 0),
+            Kind::Session(i) => (7, i),
+            Kind::CatchUp(i) => (8, i),
+            Kind::Evaluate(i) => (9, i),
+        };
+        assert!(payload < 1 << PAYLOAD_BITS, "too many events of one kind");
+        (variant << PAYLOAD_BITS) | payload as u32
+    }
+
+    fn from_code(code: u32) -> Kind {
+        let payload = (code & ((1 << PAYLOAD_BITS) - 1)) as usize;
+        match code >> PAYLOAD_BITS {
+            0 => Kind::Change(payload),
+            1 => Kind::Gone(payload),
+            2 => Kind::TrainerWithdraw(payload),
+            3 => Kind::SupervisorWithdraw(payload),
+            4 => Kind::KeyPerson,
+            5 => Kind::DeadlineMove,
+            6 => Kind::Survey,
+            7 => Kind::Session(payload),
+            8 => Kind::CatchUp(payload),
+            _ => Kind::Evaluate(payload),
+        }
+    }
+}
+
+/// The pending events, earliest first: `(day, kind)` packed into one `u64` whose order is the
+/// order of the pair, so that events pop exactly as a heap of `(day, Kind)` pairs would.
+/// The events known before the run starts are sorted once (latest first, popped from the end);
+/// those pushed while it runs go to a heap; the next event is the earlier of the two heads.
+#[derive(Default)]
+struct Events {
+    sorted: Vec<u64>,
+    sealed: bool,
+    heap: BinaryHeap<Reverse<u64>>,
+}
+
+impl Events {
+    fn push(&mut self, day: i32, kind: Kind) {
+        let d = (i64::from(day) - i64::from(i32::MIN)) as u64;
+        let key = (d << 32) | u64::from(kind.code());
+        if self.sealed {
+            self.heap.push(Reverse(key));
+        } else {
+            self.sorted.push(key);
+        }
+    }
+
+    /// The run starts: later pushes go to the heap.
+    fn seal(&mut self) {
+        self.sorted.sort_unstable_by(|a, b| b.cmp(a));
+        self.sealed = true;
+    }
+
+    fn peek_key(&self) -> Option<u64> {
+        match (self.sorted.last(), self.heap.peek()) {
+            (Some(&a), Some(&Reverse(b))) => Some(a.min(b)),
+            (Some(&a), None) => Some(a),
+            (None, Some(&Reverse(b))) => Some(b),
+            (None, None) => None,
+        }
+    }
+
+    fn peek_day(&self) -> Option<i32> {
+        debug_assert!(self.sealed);
+        self.peek_key().map(Self::day)
+    }
+
+    fn pop(&mut self) -> Option<(i32, Kind)> {
+        let key = self.peek_key()?;
+        if self.sorted.last() == Some(&key) {
+            self.sorted.pop();
+        } else {
+            self.heap.pop();
+        }
+        Some((Self::day(key), Kind::from_code(key as u32)))
+    }
+
+    fn day(key: u64) -> i32 {
+        ((key >> 32) as i64 + i64::from(i32::MIN)) as i32
+    }
+
+    fn clear(&mut self) {
+        self.sorted.clear();
+        self.heap.clear();
+        self.sealed = false;
+    }
+}
+
+#[derive(Clone, Copy)]
 struct Learner {
     gone: i32,
     adopt: i32,
@@ -318,8 +437,289 @@ struct Learner {
     pending_eval: bool,
     invitations: usize,
     evals: usize,
-    trace: Option<SpacedTrace>,
     transfer: f64,
+}
+
+/// Where a session of the run comes from (its id, time and place are read from there, and only
+/// when a run is recorded).
+#[derive(Clone, Copy, Debug)]
+enum Origin {
+    /// `plan.sessions[i]`.
+    Planned(usize),
+    /// A round of an unscheduled module copying `plan.template[k]`.
+    Round { template: usize },
+    /// The `n`-th catch-up of its module.
+    CatchUp { n: u32 },
+}
+
+/// A session of the run in compact form: no strings, invitees in the run's arena.
+#[derive(Clone, Copy, Debug)]
+struct Sess {
+    day: i32,
+    module: usize,
+    origin: Origin,
+    /// The trainer of a catch-up.
+    trainer: usize,
+    capacity: u32,
+    duration_minutes: u32,
+    /// The invitees: `arena[from..to]`.
+    from: u32,
+    to: u32,
+}
+
+impl Sess {
+    fn trainers<'a>(&'a self, plan: &'a Plan) -> &'a [usize] {
+        match self.origin {
+            Origin::Planned(i) => &plan.sessions[i].trainers,
+            Origin::Round { template } => &plan.template[template].trainers,
+            Origin::CatchUp { .. } => std::slice::from_ref(&self.trainer),
+        }
+    }
+
+    fn invitees<'a>(&self, arena: &'a [usize]) -> &'a [usize] {
+        &arena[self.from as usize..self.to as usize]
+    }
+
+    fn planned(&self) -> bool {
+        matches!(self.origin, Origin::Planned(_))
+    }
+
+    /// The session as a recorded run shows it.
+    fn to_run(self, plan: &Plan, arena: &[usize]) -> RunSession {
+        let invitees = self.invitees(arena).to_vec();
+        match self.origin {
+            Origin::Planned(i) => {
+                let s = &plan.sessions[i];
+                RunSession {
+                    id: s.id.clone(),
+                    day: self.day,
+                    module: self.module,
+                    trainers: s.trainers.clone(),
+                    capacity: self.capacity,
+                    invitees,
+                    planned: true,
+                    time: s.time.clone(),
+                    duration_minutes: self.duration_minutes,
+                    location: s.location.clone(),
+                }
+            }
+            Origin::Round { template } => {
+                let t = &plan.template[template];
+                RunSession {
+                    id: format!("sim-{}-{}", plan.modules[self.module].id, template + 1),
+                    day: self.day,
+                    module: self.module,
+                    trainers: t.trainers.clone(),
+                    capacity: self.capacity,
+                    invitees,
+                    planned: false,
+                    time: t.time.clone(),
+                    duration_minutes: self.duration_minutes,
+                    location: t.location.clone(),
+                }
+            }
+            Origin::CatchUp { n } => {
+                let tpl = plan.template.first();
+                RunSession {
+                    id: format!("sim-{}-catch-up-{}", plan.modules[self.module].id, n),
+                    day: self.day,
+                    module: self.module,
+                    trainers: vec![self.trainer],
+                    capacity: self.capacity,
+                    invitees,
+                    planned: false,
+                    time: "09:00".into(),
+                    duration_minutes: self.duration_minutes,
+                    location: tpl
+                        .map(|t| t.location.clone())
+                        .unwrap_or_else(|| "catch-up".into()),
+                }
+            }
+        }
+    }
+}
+
+/// What a parameter change does besides setting its value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Special {
+    None,
+    KeyPerson,
+    DeadlineMove,
+    Survey,
+    ChangeAfter,
+}
+
+/// A [`ParamChange`] resolved once: the parameter's index when its value is accepted.
+#[derive(Clone, Copy, Debug)]
+struct Resolved {
+    field: Option<usize>,
+    special: Special,
+}
+
+/// What many runs of one plan under one list of changes share, computed once: the changes
+/// resolved to parameter indices, and everyone's rank in (name, id) order for the truck
+/// factor's ties.
+pub struct Prepared {
+    changes: Vec<Resolved>,
+    /// Rank of each person in (name, id) order.
+    rank: Vec<u32>,
+    /// The learner index of each person, `usize::MAX` for none.
+    learner_of: Vec<usize>,
+    /// Whether no person is two learners.
+    unique_learners: bool,
+}
+
+impl Prepared {
+    /// Prepares `plan` under `changes`.
+    pub fn new(plan: &Plan, changes: &[ParamChange]) -> Prepared {
+        let changes = changes
+            .iter()
+            .map(|c| {
+                let mut probe = Params::default();
+                let field = probe.set(&c.name, c.value).ok().and_then(|()| {
+                    super::params::PARAMETERS
+                        .iter()
+                        .position(|p| p.name == c.name)
+                });
+                let special = match c.name.as_str() {
+                    "key_person.leaves_after_days" => Special::KeyPerson,
+                    "deadline.moves_after_days" => Special::DeadlineMove,
+                    "survey.after_days" => Special::Survey,
+                    "change.after_days" => Special::ChangeAfter,
+                    _ => Special::None,
+                };
+                Resolved { field, special }
+            })
+            .collect();
+        let mut order: Vec<usize> = (0..plan.people.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (pa, pb) = (&plan.people[a], &plan.people[b]);
+            (pa.name.as_str(), pa.id.as_str()).cmp(&(pb.name.as_str(), pb.id.as_str()))
+        });
+        let mut rank = vec![0u32; plan.people.len()];
+        for (r, &p) in order.iter().enumerate() {
+            rank[p] = r as u32;
+        }
+        let mut learner_of = vec![usize::MAX; plan.people.len()];
+        let mut unique_learners = true;
+        for (i, l) in plan.learners.iter().enumerate() {
+            unique_learners &= learner_of[l.person] == usize::MAX;
+            learner_of[l.person] = i;
+        }
+        Prepared {
+            changes,
+            rank,
+            learner_of,
+            unique_learners,
+        }
+    }
+
+    fn apply(&self, params: &mut Params, i: usize, value: f64) {
+        if let Some(f) = self.changes[i].field {
+            params.set_nth(f, value);
+        }
+    }
+}
+
+/// Buffers one thread reuses from run to run (their contents never carry over).
+#[derive(Default)]
+pub struct Scratch {
+    blocks: Vec<[f64; slot::SIZE]>,
+    overflow_ix: Vec<u32>,
+    overflow: Vec<ChaCha8Rng>,
+    heap: Events,
+    gone: Vec<i32>,
+    trainer_gone: Vec<i32>,
+    sup_withdrawn: Vec<bool>,
+    sup_breached: Vec<bool>,
+    support: Vec<f64>,
+    learners: Vec<Learner>,
+    traces: Vec<Option<SpacedTrace>>,
+    sessions: Vec<Sess>,
+    arena: Vec<usize>,
+    last_of_module: Vec<i32>,
+    catchup_pending: Vec<bool>,
+    catchups: Vec<u32>,
+    timeline: Vec<(i32, u32, u32)>,
+    surveyed: Vec<usize>,
+    rows: Vec<usize>,
+    holds: Vec<u64>,
+    best: Vec<u8>,
+    expired: Vec<bool>,
+    late: Vec<(i32, usize)>,
+    cands: Vec<Vec<usize>>,
+    in_top: Vec<bool>,
+}
+
+/// The audience and the proficient among it, as of the end of the latest day closed.
+struct Counts {
+    aud: u32,
+    prof: u32,
+    level: u8,
+}
+
+impl Counts {
+    fn proficient(&self, level: Option<u8>) -> bool {
+        level.is_some_and(|x| x >= self.level)
+    }
+
+    /// Learner `i` is no longer in the audience.
+    fn expire(&mut self, i: usize, learners: &[Learner], expired: &mut [bool]) {
+        if !expired[i] {
+            expired[i] = true;
+            self.aud -= 1;
+            if self.proficient(learners[i].level) {
+                self.prof -= 1;
+            }
+        }
+    }
+
+    /// A learner still in the audience changes level.
+    fn relevel(&mut self, old: Option<u8>, new: Option<u8>) {
+        self.prof = self.prof + u32::from(self.proficient(new)) - u32::from(self.proficient(old));
+    }
+
+    /// The counts at the end of `day` (the key person's learners leave once their day passed).
+    fn close(
+        &mut self,
+        day: i32,
+        learners: &[Learner],
+        expired: &mut [bool],
+        late: &mut Vec<(i32, usize)>,
+    ) -> (u32, u32) {
+        if !late.is_empty() {
+            let mut k = 0;
+            while k < late.len() {
+                let (from, i) = late[k];
+                if from <= day {
+                    if learners[i].gone <= day {
+                        self.expire(i, learners, expired);
+                    }
+                    late.swap_remove(k);
+                } else {
+                    k += 1;
+                }
+            }
+        }
+        (self.prof, self.aud)
+    }
+}
+
+/// The run's uniform draws beyond the fixed blocks: a person's overflow stream, made on first use.
+struct Overflow<'a> {
+    draws: &'a Draws,
+    ix: &'a mut [u32],
+    rngs: &'a mut Vec<ChaCha8Rng>,
+}
+
+impl Overflow<'_> {
+    fn uniform(&mut self, p: usize) -> f64 {
+        if self.ix[p] == u32::MAX {
+            self.ix[p] = self.rngs.len() as u32;
+            self.rngs.push(self.draws.stream(p, 2));
+        }
+        unit(self.rngs[self.ix[p] as usize].next_u64())
+    }
 }
 
 /// Runs the plan once. `horizon` is the last day simulated; `trace` records what happened.
@@ -329,24 +729,80 @@ pub fn run(
     changes: &[ParamChange],
     draws: &Draws,
     horizon: i32,
+    trace: Option<&mut Trace>,
+) -> RunOutcome {
+    run_with(
+        &Prepared::new(plan, changes),
+        &mut Scratch::default(),
+        plan,
+        base,
+        changes,
+        draws,
+        horizon,
+        trace,
+    )
+}
+
+/// [`run`] with the plan's [`Prepared`] work (made by `Prepared::new(plan, changes)`) and a
+/// thread's [`Scratch`] buffers: the same outcome, for many runs.
+#[allow(clippy::too_many_arguments)]
+pub fn run_with(
+    prep: &Prepared,
+    scratch: &mut Scratch,
+    plan: &Plan,
+    base: &Params,
+    changes: &[ParamChange],
+    draws: &Draws,
+    horizon: i32,
     mut trace: Option<&mut Trace>,
 ) -> RunOutcome {
+    let Scratch {
+        blocks,
+        overflow_ix,
+        overflow,
+        heap,
+        gone,
+        trainer_gone,
+        sup_withdrawn,
+        sup_breached,
+        support,
+        learners,
+        traces,
+        sessions,
+        arena,
+        last_of_module,
+        catchup_pending,
+        catchups,
+        timeline,
+        surveyed,
+        rows,
+        holds,
+        best,
+        expired,
+        late,
+        cands,
+        in_top,
+    } = scratch;
     let mut params = base.clone();
     // Day-0 changes (mitigations) apply before anything is decided.
     let mut next_change = 0;
     while next_change < changes.len() && changes[next_change].day <= 0 {
-        let c = &changes[next_change];
-        let _ = params.set(&c.name, c.value);
+        prep.apply(&mut params, next_change, changes[next_change].value);
         next_change += 1;
     }
     let n_people = plan.people.len();
-    let blocks: Vec<[f64; slot::SIZE]> = (0..n_people).map(|p| draws.block(p)).collect();
-    let mut overflow: Vec<Option<ChaCha8Rng>> = (0..n_people).map(|_| None).collect();
-    let mut uniform_overflow = |p: usize| -> f64 {
-        let rng = overflow[p].get_or_insert_with(|| draws.stream(p, 2));
-        unit(rng.next_u64())
+    blocks.clear();
+    blocks.extend((0..n_people).map(|p| draws.block(p)));
+    let blocks = &blocks[..];
+    overflow_ix.clear();
+    overflow_ix.resize(n_people, u32::MAX);
+    overflow.clear();
+    let mut uniform_overflow = Overflow {
+        draws,
+        ix: overflow_ix,
+        rngs: overflow,
     };
-    let mut heap: BinaryHeap<Reverse<(i32, Kind)>> = BinaryHeap::new();
+    heap.clear();
     let record = |t: &mut Option<&mut Trace>, h: Happening| {
         if let Some(t) = t.as_deref_mut() {
             t.happenings.push(h);
@@ -354,127 +810,119 @@ pub fn run(
     };
 
     // People: when they are gone (the day after their last day).
-    let hazard = params.daily_turnover_hazard();
-    let mut gone: Vec<i32> = (0..n_people)
-        .map(|p| {
-            let last = plan.people[p]
-                .last_day
-                .or_else(|| first_day(hazard, blocks[p][slot::LEAVE]));
-            match last {
-                Some(l) if l < horizon => l + 1,
-                _ => i32::MAX,
-            }
-        })
-        .collect();
+    let hazard = DailyHazard::new(params.daily_turnover_hazard());
+    gone.clear();
+    gone.extend((0..n_people).map(|p| {
+        let last = plan.people[p]
+            .last_day
+            .or_else(|| hazard.first_day(blocks[p][slot::LEAVE]));
+        match last {
+            Some(l) if l < horizon => l + 1,
+            _ => i32::MAX,
+        }
+    }));
     for (p, &g) in gone.iter().enumerate() {
         if g != i32::MAX {
-            heap.push(Reverse((g, Kind::Gone(p))));
+            heap.push(g, Kind::Gone(p));
         }
     }
 
     // Trainers.
-    let mut trainer_gone: Vec<i32> = plan
-        .trainers
-        .iter()
-        .map(|t| match t.answer {
-            TrainerAnswer::Accepted => gone[t.person],
-            TrainerAnswer::Invited
-                if blocks[t.person][slot::TRAINER_ACCEPT] < params.trainers_acceptance =>
-            {
-                gone[t.person]
-            }
-            _ => i32::MIN,
-        })
-        .collect();
+    trainer_gone.clear();
+    trainer_gone.extend(plan.trainers.iter().map(|t| match t.answer {
+        TrainerAnswer::Accepted => gone[t.person],
+        TrainerAnswer::Invited
+            if blocks[t.person][slot::TRAINER_ACCEPT] < params.trainers_acceptance =>
+        {
+            gone[t.person]
+        }
+        _ => i32::MIN,
+    }));
     let window = plan.deadline.max(1) as f64;
     for (i, t) in plan.trainers.iter().enumerate() {
         if trainer_gone[i] > 0 {
             let d = 1 + (blocks[t.person][slot::TRAINER_DAY] * window) as i32;
-            heap.push(Reverse((d, Kind::TrainerWithdraw(i))));
+            heap.push(d, Kind::TrainerWithdraw(i));
         }
     }
 
     // Supervisors.
-    let mut sup_withdrawn: Vec<bool> = vec![false; plan.supervisors.len()];
-    let mut sup_breached: Vec<bool> = plan.supervisors.iter().map(|s| s.breached).collect();
+    sup_withdrawn.clear();
+    sup_withdrawn.resize(plan.supervisors.len(), false);
+    sup_breached.clear();
+    sup_breached.extend(plan.supervisors.iter().map(|s| s.breached));
     for (i, s) in plan.supervisors.iter().enumerate() {
         if s.committed > 0 {
             let d = 1 + (blocks[s.person][slot::SUP_DAY] * window) as i32;
-            heap.push(Reverse((d, Kind::SupervisorWithdraw(i))));
+            heap.push(d, Kind::SupervisorWithdraw(i));
         }
     }
-    let support: Vec<f64> = plan
-        .supervisors
-        .iter()
-        .map(|s| {
-            normal(
-                blocks[s.person][slot::SUP_SUPPORT],
-                blocks[s.person][slot::SUP_SUPPORT + 1],
-            )
-        })
-        .collect();
+    support.clear();
+    support.extend(plan.supervisors.iter().map(|s| {
+        normal(
+            blocks[s.person][slot::SUP_SUPPORT],
+            blocks[s.person][slot::SUP_SUPPORT + 1],
+        )
+    }));
 
     // Learners.
     let period = params.adoption_period;
-    let mut learners: Vec<Learner> = plan
-        .learners
-        .iter()
-        .map(|l| {
-            let b = &blocks[l.person];
-            let adopt = if params.adoption_voluntary >= 0.5 && l.attended == 0 {
-                let t =
-                    model::bass_adoption_time(params.adoption_p, params.adoption_q, b[slot::ADOPT]);
-                (t * period).ceil().min(1e7) as i32
-            } else {
-                0
-            };
-            let trace = l.exposures.split_first().map(|(&(first, _), rest)| {
-                let mut t = SpacedTrace::trained(
-                    retention::program_skill(),
-                    first as f64,
-                    params.retention_interval,
-                );
-                for &(d, minutes) in rest {
-                    t.expose(d as f64, minutes);
-                }
-                t
-            });
-            Learner {
-                gone: gone[l.person],
-                adopt,
-                attended: l.attended,
-                failed: l.failed,
-                level: plan.people[l.person].levels[plan.outcome.skill_index],
-                evaluated: l.evaluated.then_some(0),
-                proficient_since: plan.people[l.person].levels[plan.outcome.skill_index]
-                    .is_some_and(|x| x >= plan.outcome.level)
-                    .then_some(0),
-                pending_eval: false,
-                invitations: 0,
-                evals: 0,
-                trace,
-                transfer: normal(b[slot::TRANSFER], b[slot::TRANSFER + 1]),
+    learners.clear();
+    traces.clear();
+    for l in &plan.learners {
+        let b = &blocks[l.person];
+        let adopt = if params.adoption_voluntary >= 0.5 && l.attended == 0 {
+            let t = model::bass_adoption_time(params.adoption_p, params.adoption_q, b[slot::ADOPT]);
+            (t * period).ceil().min(1e7) as i32
+        } else {
+            0
+        };
+        let trace = l.exposures.split_first().map(|(&(first, _), rest)| {
+            let mut t = SpacedTrace::trained(
+                retention::program_skill(),
+                first as f64,
+                params.retention_interval,
+            );
+            for &(d, minutes) in rest {
+                t.expose(d as f64, minutes);
             }
-        })
-        .collect();
+            t
+        });
+        traces.push(trace);
+        learners.push(Learner {
+            gone: gone[l.person],
+            adopt,
+            attended: l.attended,
+            failed: l.failed,
+            level: plan.people[l.person].levels[plan.outcome.skill_index],
+            evaluated: l.evaluated.then_some(0),
+            proficient_since: plan.people[l.person].levels[plan.outcome.skill_index]
+                .is_some_and(|x| x >= plan.outcome.level)
+                .then_some(0),
+            pending_eval: false,
+            invitations: 0,
+            evals: 0,
+            transfer: normal(b[slot::TRANSFER], b[slot::TRANSFER + 1]),
+        });
+    }
 
     // Sessions: the plan's, then a round for each required module without any.
-    let mut sessions: Sessions = plan
-        .sessions
-        .iter()
-        .map(|s| RunSession {
-            id: s.id.clone(),
+    sessions.clear();
+    arena.clear();
+    for (i, s) in plan.sessions.iter().enumerate() {
+        let from = arena.len() as u32;
+        arena.extend_from_slice(&s.invitees);
+        sessions.push(Sess {
             day: s.day,
             module: s.module,
-            trainers: s.trainers.clone(),
+            origin: Origin::Planned(i),
+            trainer: 0,
             capacity: s.capacity,
-            invitees: s.invitees.clone(),
-            planned: true,
-            time: s.time.clone(),
             duration_minutes: s.duration_minutes,
-            location: s.location.clone(),
-        })
-        .collect();
+            from,
+            to: arena.len() as u32,
+        });
+    }
     let mut round = 0;
     for (m, module) in plan.modules.iter().enumerate() {
         if module.has_sessions {
@@ -483,34 +931,34 @@ pub fn run(
         round += 1;
         let start = (plan.template_start + round * params.round_gap as i32).max(1);
         for (k, t) in plan.template.iter().enumerate() {
-            let invitees: Vec<usize> = t
-                .invitees
-                .iter()
-                .copied()
-                .filter(|&l| learners[l].attended & (1 << m) == 0)
-                .collect();
-            if invitees.is_empty() {
+            let from = arena.len();
+            arena.extend(
+                t.invitees
+                    .iter()
+                    .copied()
+                    .filter(|&l| learners[l].attended & (1 << m) == 0),
+            );
+            let n = arena.len() - from;
+            if n == 0 {
                 continue;
             }
-            sessions.push(RunSession {
-                id: format!("sim-{}-{}", module.id, k + 1),
+            sessions.push(Sess {
                 day: start + t.offset,
                 module: m,
-                trainers: t.trainers.clone(),
-                capacity: t.capacity.max(invitees.len() as u32),
-                invitees,
-                planned: false,
-                time: t.time.clone(),
+                origin: Origin::Round { template: k },
+                trainer: 0,
+                capacity: t.capacity.max(n as u32),
                 duration_minutes: t.duration_minutes,
-                location: t.location.clone(),
+                from: from as u32,
+                to: arena.len() as u32,
             });
         }
     }
     for (i, s) in sessions.iter().enumerate() {
         if s.day <= horizon {
-            heap.push(Reverse((s.day, Kind::Session(i))));
+            heap.push(s.day, Kind::Session(i));
         }
-        if !s.planned {
+        if !s.planned() {
             record(
                 &mut trace,
                 Happening::Scheduled {
@@ -522,19 +970,22 @@ pub fn run(
     }
     // The last day of each module's sessions; its catch-ups follow.
     let n_modules = plan.modules.len();
-    let mut last_of_module = vec![0i32; n_modules];
-    for s in &sessions {
+    last_of_module.clear();
+    last_of_module.resize(n_modules, 0);
+    for s in sessions.iter() {
         last_of_module[s.module] = last_of_module[s.module].max(s.day);
     }
-    let mut catchup_pending = vec![false; n_modules];
+    catchup_pending.clear();
+    catchup_pending.resize(n_modules, false);
     for (m, &last) in last_of_module.iter().enumerate() {
         let d = last.max(0) + params.catchup_interval as i32;
         if d <= horizon {
-            heap.push(Reverse((d, Kind::CatchUp(m))));
+            heap.push(d, Kind::CatchUp(m));
             catchup_pending[m] = true;
         }
     }
-    let mut catchups = vec![0u32; n_modules];
+    catchups.clear();
+    catchups.resize(n_modules, 0);
     // Learners who attended every outcome module but were not evaluated yet.
     let outcome_mask = plan.outcome_mask();
     let eval_level = plan.evaluation_level();
@@ -546,33 +997,51 @@ pub fn run(
         .map(|(i, _)| i)
         .next()
         .unwrap_or(0);
+    // Per module, in learner order, everyone a catch-up of it may still be for: who lacks it,
+    // or (the module that ends in the evaluation) failed it. A learner who no longer is leaves
+    // the list at the module's next catch-up (attendance is never lost, leavers never come
+    // back); one who fails an evaluation joins the last module's list again.
+    cands.truncate(n_modules);
+    cands.resize_with(n_modules, Vec::new);
+    for (m, c) in cands.iter_mut().enumerate() {
+        c.clear();
+        let bit = 1u64 << m;
+        let retake = m == top_module;
+        c.extend(
+            learners
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.attended & bit == 0 || (retake && l.failed))
+                .map(|(i, _)| i),
+        );
+    }
+    in_top.clear();
+    in_top.resize(learners.len(), false);
+    for &i in &cands[top_module] {
+        in_top[i] = true;
+    }
     let delay = params.evaluation_delay as i32;
     for (i, l) in learners.iter_mut().enumerate() {
         if l.attended & outcome_mask == outcome_mask && l.evaluated.is_none() && !l.failed {
             l.pending_eval = true;
-            heap.push(Reverse((1 + delay.max(0), Kind::Evaluate(i))));
+            heap.push(1 + delay.max(0), Kind::Evaluate(i));
         }
     }
-    let timed = |params: &Params, heap: &mut BinaryHeap<Reverse<(i32, Kind)>>, from: i32| {
-        for (value, kind) in [
-            (params.key_person_leaves, Kind::KeyPerson),
-            (params.deadline_moves_after, Kind::DeadlineMove),
-            (params.survey_after, Kind::Survey),
-        ] {
-            if value >= 0.0 {
-                heap.push(Reverse(((value as i32).max(from), kind)));
-            }
-        }
-    };
-    timed(&params, &mut heap, 1);
+    for (value, kind) in [
+        (params.key_person_leaves, Kind::KeyPerson),
+        (params.deadline_moves_after, Kind::DeadlineMove),
+        (params.survey_after, Kind::Survey),
+    ] {
+        timed_one(heap, value, 1, kind);
+    }
     for (i, c) in changes.iter().enumerate().skip(next_change) {
-        heap.push(Reverse((c.day, Kind::Change(i))));
+        heap.push(c.day, Kind::Change(i));
     }
 
     let mut deadline = plan.deadline;
     let mut change_start: Option<i32> =
         (params.change_after >= 0.0).then_some(params.change_after as i32);
-    let mut surveyed: Vec<usize> = Vec::new();
+    surveyed.clear();
     let mut survey_day = i32::MAX;
     let mut key_done = false;
     let mut deadline_moved = false;
@@ -581,7 +1050,7 @@ pub fn run(
     let level = plan.outcome.level;
     let mut completion: Option<i32> = None;
     // (day, proficient, audience) whenever they change.
-    let mut timeline: Vec<(i32, u32, u32)> = Vec::new();
+    timeline.clear();
     let count = |learners: &[Learner], day: i32| {
         let mut aud = 0;
         let mut prof = 0;
@@ -597,20 +1066,32 @@ pub fn run(
     };
     let met =
         |prof: u32, aud: u32| aud > 0 && prof as u64 >= (target_num * aud as u64).div_ceil(1000);
-    let (p0, a0) = count(&learners, 0);
+    let (p0, a0) = count(learners, 0);
+    // The same counts kept as learners leave (on their `Gone` day, or at the end of a day from
+    // which the key person is gone) and are evaluated, instead of counted at every day's end.
+    let mut counts = Counts {
+        aud: a0,
+        prof: p0,
+        level,
+    };
+    expired.clear();
+    expired.extend(learners.iter().map(|l| l.gone <= 0));
+    late.clear();
     timeline.push((0, p0, a0));
     if met(p0, a0) {
         completion = Some(0);
         record(&mut trace, Happening::TargetMet { day: 0 });
     }
 
+    heap.seal();
     let mut current_day = 0;
     let mut dirty = false;
     loop {
-        let next = heap.peek().map(|Reverse((d, _))| *d);
+        let next = heap.peek_day();
         // Close the previous day: check the target at its end.
         if next != Some(current_day) && dirty {
-            let (p, a) = count(&learners, current_day);
+            let (p, a) = counts.close(current_day, learners, expired, late);
+            debug_assert_eq!((p, a), count(learners, current_day));
             if timeline
                 .last()
                 .is_none_or(|&(_, lp, la)| (lp, la) != (p, a))
@@ -623,7 +1104,7 @@ pub fn run(
             }
             dirty = false;
         }
-        let Some(Reverse((day, kind))) = heap.pop() else {
+        let Some((day, kind)) = heap.pop() else {
             break;
         };
         if day > horizon {
@@ -636,36 +1117,38 @@ pub fn run(
         match kind {
             Kind::Change(i) => {
                 let c = &changes[i];
-                let _ = params.set(&c.name, c.value);
-                if let Some(card) = c.card {
-                    if !changes[..i]
-                        .iter()
-                        .any(|x| x.card == Some(card) && x.day == c.day)
-                    {
-                        record(&mut trace, Happening::Card { day, card });
+                prep.apply(&mut params, i, c.value);
+                if trace.is_some() {
+                    if let Some(card) = c.card {
+                        if !changes[..i]
+                            .iter()
+                            .any(|x| x.card == Some(card) && x.day == c.day)
+                        {
+                            record(&mut trace, Happening::Card { day, card });
+                        }
+                    }
+                    if !c.name.is_empty() {
+                        record(
+                            &mut trace,
+                            Happening::Changed {
+                                day,
+                                name: c.name.clone(),
+                                value: c.value,
+                            },
+                        );
                     }
                 }
-                if !c.name.is_empty() {
-                    record(
-                        &mut trace,
-                        Happening::Changed {
-                            day,
-                            name: c.name.clone(),
-                            value: c.value,
-                        },
-                    );
-                }
-                match c.name.as_str() {
-                    "key_person.leaves_after_days" if !key_done => {
-                        timed_one(&mut heap, c.value, day, Kind::KeyPerson)
+                match prep.changes[i].special {
+                    Special::KeyPerson if !key_done => {
+                        timed_one(heap, c.value, day, Kind::KeyPerson)
                     }
-                    "deadline.moves_after_days" if !deadline_moved => {
-                        timed_one(&mut heap, c.value, day, Kind::DeadlineMove)
+                    Special::DeadlineMove if !deadline_moved => {
+                        timed_one(heap, c.value, day, Kind::DeadlineMove)
                     }
-                    "survey.after_days" if survey_day == i32::MAX => {
-                        timed_one(&mut heap, c.value, day, Kind::Survey)
+                    Special::Survey if survey_day == i32::MAX => {
+                        timed_one(heap, c.value, day, Kind::Survey)
                     }
-                    "change.after_days" if c.value >= 0.0 => {
+                    Special::ChangeAfter if c.value >= 0.0 => {
                         change_start = Some((c.value as i32).max(day))
                     }
                     _ => {}
@@ -673,6 +1156,17 @@ pub fn run(
             }
             Kind::Gone(p) => {
                 if gone[p] == day {
+                    if prep.unique_learners {
+                        if let Some(&i) = prep.learner_of.get(p).filter(|&&i| i != usize::MAX) {
+                            counts.expire(i, learners, expired);
+                        }
+                    } else {
+                        for (i, l) in plan.learners.iter().enumerate() {
+                            if l.person == p {
+                                counts.expire(i, learners, expired);
+                            }
+                        }
+                    }
                     record(
                         &mut trace,
                         Happening::Left {
@@ -696,7 +1190,7 @@ pub fn run(
                     }
                     let n = sessions
                         .iter()
-                        .filter(|s| s.day >= day && s.trainers.contains(&t))
+                        .filter(|s| s.day >= day && s.trainers(plan).contains(&t))
                         .count();
                     if best.is_none_or(|(_, bn)| n > bn) {
                         best = Some((t, n));
@@ -709,6 +1203,7 @@ pub fn run(
                         for (i, l) in plan.learners.iter().enumerate() {
                             if l.person == p {
                                 learners[i].gone = day + 1;
+                                late.push((day + 1, i));
                             }
                         }
                         trainer_gone[t] = trainer_gone[t].min(day + 1);
@@ -759,13 +1254,14 @@ pub fn run(
                     continue;
                 }
                 survey_day = day;
-                surveyed = plan
-                    .outsiders
-                    .iter()
-                    .copied()
-                    .filter(|&p| gone[p] > day)
-                    .take(params.experts_hidden as usize)
-                    .collect();
+                surveyed.clear();
+                surveyed.extend(
+                    plan.outsiders
+                        .iter()
+                        .copied()
+                        .filter(|&p| gone[p] > day)
+                        .take(params.experts_hidden as usize),
+                );
                 record(
                     &mut trace,
                     Happening::Surveyed {
@@ -777,41 +1273,70 @@ pub fn run(
             Kind::CatchUp(m) => {
                 catchup_pending[m] = false;
                 let retake = m == top_module;
+                let bit = 1u64 << m;
                 let needs = |l: &Learner| {
                     l.gone > day
                         && l.adopt <= day
-                        && (l.attended & (1 << m) == 0 || (retake && l.failed && !l.pending_eval))
+                        && (l.attended & bit == 0 || (retake && l.failed && !l.pending_eval))
                 };
-                let invitees: Vec<usize> = (0..learners.len())
-                    .filter(|&i| needs(&learners[i]))
-                    .take(params.catchup_capacity as usize)
-                    .collect();
-                let anyone_left = learners
-                    .iter()
-                    .any(|l| l.gone > day && (l.attended & (1 << m) == 0 || (retake && l.failed)));
-                if !invitees.is_empty() {
+                let available = |t: &usize| trainer_gone[*t] > day && trainer_gone[*t] != i32::MIN;
+                let n_available = (0..plan.trainers.len()).filter(available).count();
+                let left =
+                    |l: &Learner| l.gone > day && (l.attended & bit == 0 || (retake && l.failed));
+                let list = &mut cands[m];
+                list.retain(|&i| {
+                    let keep = left(&learners[i]);
+                    if !keep && retake {
+                        in_top[i] = false;
+                    }
+                    keep
+                });
+                let anyone_left = !list.is_empty();
+                debug_assert_eq!(anyone_left, learners.iter().any(left));
+                let from = arena.len();
+                let capacity = params.catchup_capacity as usize;
+                // Without a trainer nobody is invited (the invitees would not be used).
+                if capacity > 0 && n_available > 0 {
+                    for &i in list.iter() {
+                        if needs(&learners[i]) {
+                            arena.push(i);
+                            if arena.len() - from == capacity {
+                                break;
+                            }
+                        }
+                    }
+                    debug_assert!(learners
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, l)| needs(l))
+                        .map(|(i, _)| i)
+                        .take(capacity)
+                        .eq(arena[from..].iter().copied()));
+                }
+                let mut held = false;
+                if arena.len() > from {
                     let c = catchups[m] as usize;
-                    let available: Vec<usize> = (0..plan.trainers.len())
-                        .filter(|&t| trainer_gone[t] > day && trainer_gone[t] != i32::MIN)
-                        .collect();
-                    if !available.is_empty() {
+                    {
                         catchups[m] += 1;
-                        let t = available[c % available.len()];
-                        let tpl = plan.template.first();
-                        sessions.push(RunSession {
-                            id: format!("sim-{}-catch-up-{}", plan.modules[m].id, catchups[m]),
+                        let t = (0..plan.trainers.len())
+                            .filter(available)
+                            .nth(c % n_available)
+                            .expect("counted");
+                        sessions.push(Sess {
                             day,
                             module: m,
-                            trainers: vec![t],
+                            origin: Origin::CatchUp { n: catchups[m] },
+                            trainer: t,
                             capacity: params.catchup_capacity as u32,
-                            invitees,
-                            planned: false,
-                            time: "09:00".into(),
-                            duration_minutes: tpl.map(|t| t.duration_minutes).unwrap_or(120),
-                            location: tpl
-                                .map(|t| t.location.clone())
-                                .unwrap_or_else(|| "catch-up".into()),
+                            duration_minutes: plan
+                                .template
+                                .first()
+                                .map(|t| t.duration_minutes)
+                                .unwrap_or(120),
+                            from: from as u32,
+                            to: arena.len() as u32,
                         });
+                        held = true;
                         let ix = sessions.len() - 1;
                         record(&mut trace, Happening::Scheduled { day, session: ix });
                         hold(
@@ -820,14 +1345,16 @@ pub fn run(
                             &mut Ctx {
                                 plan,
                                 params: &params,
-                                blocks: &blocks,
-                                learners: &mut learners,
-                                trainer_gone: &trainer_gone,
-                                sessions: &sessions,
-                                sup_withdrawn: &sup_withdrawn,
-                                sup_breached: &mut sup_breached,
+                                blocks,
+                                learners: &mut learners[..],
+                                traces: &mut traces[..],
+                                trainer_gone: &trainer_gone[..],
+                                sessions: &sessions[..],
+                                arena: &arena[..],
+                                sup_withdrawn: &sup_withdrawn[..],
+                                sup_breached: &mut sup_breached[..],
                                 in_change,
-                                heap: &mut heap,
+                                heap: &mut *heap,
                                 outcome_mask,
                                 end_day: &mut end_day,
                                 overflow: &mut uniform_overflow,
@@ -836,10 +1363,13 @@ pub fn run(
                         );
                     }
                 }
+                if !held {
+                    arena.truncate(from);
+                }
                 if anyone_left {
                     let d = day + params.catchup_interval as i32;
                     if d <= horizon {
-                        heap.push(Reverse((d, Kind::CatchUp(m))));
+                        heap.push(d, Kind::CatchUp(m));
                         catchup_pending[m] = true;
                     }
                 }
@@ -851,14 +1381,16 @@ pub fn run(
                     &mut Ctx {
                         plan,
                         params: &params,
-                        blocks: &blocks,
-                        learners: &mut learners,
-                        trainer_gone: &trainer_gone,
-                        sessions: &sessions,
-                        sup_withdrawn: &sup_withdrawn,
-                        sup_breached: &mut sup_breached,
+                        blocks,
+                        learners: &mut learners[..],
+                        traces: &mut traces[..],
+                        trainer_gone: &trainer_gone[..],
+                        sessions: &sessions[..],
+                        arena: &arena[..],
+                        sup_withdrawn: &sup_withdrawn[..],
+                        sup_breached: &mut sup_breached[..],
                         in_change,
-                        heap: &mut heap,
+                        heap: &mut *heap,
                         outcome_mask,
                         end_day: &mut end_day,
                         overflow: &mut uniform_overflow,
@@ -876,7 +1408,7 @@ pub fn run(
                 let u = if l.evals < 4 {
                     blocks[p][slot::EVAL + l.evals]
                 } else {
-                    uniform_overflow(p)
+                    uniform_overflow.uniform(p)
                 };
                 l.evals += 1;
                 let pass = u < params.learning_pass;
@@ -885,6 +1417,9 @@ pub fn run(
                 } else {
                     eval_level.saturating_sub(1)
                 };
+                if !expired[i] {
+                    counts.relevel(l.level, Some(shown));
+                }
                 l.level = Some(shown);
                 l.evaluated = Some(day);
                 l.proficient_since = (shown >= level).then_some(day);
@@ -897,10 +1432,15 @@ pub fn run(
                         level: shown,
                     },
                 );
+                if !pass && !in_top[i] {
+                    let list = &mut cands[top_module];
+                    list.insert(list.partition_point(|&j| j < i), i);
+                    in_top[i] = true;
+                }
                 if !pass && !catchup_pending[top_module] {
                     let d = day.max(last_of_module[top_module]) + params.catchup_interval as i32;
                     if d <= horizon {
-                        heap.push(Reverse((d, Kind::CatchUp(top_module))));
+                        heap.push(d, Kind::CatchUp(top_module));
                         catchup_pending[top_module] = true;
                     }
                 }
@@ -908,7 +1448,8 @@ pub fn run(
         }
     }
     if dirty {
-        let (p, a) = count(&learners, current_day);
+        let (p, a) = counts.close(current_day, learners, expired, late);
+        debug_assert_eq!((p, a), count(learners, current_day));
         if timeline
             .last()
             .is_none_or(|&(_, lp, la)| (lp, la) != (p, a))
@@ -922,7 +1463,7 @@ pub fn run(
     }
 
     if let Some(t) = trace {
-        t.sessions = sessions.clone();
+        t.sessions = sessions.iter().map(|s| s.to_run(plan, arena)).collect();
     }
 
     // The deadline's figures, from the timeline.
@@ -952,7 +1493,7 @@ pub fn run(
     for (i, l) in learners.iter().enumerate() {
         let lp = &plan.learners[i];
         let proficient_now = |d: i32| l.gone > d && l.proficient_since.is_some_and(|s| s <= d);
-        let mut trace_opt = l.trace;
+        let mut trace_opt = traces[i];
         let reads = {
             let (a, b) = if golive <= read_6m {
                 (golive, read_6m)
@@ -962,7 +1503,18 @@ pub fn run(
             [a, b]
         };
         let mut values = [None, None];
-        if let (Some(mut t), Some(ev)) = (trace_opt.take(), l.evaluated) {
+        // Which reads the figures below use: practice after the last of them changes nothing.
+        let need_golive = l.gone > golive && proficient_now(golive) && l.evaluated.is_some();
+        let need_6m = l.gone > read_6m;
+        let needed = if golive <= read_6m {
+            [need_golive, need_6m]
+        } else {
+            [need_6m, need_golive]
+        };
+        let reads_needed = if needed[1] { 2 } else { usize::from(needed[0]) };
+        if l.evaluated.is_some() && trace_opt.is_some() && reads_needed == 0 {
+            // Neither figure reads this learner's retention.
+        } else if let (Some(mut t), Some(ev)) = (trace_opt.take(), l.evaluated) {
             let sup =
                 lp.supervisor.map(|s| support[s]).unwrap_or(0.0) + params.supervisors_support_shift;
             let score = model::transfer_score(params.transfer_rho, sup, l.transfer);
@@ -971,7 +1523,7 @@ pub fn run(
                 .unwrap_or(f64::NEG_INFINITY);
             let mut rng = draws.stream(lp.person, 1);
             let mut practice = Practice::new(&params, ev as f64, applying_until, &mut rng);
-            for (k, &r) in reads.iter().enumerate() {
+            for (k, &r) in reads.iter().enumerate().take(reads_needed) {
                 while let Some((d, minutes)) = practice.next_before(r as f64, &mut rng) {
                     t.expose(d, minutes);
                 }
@@ -1009,43 +1561,56 @@ pub fn run(
         }
     }
 
-    // Truck factor at the end of training.
+    // Truck factor at the end of training: who is still there, with their levels then.
     let end = end_day;
-    let mut levels: Vec<Vec<Option<u8>>> = Vec::with_capacity(n_people);
-    let mut rank_src: Vec<usize> = Vec::with_capacity(n_people);
-    let mut learner_of = vec![usize::MAX; n_people];
-    for (i, l) in plan.learners.iter().enumerate() {
-        learner_of[l.person] = i;
-    }
-    for p in 0..n_people {
-        if gone[p] <= end {
-            continue;
+    let n_skills = plan.skills.len();
+    let survey_done = survey_day <= end;
+    rows.clear();
+    rows.extend((0..n_people).filter(|&p| gone[p] > end));
+    let level_at = |p: usize, s: usize| -> Option<u8> {
+        if survey_done && s == plan.scarce_skill && surveyed.contains(&p) {
+            return Some(3);
         }
-        let mut row = plan.people[p].levels.clone();
-        if learner_of[p] != usize::MAX {
-            let l = &learners[learner_of[p]];
+        if s == plan.outcome.skill_index && prep.learner_of[p] != usize::MAX {
+            let l = &learners[prep.learner_of[p]];
             if l.evaluated.is_some_and(|d| d > 0 && d <= end) {
-                row[plan.outcome.skill_index] = l.level;
+                return l.level;
             }
         }
-        if survey_day <= end && surveyed.contains(&p) {
-            row[plan.scarce_skill] = Some(3);
+        plan.people[p].levels[s]
+    };
+    let (tf, single) = if n_skills <= 64 {
+        best.clear();
+        best.resize(n_skills, 0);
+        for &p in rows.iter() {
+            for (s, b) in best.iter_mut().enumerate() {
+                if let Some(l) = level_at(p, s) {
+                    *b = (*b).max(l);
+                }
+            }
         }
-        levels.push(row);
-        rank_src.push(p);
-    }
-    let mut order: Vec<usize> = (0..rank_src.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (pa, pb) = (&plan.people[rank_src[a]], &plan.people[rank_src[b]]);
-        (pa.name.as_str(), pa.id.as_str()).cmp(&(pb.name.as_str(), pb.id.as_str()))
-    });
-    let mut rank = vec![0; rank_src.len()];
-    for (r, &i) in order.iter().enumerate() {
-        rank[i] = r;
-    }
-    let holds = truck::holders(&levels, plan.skills.len());
-    let (tf, _) = truck::truck_factor(&holds, plan.skills.len(), &rank);
-    let single = truck::single_holder(&holds, plan.skills.len());
+        holds.clear();
+        holds.extend(rows.iter().map(|&p| {
+            let mut bits = 0u64;
+            for (s, &b) in best.iter().enumerate() {
+                if level_at(p, s).is_some_and(|l| l >= 2 && 4 * l as u32 >= 3 * b as u32) {
+                    bits |= 1 << s;
+                }
+            }
+            bits
+        }));
+        let tf = truck::truck_factor_bits(holds, n_skills, |i| prep.rank[rows[i]]);
+        (tf, truck::single_holder_bits(holds, n_skills))
+    } else {
+        let levels: Vec<Vec<Option<u8>>> = rows
+            .iter()
+            .map(|&p| (0..n_skills).map(|s| level_at(p, s)).collect())
+            .collect();
+        let rank: Vec<usize> = rows.iter().map(|&p| prep.rank[p] as usize).collect();
+        let holds = truck::holders(&levels, n_skills);
+        let (tf, _) = truck::truck_factor(&holds, n_skills, &rank);
+        (tf, truck::single_holder(&holds, n_skills))
+    };
 
     let mut kept = (0, 0);
     for (s, sp) in plan.supervisors.iter().enumerate() {
@@ -1072,38 +1637,40 @@ pub fn run(
         single_holder: single,
         commitments_kept: kept,
         person_weeks: weeks * plan.learners.len() as f64,
-        weekly: weekly_shares(&timeline, horizon),
+        weekly: weekly_shares(timeline, horizon),
     }
 }
 
-fn timed_one(heap: &mut BinaryHeap<Reverse<(i32, Kind)>>, value: f64, day: i32, kind: Kind) {
+fn timed_one(heap: &mut Events, value: f64, day: i32, kind: Kind) {
     if value >= 0.0 {
-        heap.push(Reverse(((value as i32).max(day), kind)));
+        heap.push((value as i32).max(day), kind);
     }
 }
 
-struct Ctx<'a, 'b, F: FnMut(usize) -> f64> {
+struct Ctx<'a, 'b, 'c> {
     plan: &'a Plan,
     params: &'a Params,
     blocks: &'a [[f64; slot::SIZE]],
     learners: &'a mut [Learner],
+    traces: &'a mut [Option<SpacedTrace>],
     trainer_gone: &'a [i32],
-    sessions: &'a Sessions,
+    sessions: &'a [Sess],
+    arena: &'a [usize],
     sup_withdrawn: &'a [bool],
     sup_breached: &'a mut [bool],
     in_change: bool,
-    heap: &'a mut BinaryHeap<Reverse<(i32, Kind)>>,
+    heap: &'a mut Events,
     outcome_mask: u64,
     end_day: &'a mut i32,
-    overflow: &'a mut F,
+    overflow: &'a mut Overflow<'c>,
     trace: &'a mut Option<&'b mut Trace>,
 }
 
 /// Holds session `i` on `day`: a trainer, attendance, and the evaluations it triggers.
-fn hold<F: FnMut(usize) -> f64>(i: usize, day: i32, cx: &mut Ctx<'_, '_, F>) {
+fn hold(i: usize, day: i32, cx: &mut Ctx<'_, '_, '_>) {
     let s = &cx.sessions[i];
     let planned_trainer = s
-        .trainers
+        .trainers(cx.plan)
         .iter()
         .copied()
         .find(|&t| cx.trainer_gone[t] > day);
@@ -1132,7 +1699,9 @@ fn hold<F: FnMut(usize) -> f64>(i: usize, day: i32, cx: &mut Ctx<'_, '_, F>) {
     };
     let mut attendance = Vec::new();
     let recording = cx.trace.is_some();
-    for &li in &s.invitees {
+    let minutes_per_skill =
+        s.duration_minutes as f64 / cx.plan.modules[s.module].skill_count.max(1) as f64;
+    for &li in s.invitees(cx.arena) {
         let lp = &cx.plan.learners[li];
         let l = &mut cx.learners[li];
         if l.gone <= day {
@@ -1146,7 +1715,7 @@ fn hold<F: FnMut(usize) -> f64>(i: usize, day: i32, cx: &mut Ctx<'_, '_, F>) {
         let u = if k < 16 {
             cx.blocks[lp.person][slot::ATTEND + k]
         } else {
-            (cx.overflow)(lp.person)
+            cx.overflow.uniform(lp.person)
         };
         if l.adopt > day {
             if recording {
@@ -1164,15 +1733,11 @@ fn hold<F: FnMut(usize) -> f64>(i: usize, day: i32, cx: &mut Ctx<'_, '_, F>) {
         if present {
             l.attended |= 1 << s.module;
             if s.module < 64 && cx.outcome_mask & (1 << s.module) != 0 {
-                match &mut l.trace {
+                match &mut cx.traces[li] {
                     // The session's minutes shared among its module's skills, as on the dashboard.
-                    Some(t) => t.expose(
-                        day as f64,
-                        s.duration_minutes as f64
-                            / cx.plan.modules[s.module].skill_count.max(1) as f64,
-                    ),
+                    Some(t) => t.expose(day as f64, minutes_per_skill),
                     None => {
-                        l.trace = Some(SpacedTrace::trained(
+                        cx.traces[li] = Some(SpacedTrace::trained(
                             retention::program_skill(),
                             day as f64,
                             cx.params.retention_interval,
@@ -1201,7 +1766,7 @@ fn hold<F: FnMut(usize) -> f64>(i: usize, day: i32, cx: &mut Ctx<'_, '_, F>) {
                     (u - p) / (1.0 - p).max(1e-12)
                 };
                 let delay = 1 + (v * 2.0 * cx.params.evaluation_delay).floor() as i32;
-                cx.heap.push(Reverse((day + delay, Kind::Evaluate(li))));
+                cx.heap.push(day + delay, Kind::Evaluate(li));
             }
         } else if !released {
             if let Some(sup) = lp.supervisor {
@@ -1225,9 +1790,6 @@ fn hold<F: FnMut(usize) -> f64>(i: usize, day: i32, cx: &mut Ctx<'_, '_, F>) {
             backup,
             attendance,
         });
-        if t.sessions.len() < cx.sessions.len() {
-            t.sessions = cx.sessions.clone();
-        }
     }
 }
 

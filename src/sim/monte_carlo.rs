@@ -110,10 +110,13 @@ pub fn outcomes(
     config: &Config,
     progress: &(dyn Fn() + Sync),
 ) -> Vec<RunOutcome> {
+    let prep = engine::Prepared::new(plan, changes);
     (0..config.runs)
         .into_par_iter()
-        .map(|i| {
-            let o = engine::run(
+        .map_init(engine::Scratch::default, |scratch, i| {
+            let o = engine::run_with(
+                &prep,
+                scratch,
                 plan,
                 params,
                 changes,

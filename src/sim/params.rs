@@ -91,6 +91,13 @@ macro_rules! params {
                 Ok(())
             }
 
+            /// Sets the `i`-th parameter of [`PARAMETERS`] without a range check (for values
+            /// the caller checked once with [`Params::set`], as the engine does per plan).
+            pub(crate) fn set_nth(&mut self, i: usize, value: f64) {
+                const SETTERS: &[fn(&mut Params, f64)] = &[ $( |p, v| p.$field = v, )* ];
+                SETTERS[i](self, value);
+            }
+
             /// A parameter's value by name.
             pub fn get(&self, name: &str) -> Option<f64> {
                 match name {
