@@ -196,7 +196,13 @@ pub async fn run(
     app: Router,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
     let signal = shutdown.clone();
+    // Responses go out as soon as they are written: without TCP_NODELAY the last part of a
+    // response can wait for the client's acknowledgement of the part before.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         signal.cancelled().await;
     });
