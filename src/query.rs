@@ -259,7 +259,7 @@ impl Reader {
     /// (an `as_of` included); while the live projections stay at the same head, the same bytes
     /// are served without folding or serializing again. A view at "now" is rendered again when
     /// the second turns, by one reader: the others are served the view of the second before
-    /// meanwhile (see [`STALE_MICROS`]). A view is never served for another head.
+    /// meanwhile (for up to two seconds). A view is never served for another head.
     pub fn rendered(
         &mut self,
         key: &str,
