@@ -1114,6 +1114,29 @@ pub fn run_with(
         dirty = true;
         let in_change = change_start
             .is_some_and(|s| day >= s && (day - s) < (params.change_weeks * 7.0) as i32);
+        // What holding a session reads and writes, borrowed afresh where a session is held.
+        macro_rules! ctx {
+            () => {
+                Ctx {
+                    plan,
+                    params: &params,
+                    blocks,
+                    learners: &mut learners[..],
+                    traces: &mut traces[..],
+                    trainer_gone: &trainer_gone[..],
+                    sessions: &sessions[..],
+                    arena: &arena[..],
+                    sup_withdrawn: &sup_withdrawn[..],
+                    sup_breached: &mut sup_breached[..],
+                    in_change,
+                    heap: &mut *heap,
+                    outcome_mask,
+                    end_day: &mut end_day,
+                    overflow: &mut uniform_overflow,
+                    trace: &mut trace,
+                }
+            };
+        }
         match kind {
             Kind::Change(i) => {
                 let c = &changes[i];
@@ -1339,28 +1362,7 @@ pub fn run_with(
                         held = true;
                         let ix = sessions.len() - 1;
                         record(&mut trace, Happening::Scheduled { day, session: ix });
-                        hold(
-                            ix,
-                            day,
-                            &mut Ctx {
-                                plan,
-                                params: &params,
-                                blocks,
-                                learners: &mut learners[..],
-                                traces: &mut traces[..],
-                                trainer_gone: &trainer_gone[..],
-                                sessions: &sessions[..],
-                                arena: &arena[..],
-                                sup_withdrawn: &sup_withdrawn[..],
-                                sup_breached: &mut sup_breached[..],
-                                in_change,
-                                heap: &mut *heap,
-                                outcome_mask,
-                                end_day: &mut end_day,
-                                overflow: &mut uniform_overflow,
-                                trace: &mut trace,
-                            },
-                        );
+                        hold(ix, day, &mut ctx!());
                     }
                 }
                 if !held {
@@ -1375,28 +1377,7 @@ pub fn run_with(
                 }
             }
             Kind::Session(i) => {
-                hold(
-                    i,
-                    day,
-                    &mut Ctx {
-                        plan,
-                        params: &params,
-                        blocks,
-                        learners: &mut learners[..],
-                        traces: &mut traces[..],
-                        trainer_gone: &trainer_gone[..],
-                        sessions: &sessions[..],
-                        arena: &arena[..],
-                        sup_withdrawn: &sup_withdrawn[..],
-                        sup_breached: &mut sup_breached[..],
-                        in_change,
-                        heap: &mut *heap,
-                        outcome_mask,
-                        end_day: &mut end_day,
-                        overflow: &mut uniform_overflow,
-                        trace: &mut trace,
-                    },
-                );
+                hold(i, day, &mut ctx!());
             }
             Kind::Evaluate(i) => {
                 let l = &mut learners[i];
