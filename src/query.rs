@@ -274,28 +274,19 @@ impl Reader {
         if let Lookup::Serve(hit) = live.lookup(key, seq, at, true) {
             return Ok(hit);
         }
-        let answer = compute(self);
-        let answer = match answer {
-            Ok(answer) => answer,
-            Err(e) => {
-                live.release(key);
-                return Err(e);
+        let made = compute(self)
+            .and_then(|answer| Ok((answer.head.last_seq, Arc::new(Rendered::of(&answer)?))));
+        match made {
+            // Kept only if it reflects the head the entry is filed under.
+            Ok((head, rendered)) if head == seq => {
+                live.keep_rendered(key, seq, at, rendered.clone());
+                Ok(rendered)
             }
-        };
-        let rendered = match Rendered::of(&answer) {
-            Ok(r) => Arc::new(r),
-            Err(e) => {
+            other => {
                 live.release(key);
-                return Err(e);
+                other.map(|(_, rendered)| rendered)
             }
-        };
-        // Kept only if it reflects the head the entry is filed under.
-        if answer.head.last_seq == seq {
-            live.keep_rendered(key, seq, at, rendered.clone());
-        } else {
-            live.release(key);
         }
-        Ok(rendered)
     }
 
     /// `as_of` read in the organization's time zone (default: now).

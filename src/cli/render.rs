@@ -30,8 +30,14 @@ impl Style {
         colour: false,
     };
 
-    /// The style for standard output, from the environment and the terminal.
+    /// The style for standard output, read once per process.
     pub fn for_stdout() -> Style {
+        static STYLE: std::sync::OnceLock<Style> = std::sync::OnceLock::new();
+        *STYLE.get_or_init(Style::detect)
+    }
+
+    /// The style for standard output, from the environment and the terminal.
+    fn detect() -> Style {
         use std::io::IsTerminal;
         let stdout = std::io::stdout();
         let tty = stdout.is_terminal();
@@ -128,13 +134,12 @@ impl Style {
     }
 }
 
-/// Text for standard output fitted to its width ([`Style::for_stdout`], read once): each line
+/// Text for standard output fitted to its width ([`Style::for_stdout`]): each line
 /// wider than the width is wrapped at its spaces, continued under its own indentation plus
 /// four; a word wider than a line (a link, a token) stays whole. Unchanged when the width is
 /// unknown (a pipe or a file without `COLUMNS`).
 pub fn fit(text: &str) -> String {
-    static STYLE: std::sync::OnceLock<Style> = std::sync::OnceLock::new();
-    fit_to(text, STYLE.get_or_init(Style::for_stdout).width)
+    fit_to(text, Style::for_stdout().width)
 }
 
 fn fit_to(text: &str, width: Option<usize>) -> String {
