@@ -28,6 +28,15 @@
 //!   (`*_after_risk`), to show what a saved checkpoint costs commands that do not use it;
 //!   `programs` once without its checkpoint (`cli_programs_first`) and 3 times at the head.
 //!
+//! - Issue 13's side-by-side run (`at_scale`, after criterion; skip it with
+//!   `BATON_SCALE_SKIP_IO=1`): every command a separate process under GNU time (`/usr/bin/time`,
+//!   Debian's `time` package) for its wall time and peak RSS: `export -o` of the whole log,
+//!   `verify`, `import` (a restore into a fresh directory) of that export, and the reference: the
+//!   same JSONL bulk-loaded into SQLite in one transaction and dumped back in seq order, each
+//!   in a child process of this bench (rusqlite, WAL, `synchronous=FULL`). Then bytes on disk per
+//!   event against the JSONL, and every view once after one appended command (the first read
+//!   after an append, when no checkpoint is at the head).
+//!
 //! Criterion's benchmarks use flat sampling with its minimum of 10 samples, so each sample
 //! is one rebuild or one process; a summary with min / median / max of every sample (the
 //! warm-up's included) follows criterion's report.
@@ -388,6 +397,11 @@ fn summary(total: u64) {
 }
 
 fn main() {
+    // A child of `at_scale`: the SQLite reference, measured in a process of its own.
+    if let Some(job) = std::env::var_os(SQLITE_JOB) {
+        sqlite_job(&job.to_string_lossy());
+        return;
+    }
     let copies = copies();
     let slug = copy_slug(ROLLOUT, 1);
     let (dir, total) = build(copies);
@@ -491,5 +505,255 @@ fn main() {
 
     c.final_summary();
     summary(total);
+    if std::env::var_os("BATON_SCALE_SKIP_IO").is_none() {
+        at_scale(&dir_path, &slug, total);
+    }
     drop(dir);
+}
+
+/// The environment variable that makes this bench a child running one SQLite job:
+/// `load:JSONL:DB` or `dump:DB:JSONL`.
+const SQLITE_JOB: &str = "BATON_SCALE_SQLITE_JOB";
+
+/// What `/usr/bin/time` saw of one process.
+struct Measured {
+    secs: f64,
+    peak_rss_mib: f64,
+}
+
+/// Runs `cmd` under GNU time; panics (naming the command) if it fails.
+fn measured(what: &str, cmd: &mut Command) -> Measured {
+    let report = tempfile::NamedTempFile::new().expect("a temp file");
+    let mut timed = Command::new("/usr/bin/time");
+    timed
+        .arg("-f")
+        .arg("%e %M")
+        .arg("-o")
+        .arg(report.path())
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .envs(
+            cmd.get_envs()
+                .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned()))),
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let out = timed
+        .output()
+        .expect("/usr/bin/time (Debian's `time` package)");
+    assert!(
+        out.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(report.path()).expect("time's report");
+    let mut fields = text.split_whitespace();
+    let secs: f64 = fields.next().and_then(|f| f.parse().ok()).expect("seconds");
+    let kib: f64 = fields.next().and_then(|f| f.parse().ok()).expect("max RSS");
+    Measured {
+        secs,
+        peak_rss_mib: kib / 1024.0,
+    }
+}
+
+/// Issue 13's side-by-side figures (see the module's documentation).
+fn at_scale(dir: &Path, slug: &str, total: u64) {
+    let work = tempfile::Builder::new()
+        .prefix("scale-io")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .expect("a temp dir");
+    let jsonl = work.path().join("log.jsonl");
+    let restored = work.path().join("restored");
+    let sqlite = work.path().join("events.sqlite");
+    let dumped = work.path().join("dump.jsonl");
+    let me = std::env::current_exe().expect("this bench's path");
+
+    let mut rows: Vec<(&str, Measured)> = Vec::new();
+    let mut export = cli(dir, &["export", "-o"]);
+    export.arg(&jsonl);
+    rows.push(("baton export -o (JSONL)", measured("export", &mut export)));
+    rows.push((
+        "baton verify",
+        measured("verify", &mut cli(dir, &["verify"])),
+    ));
+    let mut import = cli(&restored, &["import"]);
+    import.arg(&jsonl);
+    rows.push(("baton import (restore)", measured("import", &mut import)));
+    let mut load = Command::new(&me);
+    load.env(
+        SQLITE_JOB,
+        format!("load:{}:{}", jsonl.display(), sqlite.display()),
+    );
+    rows.push((
+        "SQLite bulk load, 1 transaction",
+        measured("sqlite load", &mut load),
+    ));
+    let mut dump = Command::new(&me);
+    dump.env(
+        SQLITE_JOB,
+        format!("dump:{}:{}", sqlite.display(), dumped.display()),
+    );
+    rows.push((
+        "SQLite dump in seq order",
+        measured("sqlite dump", &mut dump),
+    ));
+    let mut export_again = cli(&restored, &["export", "-o"]);
+    export_again.arg(work.path().join("again.jsonl"));
+    rows.push((
+        "baton export of the restored store",
+        measured("export again", &mut export_again),
+    ));
+    let same = std::fs::read(&jsonl).expect("export")
+        == std::fs::read(work.path().join("again.jsonl")).expect("export again");
+
+    let jsonl_bytes = std::fs::metadata(&jsonl).expect("export").len();
+    println!("\nscale: issue 13 side by side ({total} events; each row one process, GNU time):");
+    for (name, m) in &rows {
+        println!(
+            "  {name:<36} {:>8.2} s  {:>10.0} events/s  peak RSS {:>8.1} MiB",
+            m.secs,
+            total as f64 / m.secs.max(0.01),
+            m.peak_rss_mib
+        );
+    }
+    println!("  the restored store exports byte-identical to the original: {same}");
+    let per_event = |bytes: u64| bytes as f64 / total as f64;
+    println!(
+        "  bytes per event: JSONL {:.0}, store (as built) {:.0} = {:.2}x, store (restored) {:.0} = {:.2}x, SQLite {:.0} = {:.2}x",
+        per_event(jsonl_bytes),
+        per_event(dir_size(dir)),
+        dir_size(dir) as f64 / jsonl_bytes as f64,
+        per_event(dir_size(&restored)),
+        dir_size(&restored) as f64 / jsonl_bytes as f64,
+        per_event(sqlite_size(&sqlite)),
+        sqlite_size(&sqlite) as f64 / jsonl_bytes as f64,
+    );
+    after_one_append(&restored, slug);
+}
+
+/// SQLite's files: the database and its WAL.
+fn sqlite_size(db: &Path) -> u64 {
+    let wal = db.with_extension("sqlite-wal");
+    std::fs::metadata(db).map(|m| m.len()).unwrap_or(0)
+        + std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0)
+}
+
+/// Every view, once each, the first read after one appended command.
+fn after_one_append(dir: &Path, slug: &str) {
+    let practice = {
+        let store = Arc::new(SledStore::open(dir).expect("open"));
+        let app = App::new(store, Arc::new(SystemClock));
+        app.stream_facts(&format!("program-{slug}"))
+            .expect("program")
+            .into_iter()
+            .find_map(|f| match f.event {
+                Event::PracticeLogged(p) => Some(p),
+                _ => None,
+            })
+            .expect("a practice logged")
+    };
+    // Each view is run once at the head first (so that its checkpoint is there), then once
+    // after one more appended command.
+    let person = practice.person.clone();
+    let views: [(&str, Vec<&str>); 6] = [
+        ("dashboard", vec!["dashboard", slug, "--format", "json"]),
+        ("history", vec!["history", slug, "--format", "json"]),
+        ("programs", vec!["programs", "--format", "json"]),
+        ("risk", vec!["risk", "--format", "json"]),
+        ("journey", vec!["journey", &person, "--format", "json"]),
+        ("due", vec!["due", "--format", "json"]),
+    ];
+    for (_, args) in &views {
+        measured(args[0], &mut cli(dir, args));
+    }
+    println!("  each view, the first read after one appended command (a process each):");
+    for (i, (name, args)) in views.iter().enumerate() {
+        let command = serde_json::json!({
+            "type": "LogPractice",
+            "person": practice.person,
+            "skill": practice.skill,
+            "kind": "sandbox",
+            "minutes": 20,
+            "on": format!("2026-10-{:02}", 10 + i),
+        });
+        let file = dir.with_extension(format!("cmd-{i}.json"));
+        std::fs::write(&file, command.to_string()).expect("command file");
+        let mut append = cli(dir, &["do", slug]);
+        append.arg(&file);
+        let appended = measured("do", &mut append);
+        let view = measured(name, &mut cli(dir, args));
+        let verdict = if view.secs < 0.5 { "met" } else { "missed" };
+        println!(
+            "    {name:<10} {:>7.3} s  peak RSS {:>7.1} MiB  (target < 0.5 s: {verdict}; the append took {:.3} s)",
+            view.secs, view.peak_rss_mib, appended.secs
+        );
+        let _ = std::fs::remove_file(file);
+    }
+}
+
+/// The SQLite reference, in this (child) process.
+fn sqlite_job(job: &str) {
+    use std::io::{BufRead, BufWriter, Write};
+    let mut parts = job.splitn(3, ':');
+    let (kind, from, to) = (
+        parts.next().unwrap_or_default(),
+        parts.next().expect("a source"),
+        parts.next().expect("a target"),
+    );
+    match kind {
+        "load" => {
+            let mut conn = rusqlite::Connection::open(to).expect("sqlite open");
+            conn.execute_batch(
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;
+                 CREATE TABLE events (
+                     seq INTEGER PRIMARY KEY,
+                     stream TEXT NOT NULL,
+                     version INTEGER NOT NULL,
+                     type TEXT NOT NULL,
+                     id TEXT NOT NULL UNIQUE,
+                     line TEXT NOT NULL,
+                     UNIQUE (stream, version)
+                 );",
+            )
+            .expect("create table");
+            let tx = conn.transaction().expect("transaction");
+            {
+                let mut insert = tx
+                    .prepare("INSERT INTO events VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+                    .expect("prepare");
+                let file = std::fs::File::open(from).expect("the JSONL");
+                for line in std::io::BufReader::new(file).lines() {
+                    let line = line.expect("a line");
+                    let v: serde_json::Value = serde_json::from_str(&line).expect("JSON");
+                    insert
+                        .execute(rusqlite::params![
+                            v["seq"].as_u64().expect("seq") as i64,
+                            v["stream"].as_str().expect("stream"),
+                            v["version"].as_u64().expect("version") as i64,
+                            v["type"].as_str().expect("type"),
+                            v["id"].as_str().expect("id"),
+                            line,
+                        ])
+                        .expect("insert");
+                }
+            }
+            tx.commit().expect("commit");
+        }
+        "dump" => {
+            let conn = rusqlite::Connection::open(from).expect("sqlite open");
+            let mut out = BufWriter::new(std::fs::File::create(to).expect("the dump"));
+            let mut select = conn
+                .prepare("SELECT line FROM events ORDER BY seq")
+                .expect("prepare");
+            let mut rows = select.query([]).expect("query");
+            while let Some(row) = rows.next().expect("a row") {
+                let line: String = row.get(0).expect("line");
+                out.write_all(line.as_bytes()).expect("write");
+                out.write_all(b"\n").expect("write");
+            }
+            out.flush().expect("flush");
+            out.get_ref().sync_all().expect("sync");
+        }
+        other => panic!("{SQLITE_JOB}: unknown job {other:?}"),
+    }
 }

@@ -102,6 +102,9 @@ fn write_log(copies: usize, file: &Path) -> u64 {
 fn small_cache() -> StoreConfig {
     StoreConfig {
         cache_bytes: 4 << 20,
+        // Small enough that the restores measured here close and reopen their staging
+        // database several times, as a restore of a long log does.
+        restore_reopen_bytes: 1 << 20,
         ..StoreConfig::default()
     }
 }

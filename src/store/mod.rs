@@ -30,7 +30,7 @@ pub use memory::MemoryStore;
 pub use record::{Hash, RecordedEvent, ZERO_HASH};
 pub use sled_store::{
     Durability, FsyncDurability, LockedStore, RealFiles, SledStore, StoreConfig, SyncFiles,
-    CACHE_BYTES,
+    CACHE_BYTES, RESTORE_REOPEN_BYTES,
 };
 pub use subscribe::Subscription;
 

@@ -209,7 +209,15 @@ pub struct StoreConfig {
     /// sled's own default (1 GiB) would let a scan of a large log (export, verify, a
     /// restore) grow the process by the size of the log, up to that gigabyte.
     pub cache_bytes: u64,
+    /// How many bytes of records a restore writes before it closes and reopens its staging
+    /// database ([`RESTORE_REOPEN_BYTES`] by default). sled 0.34 keeps in memory, beyond its
+    /// cache, what its batches wrote until the database is closed: a restore of a million
+    /// events that kept its staging database open held 5.4 GiB.
+    pub restore_reopen_bytes: usize,
 }
+
+/// The default of [`StoreConfig::restore_reopen_bytes`]: 32 MiB.
+pub const RESTORE_REOPEN_BYTES: usize = 32 << 20;
 
 /// The default of [`StoreConfig::cache_bytes`]: 64 MiB of sled pages.
 pub const CACHE_BYTES: u64 = 64 << 20;
@@ -222,6 +230,7 @@ impl Default for StoreConfig {
             create: true,
             files: Arc::new(RealFiles),
             cache_bytes: CACHE_BYTES,
+            restore_reopen_bytes: RESTORE_REOPEN_BYTES,
         }
     }
 }
@@ -301,6 +310,8 @@ struct Shared {
     files: Arc<dyn SyncFiles>,
     /// See [`StoreConfig::cache_bytes`]; a restore's staging database gets the same.
     cache_bytes: u64,
+    /// See [`StoreConfig::restore_reopen_bytes`].
+    restore_reopen_bytes: usize,
     /// Why: a restore stages its database in one folder (`sled.restoring`), so two restores
     /// at once are refused rather than written over each other.
     restoring: AtomicBool,
@@ -556,6 +567,7 @@ impl SledStore {
             checkpoint_epoch: Mutex::new(0),
             files: dir.files.clone(),
             cache_bytes: config.cache_bytes,
+            restore_reopen_bytes: config.restore_reopen_bytes,
             restoring: AtomicBool::new(false),
         });
         let (tx, rx) = mpsc::channel();
@@ -1161,6 +1173,8 @@ struct StagedRestore<'a> {
     /// The ids of the records in `batch` (earlier ones are in `db`), with their seq.
     batch_ids: HashMap<Uuid, u64>,
     batch_bytes: usize,
+    /// Bytes written to `db` since it was (re)opened.
+    since_open: usize,
     head: Head,
     /// Set once the staged folder is the writer's to swap in (or to remove).
     handed_over: bool,
@@ -1205,6 +1219,7 @@ impl<'a> StagedRestore<'a> {
             batch: sled::Batch::default(),
             batch_ids: HashMap::new(),
             batch_bytes: 0,
+            since_open: 0,
             head: Head::default(),
             handed_over: false,
         })
@@ -1219,13 +1234,31 @@ impl<'a> StagedRestore<'a> {
     fn write_batch(&mut self) -> Result<(), StoreError> {
         let batch = std::mem::take(&mut self.batch);
         self.batch_ids.clear();
-        self.batch_bytes = 0;
-        self.db()?.apply_batch(batch).map_err(|e| {
+        self.since_open += std::mem::take(&mut self.batch_bytes);
+        let write = |e: sled::Error| {
             StoreError::io(
                 "restore: writing the staging database",
                 std::io::Error::other(e),
             )
-        })
+        };
+        self.db()?.apply_batch(batch).map_err(write)?;
+        // sled keeps what batches wrote in memory until the database is closed (see
+        // `StoreConfig::restore_reopen_bytes`).
+        if self.since_open >= self.store.shared.restore_reopen_bytes {
+            self.since_open = 0;
+            if let Some(db) = self.db.take() {
+                db.flush().map_err(write)?;
+                drop(db);
+            }
+            let db = open_sled(&self.path, self.store.shared.cache_bytes).map_err(|e| {
+                StoreError::io(
+                    "restore: reopening the staging database",
+                    std::io::Error::other(e),
+                )
+            })?;
+            self.db = Some(db);
+        }
+        Ok(())
     }
 }
 
