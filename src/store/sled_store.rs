@@ -212,7 +212,7 @@ pub struct StoreConfig {
     /// How many bytes of records a restore writes before it closes and reopens its staging
     /// database ([`RESTORE_REOPEN_BYTES`] by default). sled 0.34 keeps in memory, beyond its
     /// cache, what its batches wrote until the database is closed: a restore of a million
-    /// events that kept its staging database open held 5.4 GiB.
+    /// events that kept its staging database open held 5.3 GiB.
     pub restore_reopen_bytes: usize,
 }
 
