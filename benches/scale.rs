@@ -579,23 +579,22 @@ fn at_scale(dir: &Path, slug: &str, total: u64) {
     let mut import = cli(&restored, &["import"]);
     import.arg(&jsonl);
     rows.push(("baton import (restore)", measured("import", &mut import)));
-    let mut load = Command::new(&me);
-    load.env(
-        SQLITE_JOB,
-        format!("load:{}:{}", jsonl.display(), sqlite.display()),
-    );
+    // This bench again, as a child running one SQLite job.
+    let sqlite_child = |job: &str, from: &Path, to: &Path| {
+        let mut child = Command::new(&me);
+        child.env(
+            SQLITE_JOB,
+            format!("{job}:{}:{}", from.display(), to.display()),
+        );
+        measured(&format!("sqlite {job}"), &mut child)
+    };
     rows.push((
         "SQLite bulk load, 1 transaction",
-        measured("sqlite load", &mut load),
+        sqlite_child("load", &jsonl, &sqlite),
     ));
-    let mut dump = Command::new(&me);
-    dump.env(
-        SQLITE_JOB,
-        format!("dump:{}:{}", sqlite.display(), dumped.display()),
-    );
     rows.push((
         "SQLite dump in seq order",
-        measured("sqlite dump", &mut dump),
+        sqlite_child("dump", &sqlite, &dumped),
     ));
     let mut export_again = cli(&restored, &["export", "-o"]);
     export_again.arg(work.path().join("again.jsonl"));
