@@ -209,10 +209,11 @@ pub struct StoreConfig {
     /// sled's own default (1 GiB) would let a scan of a large log (export, verify, a
     /// restore) grow the process by the size of the log, up to that gigabyte.
     pub cache_bytes: u64,
-    /// How many bytes of records a restore writes before it closes and reopens its staging
-    /// database ([`RESTORE_REOPEN_BYTES`] by default). sled 0.34 keeps in memory, beyond its
-    /// cache, what its batches wrote until the database is closed: a restore of a million
-    /// events that kept its staging database open held 5.3 GiB.
+    /// How many bytes a restore (into its staging database) or an erasure (into its rewrite)
+    /// writes before it closes and reopens that database ([`RESTORE_REOPEN_BYTES`] by
+    /// default). sled 0.34 keeps in memory, beyond its cache, what its batches wrote until the
+    /// database is closed: a restore of a million events that kept its staging database open
+    /// held 5.3 GiB.
     pub restore_reopen_bytes: usize,
 }
 
@@ -1065,11 +1066,11 @@ impl Writer {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(io(e)),
         }
-        let fresh = sled_config(path, self.shared.cache_bytes)
-            .open()
-            .map_err(sled_err)?;
+        let fresh_err = |e: String| io(std::io::Error::other(e));
+        let mut fresh = FreshDb::create(path, &self.shared).map_err(fresh_err)?;
         let mut batch = sled::Batch::default();
         let mut in_batch = 0;
+        let mut batch_bytes = 0;
         let mut erased_ids: HashMap<Uuid, IdEntry> = HashMap::new();
         for item in self.db.iter() {
             let (key, value) = item.map_err(sled_err)?;
@@ -1097,12 +1098,14 @@ impl Writer {
                     value = entry.encode()[..].into();
                 }
             }
+            batch_bytes += key.len() + value.len();
             batch.insert(key, value);
             in_batch += 1;
             if in_batch == 4096 {
+                let bytes = std::mem::take(&mut batch_bytes);
                 fresh
-                    .apply_batch(std::mem::take(&mut batch))
-                    .map_err(sled_err)?;
+                    .apply(std::mem::take(&mut batch), bytes)
+                    .map_err(fresh_err)?;
                 in_batch = 0;
             }
         }
@@ -1117,9 +1120,8 @@ impl Writer {
                 batch.insert(h_key(record.stream()), &v.to_be_bytes());
             }
         }
-        fresh.apply_batch(batch).map_err(sled_err)?;
-        fresh.flush().map_err(sled_err)?;
-        drop(fresh);
+        fresh.apply(batch, batch_bytes).map_err(fresh_err)?;
+        fresh.finish().map_err(fresh_err)?;
         sync_tree(&*self.dir.files, path).map_err(io)
     }
 
@@ -1156,6 +1158,63 @@ fn add_record(batch: &mut sled::Batch, record: &RecordedEvent, entry: &IdEntry) 
     batch.insert(&i_key(&record.id()), &entry.encode()[..]);
 }
 
+/// A sled database written afresh, nobody reading it, then swapped in whole or removed: a
+/// restore's staging database, an erasure's rewrite.
+///
+/// sled 0.34 keeps in memory, beyond its cache, what its batches wrote until the database is
+/// closed, so it is closed and reopened every [`StoreConfig::restore_reopen_bytes`] written.
+struct FreshDb {
+    path: PathBuf,
+    cache_bytes: u64,
+    reopen_bytes: usize,
+    /// `None` only after a failed reopen.
+    db: Option<sled::Db>,
+    /// Bytes written since it was (re)opened.
+    since_open: usize,
+}
+
+impl FreshDb {
+    /// Creates the database in `path` (an empty or missing folder) with the store's settings.
+    fn create(path: &Path, shared: &Shared) -> Result<FreshDb, String> {
+        Ok(FreshDb {
+            path: path.to_path_buf(),
+            cache_bytes: shared.cache_bytes,
+            reopen_bytes: shared.restore_reopen_bytes,
+            db: Some(open_sled(path, shared.cache_bytes)?),
+            since_open: 0,
+        })
+    }
+
+    fn db(&self) -> Result<&sled::Db, String> {
+        self.db
+            .as_ref()
+            .ok_or_else(|| "it could not be reopened".to_string())
+    }
+
+    /// Writes `batch`, which holds `bytes` bytes of keys and values.
+    fn apply(&mut self, batch: sled::Batch, bytes: usize) -> Result<(), String> {
+        let db = self.db()?;
+        db.apply_batch(batch).map_err(|e| format!("writing: {e}"))?;
+        if self.since_open + bytes >= self.reopen_bytes {
+            db.flush().map_err(|e| format!("flushing: {e}"))?;
+            // Closed before it is opened again: sled locks its files.
+            drop(self.db.take());
+            self.since_open = 0;
+            let reopened = open_sled(&self.path, self.cache_bytes);
+            self.db = Some(reopened.map_err(|e| format!("reopening: {e}"))?);
+        } else {
+            self.since_open += bytes;
+        }
+        Ok(())
+    }
+
+    /// Flushes it and closes it (sled's files, not yet fsynced).
+    fn finish(self) -> Result<(), String> {
+        self.db()?.flush().map_err(|e| format!("flushing: {e}"))?;
+        Ok(())
+    }
+}
+
 /// A restore in progress on the sled store: the records go, in batches, into a database of
 /// their own in `sled.restoring`, which nobody reads; [`Restore::commit`] makes it durable and
 /// has the writer swap it in for the empty database. Dropped without a commit, the staged
@@ -1168,13 +1227,11 @@ struct StagedRestore<'a> {
     store: &'a SledStore,
     path: PathBuf,
     /// `None` once committed.
-    db: Option<sled::Db>,
+    db: Option<FreshDb>,
     batch: sled::Batch,
     /// The ids of the records in `batch` (earlier ones are in `db`), with their seq.
     batch_ids: HashMap<Uuid, u64>,
     batch_bytes: usize,
-    /// Bytes written to `db` since it was (re)opened.
-    since_open: usize,
     head: Head,
     /// Set once the staged folder is the writer's to swap in (or to remove).
     handed_over: bool,
@@ -1201,9 +1258,7 @@ impl<'a> StagedRestore<'a> {
         let io = |e: std::io::Error| StoreError::io("restore: creating the staging database", e);
         let opened = match std::fs::remove_dir_all(&path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(e)),
-            _ => {
-                open_sled(&path, store.shared.cache_bytes).map_err(|e| io(std::io::Error::other(e)))
-            }
+            _ => FreshDb::create(&path, &store.shared).map_err(|e| io(std::io::Error::other(e))),
         };
         let db = match opened {
             Ok(db) => db,
@@ -1219,46 +1274,24 @@ impl<'a> StagedRestore<'a> {
             batch: sled::Batch::default(),
             batch_ids: HashMap::new(),
             batch_bytes: 0,
-            since_open: 0,
             head: Head::default(),
             handed_over: false,
         })
     }
 
-    fn db(&self) -> Result<&sled::Db, StoreError> {
+    fn db(&mut self) -> Result<&mut FreshDb, StoreError> {
         self.db
-            .as_ref()
+            .as_mut()
             .ok_or_else(|| StoreError::Closed("the restore was already committed".into()))
     }
 
     fn write_batch(&mut self) -> Result<(), StoreError> {
         let batch = std::mem::take(&mut self.batch);
         self.batch_ids.clear();
-        self.since_open += std::mem::take(&mut self.batch_bytes);
-        let write = |e: sled::Error| {
-            StoreError::io(
-                "restore: writing the staging database",
-                std::io::Error::other(e),
-            )
-        };
-        self.db()?.apply_batch(batch).map_err(write)?;
-        // sled keeps what batches wrote in memory until the database is closed (see
-        // `StoreConfig::restore_reopen_bytes`).
-        if self.since_open >= self.store.shared.restore_reopen_bytes {
-            self.since_open = 0;
-            if let Some(db) = self.db.take() {
-                db.flush().map_err(write)?;
-                drop(db);
-            }
-            let db = open_sled(&self.path, self.store.shared.cache_bytes).map_err(|e| {
-                StoreError::io(
-                    "restore: reopening the staging database",
-                    std::io::Error::other(e),
-                )
-            })?;
-            self.db = Some(db);
-        }
-        Ok(())
+        let bytes = std::mem::take(&mut self.batch_bytes);
+        self.db()?
+            .apply(batch, bytes)
+            .map_err(|e| StoreError::io("restore: the staging database", std::io::Error::other(e)))
     }
 }
 
@@ -1267,7 +1300,13 @@ impl Restore for StagedRestore<'_> {
         if let Some(seq) = self.batch_ids.get(id) {
             return Ok(Some(*seq));
         }
-        match self.db()?.get(i_key(id)) {
+        let read = |e: String| {
+            StoreError::io(
+                "restore: reading the staging database",
+                std::io::Error::other(e),
+            )
+        };
+        match self.db()?.db().map_err(read)?.get(i_key(id)) {
             Ok(Some(v)) => Ok(IdEntry::decode(&v).map(|e| e.seq)),
             Ok(None) => Ok(None),
             Err(e) => Err(StoreError::io(
@@ -1302,8 +1341,7 @@ impl Restore for StagedRestore<'_> {
             .db
             .take()
             .ok_or_else(|| StoreError::Closed("the restore was already committed".into()))?;
-        db.flush().map_err(|e| io(std::io::Error::other(e)))?;
-        drop(db);
+        db.finish().map_err(|e| io(std::io::Error::other(e)))?;
         sync_tree(&*self.store.shared.files, &self.path).map_err(io)?;
         let (reply, rx) = oneshot::channel();
         let head = std::mem::take(&mut self.head);
