@@ -2,8 +2,9 @@
 //!
 //! Each kind has its own name and format version:
 //!
-//! - **`world`**: the folded [`World`] (the organization and every program) that `journey`
-//!   starts from, and **`risk`**: the compact [`SkillsRisk`] fold (the organization and the
+//! - **`world`**: the folded [`World`] (the organization and every program, without the
+//!   programs' event logs, which no read needs: a void after it means a fold from scratch)
+//!   that `journey`, `due` and the calendars start from, and **`risk`**: the compact [`SkillsRisk`] fold (the organization and the
 //!   practice logged). Each is valid for any log that still holds the event it was saved at:
 //!   when the log grew since, only the rest is folded.
 //! - **`dashboard-<slug>`**: one program's [`Dashboard`] fold (the organization and that
@@ -51,14 +52,34 @@ pub trait Checkpointed: Projection + Default + Serialize + DeserializeOwned {
     const FORMAT: u32;
     /// How many events past the last checkpoint make a new one worth saving.
     const SAVE_AFTER: u64;
+
+    /// Calls `f` with the state as its checkpoint holds it (by default, whole).
+    fn as_saved<R>(&mut self, f: impl FnOnce(&Self) -> R) -> R {
+        f(self)
+    }
+
+    /// Whether an event folded on top of a checkpoint needed what the checkpoint left out, so
+    /// that the log must be folded from its start instead.
+    fn is_stale(&self) -> bool {
+        false
+    }
 }
 
 impl Checkpointed for World {
     const NAME: &'static str = WORLD;
-    const FORMAT: u32 = 1;
-    // Every program with its events: hundreds of megabytes on a long log, so it is saved
-    // only after a thousand events past the last one.
+    // 2: without the programs' event logs.
+    const FORMAT: u32 = 2;
+    // Every program's state: over a hundred megabytes on a long log, so it is saved only
+    // after a thousand events past the last one.
     const SAVE_AFTER: u64 = 1_000;
+
+    fn as_saved<R>(&mut self, f: impl FnOnce(&Self) -> R) -> R {
+        self.without_program_logs(f)
+    }
+
+    fn is_stale(&self) -> bool {
+        World::is_stale(self)
+    }
 }
 
 impl Checkpointed for SkillsRisk {
@@ -183,6 +204,19 @@ fn save<T: Serialize>(
     state: T,
     epoch: u64,
 ) -> (T, bool) {
+    let saved = save_ref(app, name, format, at, &state, epoch);
+    (state, saved)
+}
+
+/// [`save`] of a borrowed state; whether it was saved.
+fn save_ref<T: Serialize>(
+    app: &App,
+    name: &str,
+    format: u32,
+    at: &Position,
+    state: &T,
+    epoch: u64,
+) -> bool {
     let checkpoint = Saved {
         projection: name.to_string(),
         format,
@@ -194,11 +228,10 @@ fn save<T: Serialize>(
         state,
     };
     // A checkpoint that cannot be written only costs the next reader a replay.
-    let saved = serde_json::to_vec(&checkpoint)
+    serde_json::to_vec(&checkpoint)
         .ok()
         .and_then(|bytes| app.store().save_checkpoint(name, &bytes, epoch).ok())
-        .unwrap_or(false);
-    (checkpoint.state, saved)
+        .unwrap_or(false)
 }
 
 /// Loads the saved fold if it is valid for this code, this log and `as_of`.
@@ -218,7 +251,24 @@ pub fn fold_as_of<P: Checkpointed>(
     as_of: Timestamp,
 ) -> Result<(P, Provenance), AppError> {
     let epoch = app.store().checkpoint_epoch();
-    let (mut state, from_seq, mut window) = match load::<P>(app, as_of) {
+    let loaded = load::<P>(app, as_of);
+    let from_checkpoint = loaded.is_some();
+    let folded = fold_from(app, as_of, epoch, loaded)?;
+    if from_checkpoint && folded.0.is_stale() {
+        // The checkpoint lacked what an event after it needed (a void's replay).
+        return fold_from(app, as_of, epoch, None);
+    }
+    Ok(folded)
+}
+
+/// [`fold_as_of`] from `loaded` (or from scratch).
+fn fold_from<P: Checkpointed>(
+    app: &App,
+    as_of: Timestamp,
+    epoch: u64,
+    loaded: Option<(P, Position)>,
+) -> Result<(P, Provenance), AppError> {
+    let (mut state, from_seq, mut window) = match loaded {
         Some((state, at)) => (state, at.seq, Window::new(as_of, at.max_occurred)),
         None => (P::default(), 0, Window::new(as_of, Timestamp::EPOCH)),
     };
@@ -241,7 +291,8 @@ pub fn fold_as_of<P: Checkpointed>(
             hash,
             max_occurred: window.max_occurred,
         };
-        (state, saved) = save(app, P::NAME, P::FORMAT, &at, state, epoch);
+        saved = !state.is_stale()
+            && state.as_saved(|s| save_ref(app, P::NAME, P::FORMAT, &at, s, epoch));
     }
     Ok((
         state,

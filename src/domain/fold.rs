@@ -69,6 +69,16 @@ pub struct StreamLog {
     /// completion's day with it. Views for people leave it out, like the entries.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     entered_at: BTreeMap<String, Timestamp>,
+    /// Read back from a checkpoint that left the entries out (the world's, see
+    /// [`StreamLog::take_entries`]): the entries begin after the checkpoint. Reads do not need
+    /// them; a void does (it replays the stream), so a void folded into such a log marks it
+    /// [stale](StreamLog::is_stale) instead.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    trimmed: bool,
+    /// A void arrived while the log was trimmed: the state no longer reflects the stream, and
+    /// whoever folded it must fold the stream from its start.
+    #[serde(skip)]
+    stale: bool,
 }
 
 mod wire_entries {
@@ -184,6 +194,11 @@ impl StreamLog {
             self.entered_at.insert(id.to_string(), occurred_at);
         }
         self.entries.push((id, ev.clone()));
+        if matches!(ev, Event::EventVoided(_)) && self.trimmed {
+            // The events before the checkpoint are not here to be replayed.
+            self.stale = true;
+            return false;
+        }
         if matches!(ev, Event::EventVoided(_)) {
             self.recompute_voided();
             true
@@ -205,6 +220,24 @@ impl StreamLog {
             }
         }
         self.voided = voided;
+    }
+
+    /// Takes the entries out (to save a state without them) and marks the log trimmed while
+    /// they are out; [`StreamLog::put_entries`] puts them back.
+    pub fn take_entries(&mut self) -> (Vec<(Uuid, Event)>, bool) {
+        let was = std::mem::replace(&mut self.trimmed, true);
+        (std::mem::take(&mut self.entries), was)
+    }
+
+    /// Puts back what [`StreamLog::take_entries`] took.
+    pub fn put_entries(&mut self, (entries, trimmed): (Vec<(Uuid, Event)>, bool)) {
+        self.entries = entries;
+        self.trimmed = trimmed;
+    }
+
+    /// Whether a void was folded into this log while it was trimmed (see the field).
+    pub fn is_stale(&self) -> bool {
+        self.stale
     }
 
     /// Marks an id voided without an event (to preview a correction).
