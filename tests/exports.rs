@@ -639,3 +639,91 @@ fn due_on_the_demo() {
         insta::assert_snapshot!("due_demo_table", table);
     });
 }
+
+#[test]
+fn a_chosen_mitigation_is_in_the_action_plan_and_an_unknown_one_is_refused() {
+    with_demo(|data| {
+        let before = head(data);
+        // Neither an unknown scenario nor a mitigation the scenario does not offer is stored.
+        for (scenario, mitigation, rule) in [
+            (
+                "no-such-scenario",
+                "supervisor-briefing",
+                "unknown_scenario",
+            ),
+            (
+                "reluctant-supervisors",
+                "no-such-mitigation",
+                "unknown_mitigation",
+            ),
+        ] {
+            let out = run(
+                data,
+                &[
+                    "do",
+                    "ils-rollout",
+                    "choose-mitigation",
+                    "--scenario",
+                    scenario,
+                    "--mitigation",
+                    mitigation,
+                ],
+            );
+            assert!(!out.status.success());
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(err.contains(rule), "{err}");
+        }
+        assert_eq!(head(data), before);
+        let (plan, _) = ok(data, &["export", "ils-rollout", "--format", "plan-md"]);
+        assert!(
+            plan.contains("## Mitigations chosen\n\nNone chosen yet."),
+            "{plan}"
+        );
+        ok(
+            data,
+            &[
+                "do",
+                "ils-rollout",
+                "choose-mitigation",
+                "--scenario",
+                "key-person-leaves",
+                "--mitigation",
+                "backup-trainers",
+                "--reason",
+                "our only serials cataloguer retires in spring",
+                "--on",
+                "2026-10-30",
+            ],
+        );
+        let (plan, _) = ok(data, &["export", "ils-rollout", "--format", "plan-md"]);
+        let chosen = plan
+            .split("## Mitigations chosen\n\n")
+            .nth(1)
+            .and_then(|rest| rest.lines().next())
+            .unwrap();
+        assert!(
+            chosen.starts_with("- Backup trainers")
+                && chosen.contains("(scenario `key-person-leaves`, mitigation `backup-trainers`), chosen 2026-10-30: our only serials cataloguer retires in spring."),
+            "{chosen}"
+        );
+        // Its scenario is a challenge anticipated, named once.
+        let anticipated = plan
+            .split("## Challenges anticipated\n\n")
+            .nth(1)
+            .and_then(|rest| rest.split("\n\n").next())
+            .unwrap();
+        assert_eq!(
+            anticipated.matches("scenario `key-person-leaves`").count(),
+            1,
+            "{anticipated}"
+        );
+        // The audit names it.
+        let (history, _) = ok(data, &["history", "ils-rollout", "--format", "json"]);
+        assert!(
+            history
+                .contains("mitigation chosen: backup-trainers for the scenario key-person-leaves"),
+            "{}",
+            &history[history.len().saturating_sub(2000)..]
+        );
+    });
+}

@@ -122,6 +122,7 @@ pub fn personal_fields(event_type: &str) -> &'static [&'static str] {
         "FollowUpScheduled" => &["purpose"],
         "FollowUpCompleted" => &["notes"],
         "Congratulated" => &["milestone"],
+        "MitigationChosen" => &["reason"],
         "NeedsAssessed" => &["goals", "desired_outcomes"],
         "BaselineRecorded" => &["already_knows", "already_works"],
         "PrioritiesSet" => &["priorities"],

@@ -480,6 +480,14 @@ commands! {
       milestone: String, /// Day.
       #[serde(default)] on: Option<NaiveDate> }
 
+    ChooseMitigation => Program, "Record a mitigation chosen for a challenge the plan anticipates, after simulating or rehearsing it: a scenario of the library (`baton scenarios`) and one of its mitigations. The action plan lists it.",
+    {"scenario": "reluctant-supervisors", "mitigation": "supervisor-briefing", "reason": "the simulation gives it the largest gain"},
+    { /// Scenario (a name of the library).
+      scenario: String, /// Mitigation (an id of that scenario).
+      mitigation: String, /// Why it was chosen.
+      #[serde(default)] reason: Option<String>, /// Day.
+      #[serde(default)] on: Option<NaiveDate> }
+
     AskCommitment => Program, "Ask a learner's supervisor for release time (minutes).",
     {"learner": "ann", "minutes": 360},
     { /// Learner.

@@ -115,6 +115,8 @@ rules! {
     NotATrainer => "not_a_trainer", "this person is not an accepted trainer in this program";
     ModuleSkillsRequired => "module_skills_required", "a module teaches at least one skill";
     UnknownModule => "unknown_module", "no module with this id in the program";
+    UnknownScenario => "unknown_scenario", "no scenario with this name in the library (`baton scenarios` lists them)";
+    UnknownMitigation => "unknown_mitigation", "the scenario offers no mitigation with this id (`baton scenarios` lists them)";
     SessionExists => "session_exists", "a session with this id already exists";
     UnknownSession => "unknown_session", "no session with this id in the program";
     SessionCancelled => "session_cancelled", "the session was cancelled";

@@ -634,6 +634,20 @@ pub struct Congratulated {
     pub on: NaiveDate,
 }
 
+/// A mitigation of a scenario was chosen for the plan (after simulating or rehearsing it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MitigationChosen {
+    /// The scenario (a name of the library).
+    pub scenario: String,
+    /// The mitigation (an id of the scenario).
+    pub mitigation: String,
+    /// Why it was chosen.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// The day.
+    pub on: NaiveDate,
+}
+
 /// A supervisor was asked to release a learner for `minutes` of training time.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitmentAsked {
@@ -849,6 +863,7 @@ impl Event {
             EvaluationRecorded(e) => Some(e.on),
             FollowUpCompleted(e) => Some(e.on),
             Congratulated(e) => Some(e.on),
+            MitigationChosen(e) => Some(e.on),
             CommitmentAsked(e) => Some(e.on),
             CommitmentMade(e) => Some(e.on),
             CommitmentDeclined(e) => Some(e.on),
@@ -987,6 +1002,7 @@ define_events! {
     FollowUpScheduled => Program, schema 1;
     FollowUpCompleted => Program, schema 1;
     Congratulated => Program, schema 1;
+    MitigationChosen => Program, schema 1;
     CommitmentAsked => Program, schema 1;
     CommitmentMade => Program, schema 1;
     CommitmentDeclined => Program, schema 1;

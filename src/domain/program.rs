@@ -56,6 +56,9 @@ pub struct Program {
     pub follow_ups: BTreeMap<String, FollowUp>,
     /// Congratulations, in order.
     pub congratulations: Vec<Congratulated>,
+    /// Mitigations chosen for the challenges the plan anticipates, in order.
+    #[serde(default)]
+    pub mitigations: Vec<MitigationChosen>,
     /// Supervisor commitments by learner id.
     pub commitments: BTreeMap<String, Commitment>,
     /// Mentoring pairs by id.
@@ -316,6 +319,7 @@ impl Program {
             evaluations: Vec::new(),
             follow_ups: BTreeMap::new(),
             congratulations: Vec::new(),
+            mitigations: Vec::new(),
             commitments: BTreeMap::new(),
             pairs: BTreeMap::new(),
             version: 0,
@@ -481,6 +485,7 @@ impl StreamFold for Program {
                 }
             }
             Event::Congratulated(e) => self.congratulations.push(e.clone()),
+            Event::MitigationChosen(e) => self.mitigations.push(e.clone()),
             Event::CommitmentAsked(e) => {
                 self.commitments.insert(
                     e.learner.clone(),

@@ -1,9 +1,9 @@
 //! The action plan as Markdown, in the workshop's shape: for training the goal, the desired
 //! outcome, the trainers, the schedule, practice, evaluation, follow-up and congratulations;
 //! for mentoring the needs, the baseline, the priorities, the sessions and assignments,
-//! evaluation and follow-up. Then the challenges the log already shows, each with where to
-//! rehearse mitigations (`baton simulate` / `baton rehearse`: a simulation writes nothing to
-//! the log, so its chosen mitigations are not part of the plan's record). The last line names
+//! evaluation and follow-up. Then the challenges anticipated (those the log already shows and
+//! those whose mitigations were chosen) and the mitigations chosen (`ChooseMitigation`, after
+//! `baton simulate` or `baton rehearse`, which write nothing themselves). The last line names
 //! the log head the plan was computed from.
 
 use std::fmt::Write;
@@ -403,15 +403,62 @@ fn challenges(out: &mut String, p: &Program, v: &DashboardView) {
             v.follow_ups.overdue.len()
         ));
     }
+    // The scenarios whose mitigations were chosen are challenges the coordinator anticipates.
+    let mut chosen_scenarios: Vec<&str> = Vec::new();
+    for m in &p.mitigations {
+        if !chosen_scenarios.contains(&m.scenario.as_str()) {
+            chosen_scenarios.push(&m.scenario);
+        }
+    }
+    for name in &chosen_scenarios {
+        if seen
+            .iter()
+            .any(|s| s.contains(&format!("scenario `{name}`")))
+        {
+            continue;
+        }
+        let title = crate::sim::scenario::builtin(name).map(|sc| sc.title);
+        seen.push(format!(
+            "{} (scenario `{name}`, rehearsed: see the mitigations chosen).",
+            title.as_deref().unwrap_or(name)
+        ));
+    }
     if seen.is_empty() {
         let _ = writeln!(out, "None shows in the log so far.");
     }
     for s in &seen {
         let _ = writeln!(out, "- {s}");
     }
+    let _ = writeln!(out, "\n## Mitigations chosen\n");
+    if p.mitigations.is_empty() {
+        let _ = writeln!(out, "None chosen yet.");
+    }
+    for m in &p.mitigations {
+        let scenario = crate::sim::scenario::builtin(&m.scenario);
+        let mitigation = scenario
+            .as_ref()
+            .and_then(|sc| sc.mitigation(&m.mitigation).ok());
+        let _ = write!(
+            out,
+            "- {} (scenario `{}`, mitigation `{}`), chosen {}",
+            mitigation.map_or(m.mitigation.as_str(), |x| x.title.as_str()),
+            m.scenario,
+            m.mitigation,
+            m.on
+        );
+        if let Some(reason) = &m.reason {
+            let _ = write!(out, ": {reason}");
+        }
+        if let Some(x) = mitigation {
+            // One line per mitigation: the description's own line breaks are for the TOML.
+            let description: Vec<&str> = x.description.split_whitespace().collect();
+            let _ = write!(out, ". {}", description.join(" "));
+        }
+        out.push('\n');
+    }
     let _ = writeln!(
         out,
-        "\nMitigations: compare a scenario's mitigations on the same seeds with `baton simulate --plan {} --scenario NAME --mitigate M` (`baton scenarios` lists them) or rehearse it card by card with `baton rehearse`; a simulation writes nothing to the log, so no mitigation is recorded in the plan yet.\n",
-        p.slug
+        "\nTo choose: compare a scenario's mitigations on the same seeds with `baton simulate --plan {slug} --scenario NAME --mitigate M` (`baton scenarios` lists them) or rehearse it card by card with `baton rehearse`, then record the choice with `baton do {slug} choose-mitigation --scenario NAME --mitigation M --reason WHY`.\n",
+        slug = p.slug
     );
 }

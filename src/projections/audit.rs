@@ -408,6 +408,15 @@ pub fn summary(ev: &Event) -> String {
         }
         Event::FollowUpCompleted(e) => format!("follow-up {} completed", e.follow_up),
         Event::Congratulated(e) => format!("{} congratulated: {}", list(&e.people), e.milestone),
+        Event::MitigationChosen(e) => format!(
+            "mitigation chosen: {} for the scenario {}{}",
+            e.mitigation,
+            e.scenario,
+            e.reason
+                .as_deref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default()
+        ),
         Event::CommitmentAsked(e) => format!(
             "{} asked for {} min release time for {}",
             e.supervisor, e.minutes, e.learner

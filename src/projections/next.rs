@@ -53,7 +53,7 @@ pub fn asks(step: PhaseStep) -> &'static str {
         IdentifyGoal => "the training goal (set-goal)",
         DetermineOutcome => "a measurable outcome: skill, level, share of the audience, date (set-desired-outcome, set-deadline)",
         IdentifyTrainers => "peers who hold the skills, invited and accepted (suggest-pairs, invite-trainer, accept-invitation)",
-        PrepareAndTestPlan => "modules and a plan prepared and test-run with the training team (define-module, prepare-plan, test-run-plan)",
+        PrepareAndTestPlan => "modules and a plan prepared and test-run with the training team (define-module, prepare-plan, test-run-plan), its challenges rehearsed and mitigations chosen (simulate, rehearse, choose-mitigation)",
         Schedule => "sessions with trainers and invitees, release time asked of supervisors (schedule-session, enrol, ask-commitment)",
         Practice => "practice between sessions (log-practice)",
         Go => "the sessions held, with attendance (hold-session)",

@@ -381,6 +381,22 @@ impl Ctx<'_> {
                 }
                 .into())
             }
+            Command::ChooseMitigation(c) => {
+                // That the scenario and the mitigation exist is checked against the library by
+                // the App before deciding (the library is the simulator's, not the domain's).
+                text(&c.scenario)?;
+                text(&c.mitigation)?;
+                if let Some(reason) = &c.reason {
+                    text(reason)?;
+                }
+                one(MitigationChosen {
+                    scenario: c.scenario.clone(),
+                    mitigation: c.mitigation.clone(),
+                    reason: c.reason.clone(),
+                    on: self.happened(c.on)?,
+                }
+                .into())
+            }
             Command::AskCommitment(c) => {
                 self.active_person(&c.learner)?;
                 if !p.is_active_learner(&c.learner) {
