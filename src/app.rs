@@ -1036,6 +1036,36 @@ pub fn parse_as_of(text: &str, org: &Organization) -> Result<Timestamp, AppError
     Ok(domain::end_of_day(org, day))
 }
 
+/// A chosen mitigation names a scenario of the simulator's library and one of its mitigations:
+/// checked here, in the shell, because the library belongs to the simulator, not to the
+/// domain's rules. In a batch, the error names the command.
+fn check_library(commands: &[Command]) -> Result<(), AppError> {
+    for (i, command) in commands.iter().enumerate() {
+        let Command::ChooseMitigation(c) = command else {
+            continue;
+        };
+        let error = match crate::sim::scenario::builtin(&c.scenario) {
+            None => Some(DomainError::new(domain::Rule::UnknownScenario, &c.scenario)),
+            Some(sc) if sc.mitigation(&c.mitigation).is_err() => Some(DomainError::new(
+                domain::Rule::UnknownMitigation,
+                &c.mitigation,
+            )),
+            Some(_) => None,
+        };
+        if let Some(error) = error {
+            return Err(if commands.len() > 1 {
+                AppError::RuleInBatch {
+                    index: i + 1,
+                    error,
+                }
+            } else {
+                AppError::Rule(error)
+            });
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1149,34 +1179,4 @@ mod tests {
         assert_eq!(ev.occurred_at().to_string(), "2026-03-10T10:00:00.000000Z");
         assert_eq!(ev.recorded_at().to_string(), "2026-03-13T16:00:00.000000Z");
     }
-}
-
-/// A chosen mitigation names a scenario of the simulator's library and one of its mitigations:
-/// checked here, in the shell, because the library belongs to the simulator, not to the
-/// domain's rules. In a batch, the error names the command.
-fn check_library(commands: &[Command]) -> Result<(), AppError> {
-    for (i, command) in commands.iter().enumerate() {
-        let Command::ChooseMitigation(c) = command else {
-            continue;
-        };
-        let error = match crate::sim::scenario::builtin(&c.scenario) {
-            None => Some(DomainError::new(domain::Rule::UnknownScenario, &c.scenario)),
-            Some(sc) if sc.mitigation(&c.mitigation).is_err() => Some(DomainError::new(
-                domain::Rule::UnknownMitigation,
-                &c.mitigation,
-            )),
-            Some(_) => None,
-        };
-        if let Some(error) = error {
-            return Err(if commands.len() > 1 {
-                AppError::RuleInBatch {
-                    index: i + 1,
-                    error,
-                }
-            } else {
-                AppError::Rule(error)
-            });
-        }
-    }
-    Ok(())
 }
