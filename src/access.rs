@@ -114,6 +114,8 @@ pub fn role_for_command(command: &Command) -> Role {
         | RecordBaseline(_)
         | SetPriorities(_)
         | ScheduleCoachingSession(_)
+        | RescheduleCoachingSession(_)
+        | CancelCoachingSession(_)
         | HoldCoachingSession(_)
         | GiveAssignment(_)
         | CompleteAssignment(_) => Role::Trainer,

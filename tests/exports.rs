@@ -727,3 +727,76 @@ fn a_chosen_mitigation_is_in_the_action_plan_and_an_unknown_one_is_refused() {
         );
     });
 }
+
+#[test]
+fn a_coaching_session_moved_then_cancelled_raises_its_sequence_and_is_published_cancelled() {
+    with_demo(|data| {
+        let coaching = |data: &Path| {
+            let (text, _) = ok(data, &["export", "mentoring-2026", "--format", "ics"]);
+            let cal = parse_ics(&text);
+            check_calendar(&cal, &head(data));
+            let ev = cal
+                .events()
+                .into_iter()
+                .find(|e| e.get("UID") == Some("coaching.p-1.c-late.mentoring-2026@baton"))
+                .expect("the scheduled coaching session is in the feed");
+            (
+                ev.get("SEQUENCE").unwrap().to_string(),
+                ev.get("DTSTART").unwrap().to_string(),
+                ev.get("STATUS").unwrap().to_string(),
+            )
+        };
+        let do_ = |args: &[&str]| {
+            let mut all = vec!["do", "mentoring-2026"];
+            all.extend_from_slice(args);
+            ok(data, &all);
+        };
+        do_(&[
+            "schedule-coaching-session",
+            "--pair",
+            "p-1",
+            "--session",
+            "c-late",
+            "--start",
+            "2026-12-03T14:00",
+            "--duration-minutes",
+            "45",
+        ]);
+        // 14:00 in Paris in December is 13:00 UTC.
+        assert_eq!(
+            coaching(data),
+            ("0".into(), "20261203T130000Z".into(), "CONFIRMED".into())
+        );
+        do_(&[
+            "reschedule-coaching-session",
+            "--pair",
+            "p-1",
+            "--session",
+            "c-late",
+            "--start",
+            "2026-12-04T09:30",
+            "--reason",
+            "mentor on leave",
+        ]);
+        assert_eq!(
+            coaching(data),
+            ("1".into(), "20261204T083000Z".into(), "CONFIRMED".into())
+        );
+        do_(&[
+            "cancel-coaching-session",
+            "--pair",
+            "p-1",
+            "--session",
+            "c-late",
+            "--reason",
+            "the mentee changed branch",
+        ]);
+        assert_eq!(
+            coaching(data),
+            ("2".into(), "20261204T083000Z".into(), "CANCELLED".into())
+        );
+        // Cancelled, it is no longer due.
+        let (due, _) = ok(data, &["due", "--format", "json", "--within", "30d"]);
+        assert!(!due.contains("c-late"), "{due}");
+    });
+}

@@ -127,6 +127,7 @@ pub fn personal_fields(event_type: &str) -> &'static [&'static str] {
         "BaselineRecorded" => &["already_knows", "already_works"],
         "PrioritiesSet" => &["priorities"],
         "CoachingSessionHeld" | "CoachingSessionScheduled" => &["topics"],
+        "CoachingSessionRescheduled" | "CoachingSessionCancelled" => &["reason"],
         "AssignmentGiven" => &["description"],
         _ => &[],
     }

@@ -557,6 +557,22 @@ commands! {
       duration_minutes: u32, /// Topics planned.
       #[serde(default)] topics: Vec<String> }
 
+    RescheduleCoachingSession => Program, "Move a scheduled coaching session of a pair (local start time; its length stays unless given). Calendars raise its SEQUENCE.",
+    {"pair": "p-1", "session": "c-2", "start": "2026-03-19T10:00", "reason": "the mentor is on leave"},
+    { /// Pair.
+      pair: String, /// Coaching session id.
+      session: String, /// New local start.
+      start: String, /// New length (default: as scheduled).
+      #[serde(default)] duration_minutes: Option<u32>, /// Why.
+      #[serde(default)] reason: Option<String> }
+
+    CancelCoachingSession => Program, "Cancel a scheduled coaching session of a pair; calendars publish it as cancelled.",
+    {"pair": "p-1", "session": "c-2", "reason": "the mentee changed branch"},
+    { /// Pair.
+      pair: String, /// Coaching session id.
+      session: String, /// Why.
+      reason: String }
+
     HoldCoachingSession => Program, "Record that a coaching session of a pair was held: a scheduled one (its start and length may be left out) or one not scheduled before (local start time).",
     {"pair": "p-1", "session": "c-1", "start": "2026-03-11T14:00", "duration_minutes": 60, "topics": ["reports"]},
     { /// Pair.

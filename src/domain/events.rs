@@ -765,6 +765,31 @@ pub struct CoachingSessionScheduled {
     pub topics: Vec<String>,
 }
 
+/// A scheduled coaching session was moved.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoachingSessionRescheduled {
+    /// The pair.
+    pub pair: String,
+    /// The coaching session id.
+    pub session: String,
+    /// The new time.
+    pub time: SessionTime,
+    /// Why.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// A scheduled coaching session was cancelled.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoachingSessionCancelled {
+    /// The pair.
+    pub pair: String,
+    /// The coaching session id.
+    pub session: String,
+    /// Why.
+    pub reason: String,
+}
+
 /// A personalized coaching session was held.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CoachingSessionHeld {
@@ -1013,6 +1038,8 @@ define_events! {
     PrioritiesSet => Program, schema 1;
     CoachingSessionScheduled => Program, schema 1;
     CoachingSessionHeld => Program, schema 1;
+    CoachingSessionRescheduled => Program, schema 1;
+    CoachingSessionCancelled => Program, schema 1;
     AssignmentGiven => Program, schema 1;
     AssignmentDone => Program, schema 1;
 }

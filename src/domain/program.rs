@@ -222,9 +222,15 @@ pub struct Pair {
     pub priorities: Vec<String>,
     /// Coaching sessions held, by id.
     pub coaching: BTreeMap<String, CoachingSessionHeld>,
-    /// Coaching sessions scheduled and not held yet, by id.
+    /// Coaching sessions scheduled and not held yet, by id (at their latest time).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub scheduled: BTreeMap<String, CoachingSessionScheduled>,
+    /// Coaching sessions cancelled before they were held, by id, with why.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub cancelled: BTreeMap<String, (CoachingSessionScheduled, String)>,
+    /// How many times each coaching session was moved or cancelled (a calendar's SEQUENCE).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub changes: BTreeMap<String, u32>,
     /// Assignments by id.
     pub assignments: BTreeMap<String, Assignment>,
 }
@@ -525,6 +531,8 @@ impl StreamFold for Program {
                         priorities: Vec::new(),
                         coaching: BTreeMap::new(),
                         scheduled: BTreeMap::new(),
+                        cancelled: BTreeMap::new(),
+                        changes: BTreeMap::new(),
                         assignments: BTreeMap::new(),
                     },
                 );
@@ -549,6 +557,22 @@ impl StreamFold for Program {
             Event::CoachingSessionScheduled(e) => {
                 if let Some(p) = self.pairs.get_mut(&e.pair) {
                     p.scheduled.insert(e.session.clone(), e.clone());
+                }
+            }
+            Event::CoachingSessionRescheduled(e) => {
+                if let Some(p) = self.pairs.get_mut(&e.pair) {
+                    if let Some(s) = p.scheduled.get_mut(&e.session) {
+                        s.time = e.time.clone();
+                        *p.changes.entry(e.session.clone()).or_default() += 1;
+                    }
+                }
+            }
+            Event::CoachingSessionCancelled(e) => {
+                if let Some(p) = self.pairs.get_mut(&e.pair) {
+                    if let Some(s) = p.scheduled.remove(&e.session) {
+                        p.cancelled.insert(e.session.clone(), (s, e.reason.clone()));
+                        *p.changes.entry(e.session.clone()).or_default() += 1;
+                    }
                 }
             }
             Event::CoachingSessionHeld(e) => {

@@ -7,7 +7,8 @@
 //!   calendar's copy instead of adding a second one.
 //! - **`SEQUENCE`** is the number of times a session was rescheduled, plus one once it is
 //!   cancelled, so every change a calendar must apply raises it.
-//! - **A cancelled session** stays in the feed with `STATUS:CANCELLED`.
+//! - **A cancelled session** (a training or a coaching session) stays in the feed with
+//!   `STATUS:CANCELLED`; a coaching session's SEQUENCE counts its moves and its cancellation too.
 //! - **Times are UTC** (`DTSTART:20260310T083000Z`), so no `VTIMEZONE` is needed; the
 //!   organization's zone is named in `X-WR-TIMEZONE` for applications that display in it.
 //!   Follow-ups are all-day items (`VALUE=DATE`).
@@ -163,12 +164,16 @@ fn coaching(feed: &Feed<'_>, p: &Program, items: &mut Vec<Item>) {
         let held = pair
             .coaching
             .iter()
-            .map(|(id, c)| (id, &c.time, &c.topics, true));
+            .map(|(id, c)| (id, &c.time, &c.topics, true, None));
         let scheduled = pair
             .scheduled
             .iter()
-            .map(|(id, c)| (id, &c.time, &c.topics, false));
-        for (id, time, topics, was_held) in held.chain(scheduled) {
+            .map(|(id, c)| (id, &c.time, &c.topics, false, None));
+        let cancelled = pair
+            .cancelled
+            .iter()
+            .map(|(id, (c, why))| (id, &c.time, &c.topics, false, Some(why)));
+        for (id, time, topics, was_held, cancelled) in held.chain(scheduled).chain(cancelled) {
             let mut description = vec![
                 format!("Program: {} ({})", p.title, p.slug),
                 format!("Pair: {pair_id}"),
@@ -184,16 +189,25 @@ fn coaching(feed: &Feed<'_>, p: &Program, items: &mut Vec<Item>) {
             if was_held {
                 description.push("Held".to_string());
             }
+            if let Some(why) = cancelled {
+                description.push(format!("Cancelled: {why}"));
+            }
             let uid = format!("coaching.{pair_id}.{id}.{}@baton", p.slug);
+            // Every move and the cancellation raise it, as for training sessions.
+            let sequence = pair.changes.get(id).copied().unwrap_or(0);
             items.push(timed(
                 feed,
                 uid,
                 time,
-                0,
+                sequence,
                 &summary,
                 None,
                 &description,
-                "CONFIRMED",
+                if cancelled.is_some() {
+                    "CANCELLED"
+                } else {
+                    "CONFIRMED"
+                },
             ));
         }
     }

@@ -368,6 +368,14 @@ pub fn summary(ev: &Event) -> String {
         }
         Event::InviteesAdded(e) => format!("{} invited to session {}", list(&e.people), e.session),
         Event::SessionCancelled(e) => format!("session {} cancelled: {}", e.session, e.reason),
+        Event::CoachingSessionRescheduled(e) => format!(
+            "coaching session {} of pair {} moved to {}",
+            e.session, e.pair, e.time.start_local
+        ),
+        Event::CoachingSessionCancelled(e) => format!(
+            "coaching session {} of pair {} cancelled: {}",
+            e.session, e.pair, e.reason
+        ),
         Event::SessionHeld(e) => format!(
             "session {} held: {} of {} present",
             e.session,

@@ -563,7 +563,9 @@ impl Ctx<'_> {
             Command::ScheduleCoachingSession(c) => {
                 let pair = self.pair(p, &c.pair)?;
                 slug(&c.session)?;
-                if pair.coaching.contains_key(&c.session) || pair.scheduled.contains_key(&c.session)
+                if pair.coaching.contains_key(&c.session)
+                    || pair.scheduled.contains_key(&c.session)
+                    || pair.cancelled.contains_key(&c.session)
                 {
                     return fail(Rule::SessionExists, &c.session);
                 }
@@ -576,11 +578,43 @@ impl Ctx<'_> {
                 }
                 .into())
             }
+            Command::RescheduleCoachingSession(c) => {
+                let pair = self.pair(p, &c.pair)?;
+                let scheduled = coaching_to_come(pair, &c.session)?;
+                let duration = c
+                    .duration_minutes
+                    .unwrap_or(scheduled.time.duration_minutes);
+                let time = self.time(&c.start, duration)?;
+                if let Some(reason) = &c.reason {
+                    text(reason)?;
+                }
+                one(CoachingSessionRescheduled {
+                    pair: c.pair.clone(),
+                    session: c.session.clone(),
+                    time,
+                    reason: c.reason.clone(),
+                }
+                .into())
+            }
+            Command::CancelCoachingSession(c) => {
+                let pair = self.pair(p, &c.pair)?;
+                coaching_to_come(pair, &c.session)?;
+                text(&c.reason)?;
+                one(CoachingSessionCancelled {
+                    pair: c.pair.clone(),
+                    session: c.session.clone(),
+                    reason: c.reason.clone(),
+                }
+                .into())
+            }
             Command::HoldCoachingSession(c) => {
                 let pair = self.pair(p, &c.pair)?;
                 slug(&c.session)?;
                 if pair.coaching.contains_key(&c.session) {
                     return fail(Rule::SessionExists, &c.session);
+                }
+                if pair.cancelled.contains_key(&c.session) {
+                    return fail(Rule::SessionCancelled, &c.session);
                 }
                 let scheduled = pair.scheduled.get(&c.session);
                 let time = match (&c.start, scheduled) {
@@ -804,4 +838,21 @@ fn has_role(p: &Program, person: &str) -> bool {
             .values()
             .any(|x| x.mentor == person || x.mentee == person)
         || p.commitments.values().any(|k| k.supervisor == person)
+}
+
+/// The pair's coaching session `session`, scheduled and neither held nor cancelled (what a
+/// reschedule or a cancellation needs).
+fn coaching_to_come<'a>(
+    pair: &'a crate::domain::program::Pair,
+    session: &str,
+) -> Result<&'a CoachingSessionScheduled, DomainError> {
+    if pair.coaching.contains_key(session) {
+        return fail(Rule::SessionAlreadyHeld, session);
+    }
+    if pair.cancelled.contains_key(session) {
+        return fail(Rule::SessionCancelled, session);
+    }
+    pair.scheduled
+        .get(session)
+        .ok_or_else(|| DomainError::new(Rule::UnknownSession, session))
 }

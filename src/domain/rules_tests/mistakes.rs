@@ -299,3 +299,63 @@ fn coaching_sessions_can_be_scheduled_ahead() {
             "start missing (the session was not scheduled)",
         );
 }
+
+#[test]
+fn coaching_sessions_can_be_moved_and_cancelled_before_they_are_held() {
+    let scheduled = with(
+        mentoring(),
+        vec![(
+            "CoachingSessionScheduled",
+            json!({"pair": "p-1", "session": "c-2",
+            "time": {"start_local": "2026-03-18T14:00", "time_zone": "Europe/Paris", "start": "2026-03-18T13:00:00.000000Z", "duration_minutes": 60},
+            "topics": ["batch edits"]}),
+        )],
+    );
+    // Moved: the length stays unless given.
+    given(scheduled.clone())
+        .when(json!({"type": "RescheduleCoachingSession", "pair": "p-1", "session": "c-2", "start": "2026-03-19T10:00", "reason": "mentor on leave"}))
+        .then(vec![(MEN, "CoachingSessionRescheduled", json!({"pair": "p-1", "session": "c-2",
+            "time": {"start_local": "2026-03-19T10:00", "time_zone": "Europe/Paris", "start": "2026-03-19T09:00:00.000000Z", "duration_minutes": 60},
+            "reason": "mentor on leave"}))]);
+    given(scheduled.clone())
+        .when(json!({"type": "RescheduleCoachingSession", "pair": "p-1", "session": "c-9", "start": "2026-03-19T10:00"}))
+        .fails(Rule::UnknownSession, "c-9");
+    given(scheduled.clone())
+        .when(json!({"type": "CancelCoachingSession", "pair": "p-1", "session": "c-2", "reason": "the mentee changed branch"}))
+        .then(vec![(
+            MEN,
+            "CoachingSessionCancelled",
+            json!({"pair": "p-1", "session": "c-2", "reason": "the mentee changed branch"}),
+        )]);
+    let cancelled = with(
+        scheduled.clone(),
+        vec![(
+            "CoachingSessionCancelled",
+            json!({"pair": "p-1", "session": "c-2", "reason": "moved away"}),
+        )],
+    );
+    // A cancelled session is neither held, moved, cancelled again nor scheduled anew under its id.
+    given(cancelled.clone())
+        .at("2026-03-18T15:00:00.000000Z")
+        .when(json!({"type": "HoldCoachingSession", "pair": "p-1", "session": "c-2"}))
+        .fails(Rule::SessionCancelled, "c-2");
+    given(cancelled.clone())
+        .when(json!({"type": "RescheduleCoachingSession", "pair": "p-1", "session": "c-2", "start": "2026-03-19T10:00"}))
+        .fails(Rule::SessionCancelled, "c-2");
+    given(cancelled)
+        .when(json!({"type": "ScheduleCoachingSession", "pair": "p-1", "session": "c-2", "start": "2026-03-19T14:00", "duration_minutes": 60}))
+        .fails(Rule::SessionExists, "c-2");
+    // A held one cannot be moved or cancelled.
+    let held = with(
+        scheduled,
+        vec![(
+            "CoachingSessionHeld",
+            json!({"pair": "p-1", "session": "c-2",
+            "time": {"start_local": "2026-03-18T14:00", "time_zone": "Europe/Paris", "start": "2026-03-18T13:00:00.000000Z", "duration_minutes": 60},
+            "topics": []}),
+        )],
+    );
+    given(held)
+        .when(json!({"type": "CancelCoachingSession", "pair": "p-1", "session": "c-2", "reason": "x"}))
+        .fails(Rule::SessionAlreadyHeld, "c-2");
+}
