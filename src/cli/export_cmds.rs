@@ -195,6 +195,7 @@ pub(super) fn due(data: &Path, args: DueArgs<'_>) -> anyhow::Result<ExitCode> {
         within_days,
         person: args.person.clone(),
         threshold: args.threshold,
+        programs: Vec::new(),
     };
     let (world, view) = crate::query::due_at(&app, t, &config)?;
     match args.format {
