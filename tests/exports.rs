@@ -424,6 +424,42 @@ fn demo_spreadsheets_read_back() {
                         );
                     }
                 }
+                if table == "commitments" {
+                    // Each supervisor's rows add up to their row of the dashboard's ledger.
+                    let mut sums: BTreeMap<String, [u64; 4]> = BTreeMap::new();
+                    for row in &rows {
+                        let sum = sums.entry(row["Supervisor"].clone()).or_default();
+                        for (i, column) in [
+                            "Minutes asked",
+                            "Minutes promised",
+                            "Minutes delivered",
+                            "Absences for no release time",
+                        ]
+                        .iter()
+                        .enumerate()
+                        {
+                            sum[i] += row[*column].parse::<u64>().unwrap();
+                        }
+                    }
+                    let ledger: BTreeMap<String, [u64; 4]> = view["commitments"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|r| {
+                            let n = |k: &str| r[k].as_u64().unwrap();
+                            (
+                                r["supervisor"].as_str().unwrap().to_string(),
+                                [
+                                    n("minutes_asked"),
+                                    n("minutes_committed"),
+                                    n("minutes_delivered"),
+                                    n("no_release_time_absences"),
+                                ],
+                            )
+                        })
+                        .collect();
+                    assert_eq!(sums, ledger, "{program}");
+                }
                 if table == "progress" {
                     assert_eq!(rows.len(), view["learners"].as_array().unwrap().len());
                     let completed = rows.iter().filter(|r| r["Completed"] == "yes").count();
