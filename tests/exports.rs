@@ -489,6 +489,46 @@ fn demo_spreadsheets_read_back() {
 }
 
 #[test]
+fn a_flag_the_format_does_not_use_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("store");
+    for (args, expected) in [
+        (
+            &["export", "--format", "jsonl", "--table", "skills"][..],
+            "--table is not used by --format jsonl: only --format csv takes it",
+        ),
+        (
+            &["export", "--person", "ann"][..],
+            "--person is not used by --format jsonl: only --format ics takes it",
+        ),
+        (
+            &["export", "--format", "jsonl", "--as-of", "2026-10-31"][..],
+            "--as-of is not used by --format jsonl: only --format ics, csv or plan-md takes it",
+        ),
+        (
+            &["export", ROLLOUT, "--format", "ics", "--table", "skills"][..],
+            "--table is not used by --format ics: only --format csv takes it",
+        ),
+        (
+            &[
+                "export", ROLLOUT, "--format", "plan-md", "--table", "progress",
+            ][..],
+            "--table is not used by --format plan-md: only --format csv takes it",
+        ),
+        (
+            &["export", ROLLOUT, "--format", "csv", "--person", "ann"][..],
+            "--person is not used by --format csv: only --format ics takes it",
+        ),
+    ] {
+        let out = run(&data, args);
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(expected), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
+
+#[test]
 fn formula_like_text_is_defused() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("store");

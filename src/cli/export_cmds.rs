@@ -36,14 +36,9 @@ pub(super) fn export(data: &Path, args: ExportArgs<'_>) -> anyhow::Result<ExitCo
     };
     let bytes = match args.format {
         ExportFormat::Ics => calendar(&app, &args, t, &head)?,
-        ExportFormat::Csv => {
-            if args.person.is_some() {
-                anyhow::bail!(
-                    "--person applies to --format ics; a CSV table lists the whole program"
-                );
-            }
-            spreadsheet(&app, &args, t)?
-        }
+        // `--person` with a format other than ics was refused with the other flags
+        // (`ExportFormat::check_flags`).
+        ExportFormat::Csv => spreadsheet(&app, &args, t)?,
         ExportFormat::PlanMd => plan(&app, &args, t, &head)?,
         ExportFormat::Jsonl => anyhow::bail!("JSON Lines is written by `log_cmds::export`"),
     };
@@ -113,9 +108,6 @@ fn plan(app: &App, args: &ExportArgs<'_>, t: Timestamp, head: &LogHead) -> anyho
     let Some(slug) = args.program else {
         anyhow::bail!("--format plan-md needs a PROGRAM (see `baton programs`)");
     };
-    if args.person.is_some() {
-        anyhow::bail!("--person applies to --format ics; the action plan is the whole program's");
-    }
     let (_, dashboard) = program_fold(app, slug, t)?;
     let (Some(program), Some(view)) = (dashboard.program(), dashboard.result(t)) else {
         anyhow::bail!("program {slug:?} did not exist yet on {t}");
