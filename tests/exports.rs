@@ -424,6 +424,42 @@ fn demo_spreadsheets_read_back() {
                         );
                     }
                 }
+                if table == "commitments" {
+                    // Each supervisor's rows add up to their row of the dashboard's ledger.
+                    let mut sums: BTreeMap<String, [u64; 4]> = BTreeMap::new();
+                    for row in &rows {
+                        let sum = sums.entry(row["Supervisor"].clone()).or_default();
+                        for (i, column) in [
+                            "Minutes asked",
+                            "Minutes promised",
+                            "Minutes delivered",
+                            "Absences for no release time",
+                        ]
+                        .iter()
+                        .enumerate()
+                        {
+                            sum[i] += row[*column].parse::<u64>().unwrap();
+                        }
+                    }
+                    let ledger: BTreeMap<String, [u64; 4]> = view["commitments"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|r| {
+                            let n = |k: &str| r[k].as_u64().unwrap();
+                            (
+                                r["supervisor"].as_str().unwrap().to_string(),
+                                [
+                                    n("minutes_asked"),
+                                    n("minutes_committed"),
+                                    n("minutes_delivered"),
+                                    n("no_release_time_absences"),
+                                ],
+                            )
+                        })
+                        .collect();
+                    assert_eq!(sums, ledger, "{program}");
+                }
                 if table == "progress" {
                     assert_eq!(rows.len(), view["learners"].as_array().unwrap().len());
                     let completed = rows.iter().filter(|r| r["Completed"] == "yes").count();
@@ -450,6 +486,46 @@ fn demo_spreadsheets_read_back() {
         );
         assert_eq!(default, progress);
     });
+}
+
+#[test]
+fn a_flag_the_format_does_not_use_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("store");
+    for (args, expected) in [
+        (
+            &["export", "--format", "jsonl", "--table", "skills"][..],
+            "--table is not used by --format jsonl: only --format csv takes it",
+        ),
+        (
+            &["export", "--person", "ann"][..],
+            "--person is not used by --format jsonl: only --format ics takes it",
+        ),
+        (
+            &["export", "--format", "jsonl", "--as-of", "2026-10-31"][..],
+            "--as-of is not used by --format jsonl: only --format ics, csv or plan-md takes it",
+        ),
+        (
+            &["export", ROLLOUT, "--format", "ics", "--table", "skills"][..],
+            "--table is not used by --format ics: only --format csv takes it",
+        ),
+        (
+            &[
+                "export", ROLLOUT, "--format", "plan-md", "--table", "progress",
+            ][..],
+            "--table is not used by --format plan-md: only --format csv takes it",
+        ),
+        (
+            &["export", ROLLOUT, "--format", "csv", "--person", "ann"][..],
+            "--person is not used by --format csv: only --format ics takes it",
+        ),
+    ] {
+        let out = run(&data, args);
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(expected), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
 }
 
 #[test]

@@ -260,9 +260,149 @@ fn enrol_in_bulk_by_branch_department_or_roster() {
         err.contains("line 2, column person: \"ghost\": no such person"),
         "{err}"
     );
+    // A branch or department nobody works in is a mistake, not "everyone is enrolled".
+    let before = head(&data);
+    let err = fails(&data, &["enrol", "pilot", "--branch", "nowhere"]);
+    assert!(
+        err.contains("--branch \"nowhere\": nobody in the organization works in that branch (expected one of central, north)"),
+        "{err}"
+    );
+    let err = fails(&data, &["enrol", "pilot", "--department", "nowhere"]);
+    assert!(
+        err.contains(
+            "--department \"nowhere\": nobody in the organization works in that department"
+        ),
+        "{err}"
+    );
+    assert_eq!(head(&data), before);
     let err = fails(&data, &["enrol", "pilot"]);
     assert!(
         err.contains("--roster") || err.contains("required"),
         "{err}"
     );
+}
+
+#[test]
+fn lines_are_the_file_lines_in_crlf_files_and_after_blank_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = store(dir.path());
+    let file = dir.path().join("bad.csv");
+    let path = file.to_str().unwrap();
+    // CRLF: the first data row is line 2, not line 1.
+    std::fs::write(
+        &file,
+        "name,joined\r\nAnn Lee,yesterday\r\nBob,2025-13-01\r\n",
+    )
+    .unwrap();
+    let err = fails(&data, &["roster", "import", path]);
+    assert!(
+        err.contains("line 2, column joined: \"yesterday\""),
+        "{err}"
+    );
+    assert!(
+        err.contains("line 3, column joined: \"2025-13-01\""),
+        "{err}"
+    );
+    // Blank lines count as lines, in LF and in CRLF files.
+    for eol in ["\n", "\r\n"] {
+        let text = [
+            "name,joined",
+            "",
+            "Ann Lee,2025-02-03",
+            "",
+            "",
+            "Bob,soon",
+            "",
+        ]
+        .join(eol);
+        std::fs::write(&file, text).unwrap();
+        let err = fails(&data, &["roster", "import", path]);
+        assert!(
+            err.contains("line 6, column joined: \"soon\""),
+            "{eol:?}: {err}"
+        );
+    }
+    // The same for a roster of people to enrol.
+    let create = dir.path().join("create.json");
+    std::fs::write(
+        &create,
+        r#"{"type":"CreateProgram","program":"pilot","kind":"training","title":"Pilot"}"#,
+    )
+    .unwrap();
+    ok(&data, &["do", "pilot", create.to_str().unwrap()]);
+    std::fs::write(&file, "person\r\n\r\nghost\r\n").unwrap();
+    let err = fails(&data, &["enrol", "pilot", "--roster", path]);
+    assert!(
+        err.contains("line 3, column person: \"ghost\": no such person"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_cell_guarded_against_formulas_reads_back_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = store(dir.path());
+    let file = dir.path().join("staff.csv");
+    std::fs::write(
+        &file,
+        "name,department,branch\nAnn Lee,+extern,-north\nBob,'plain,=sum\n",
+    )
+    .unwrap();
+    ok(&data, &["roster", "import", file.to_str().unwrap()]);
+    let exported = ok(&data, &["roster", "export"]);
+    assert!(
+        exported.contains("ann-lee,Ann Lee,'+extern,'-north"),
+        "{exported}"
+    );
+    // A quote the export did not add (before a letter) is part of the value.
+    assert!(exported.contains("bob,Bob,'plain,'=sum"), "{exported}");
+    let before = head(&data);
+    let back = dir.path().join("back.csv");
+    std::fs::write(&back, &exported).unwrap();
+    let out = ok(&data, &["roster", "import", back.to_str().unwrap()]);
+    assert!(out.contains("nothing recorded"), "{out}");
+    assert_eq!(head(&data), before);
+}
+
+#[test]
+fn a_change_no_command_records_is_refused_by_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = store(dir.path());
+    let file = dir.path().join("staff.csv");
+    let path = file.to_str().unwrap();
+    std::fs::write(&file, STAFF).unwrap();
+    ok(&data, &["roster", "import", path]);
+    std::fs::write(
+        &file,
+        "person,name,left\nbob,\"Bob; the Builder\",2026-06-30\n",
+    )
+    .unwrap();
+    ok(&data, &["roster", "import", path]);
+    let before = head(&data);
+    std::fs::write(
+        &file,
+        "person,name,joined,left\n\
+         ann-lee,Ann Leigh,2025-02-03,\n\
+         dora-diaz,Dora Diaz,2024-01-01,\n\
+         bob,\"Bob; the Builder\",,2026-07-31\n\
+         zoe-martin,Zoé Martin,,\n",
+    )
+    .unwrap();
+    let err = fails(&data, &["roster", "import", path]);
+    for expected in [
+        "line 2, column name: \"Ann Leigh\" but ann-lee is recorded as \"Ann Lee\": a roster import cannot rename anyone",
+        "line 3, column joined: 2024-01-01 but dora-diaz is recorded as joined on 2025-01-06: a roster import cannot change a join day",
+        "line 4, column left: 2026-07-31 but bob is recorded as leaving on 2026-06-30: a roster import cannot change a last day",
+        "CorrectEvent",
+        "3 problems found; nothing was imported",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+    }
+    std::fs::write(&file, "person,name,left\nbob,\"Bob; the Builder\",\n").unwrap();
+    let err = fails(&data, &["roster", "import", path]);
+    assert!(
+        err.contains("line 2, column left: empty but bob is recorded as leaving on 2026-06-30: a roster import cannot take back a departure"),
+        "{err}"
+    );
+    assert_eq!(head(&data), before, "nothing was stored");
 }

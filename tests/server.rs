@@ -1034,6 +1034,47 @@ fn what_is_due_and_rosters_go_through_the_api() {
         .unwrap()
         .starts_with("BEGIN:VCALENDAR\r\n"));
 
+    // A token limited to one program sees only that program's items, in the list and in
+    // the feed, though both programs have items due.
+    let (_, all) = s.call("GET", "/api/due?within=3650", Some(&s.admin), None);
+    let programs = |v: &Value| -> std::collections::BTreeSet<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["program"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(programs(&all).contains("mentoring-2026"), "{all}");
+    assert!(programs(&all).contains("ils-rollout"), "{all}");
+    let limited = s.token("viewer", "rollout only", &["ils-rollout"]);
+    let (st, mine) = s.call("GET", "/api/due?within=3650", Some(&limited), None);
+    assert_eq!(st, 200, "{mine}");
+    assert_eq!(
+        programs(&mine),
+        ["ils-rollout".to_string()].into_iter().collect(),
+        "{mine}"
+    );
+    let limited_feed = s.token("feed", "rollout calendar", &["ils-rollout"]);
+    let ics = agent()
+        .get(&format!(
+            "{}/feeds/due.ics?token={limited_feed}&within=3650",
+            s.url
+        ))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert!(ics.contains("ils-rollout"), "{ics}");
+    assert!(!ics.contains("mentoring-2026"), "{ics}");
+    let everything = agent()
+        .get(&format!("{}/feeds/due.ics?token={feed}&within=3650", s.url))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert!(everything.contains("mentoring-2026"));
+
     // A roster: the new person is recorded; the same roster again records nothing.
     let post_roster = |csv: &str, query: &str| {
         let response = agent()

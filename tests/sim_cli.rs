@@ -191,6 +191,25 @@ fn scenarios_list_and_check() {
     assert_eq!(r.as_array().unwrap().len(), 10);
     let (ok, out, _) = baton(&["scenario", "check", "scenarios/perfect-storm.toml"]);
     assert!(ok && out.starts_with("ok: perfect-storm"), "{out}");
+    let r = json_of(&[
+        "scenario",
+        "check",
+        "scenarios/perfect-storm.toml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        (&r["ok"], &r["name"]),
+        (
+            &serde_json::json!(true),
+            &serde_json::json!("perfect-storm")
+        ),
+        "{r}"
+    );
+    assert!(
+        r["parameters"].as_u64().is_some() && r["mitigations"].as_u64().is_some(),
+        "{r}"
+    );
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.toml");
     std::fs::write(

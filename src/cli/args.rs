@@ -59,6 +59,40 @@ pub enum ExportFormat {
     PlanMd,
 }
 
+impl ExportFormat {
+    /// Its name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            ExportFormat::Jsonl => "jsonl",
+            ExportFormat::Ics => "ics",
+            ExportFormat::Csv => "csv",
+            ExportFormat::PlanMd => "plan-md",
+        }
+    }
+
+    /// Refuses a flag this format does not use, rather than ignoring it silently (the flags
+    /// are `--table`, `--person`, `--as-of`, given or not).
+    pub fn check_flags(self, table: bool, person: bool, as_of: bool) -> Result<(), String> {
+        use ExportFormat::*;
+        let refuse = |flag: &str, takers: &str| {
+            Err(format!(
+                "{flag} is not used by --format {}: only --format {takers} takes it",
+                self.name()
+            ))
+        };
+        if table && self != Csv {
+            return refuse("--table", "csv");
+        }
+        if person && self != Ics {
+            return refuse("--person", "ics");
+        }
+        if as_of && self == Jsonl {
+            return refuse("--as-of", "ics, csv or plan-md");
+        }
+        Ok(())
+    }
+}
+
 /// `baton roster …`.
 #[derive(Debug, Subcommand)]
 pub enum RosterCommand {
@@ -348,9 +382,9 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
         format: ExportFormat,
-        /// The table of `--format csv`.
-        #[arg(long, value_enum, default_value_t = CsvTable::Progress)]
-        table: CsvTable,
+        /// The table of `--format csv` (default: progress).
+        #[arg(long, value_enum)]
+        table: Option<CsvTable>,
         /// Only this person's sessions, coaching sessions and follow-ups (`--format ics`).
         #[arg(long)]
         person: Option<String>,

@@ -36,14 +36,9 @@ pub(super) fn export(data: &Path, args: ExportArgs<'_>) -> anyhow::Result<ExitCo
     };
     let bytes = match args.format {
         ExportFormat::Ics => calendar(&app, &args, t, &head)?,
-        ExportFormat::Csv => {
-            if args.person.is_some() {
-                anyhow::bail!(
-                    "--person applies to --format ics; a CSV table lists the whole program"
-                );
-            }
-            spreadsheet(&app, &args, t)?
-        }
+        // `--person` with a format other than ics was refused with the other flags
+        // (`ExportFormat::check_flags`).
+        ExportFormat::Csv => spreadsheet(&app, &args, t)?,
         ExportFormat::PlanMd => plan(&app, &args, t, &head)?,
         ExportFormat::Jsonl => anyhow::bail!("JSON Lines is written by `log_cmds::export`"),
     };
@@ -113,9 +108,6 @@ fn plan(app: &App, args: &ExportArgs<'_>, t: Timestamp, head: &LogHead) -> anyho
     let Some(slug) = args.program else {
         anyhow::bail!("--format plan-md needs a PROGRAM (see `baton programs`)");
     };
-    if args.person.is_some() {
-        anyhow::bail!("--person applies to --format ics; the action plan is the whole program's");
-    }
     let (_, dashboard) = program_fold(app, slug, t)?;
     let (Some(program), Some(view)) = (dashboard.program(), dashboard.result(t)) else {
         anyhow::bail!("program {slug:?} did not exist yet on {t}");
@@ -195,6 +187,7 @@ pub(super) fn due(data: &Path, args: DueArgs<'_>) -> anyhow::Result<ExitCode> {
         within_days,
         person: args.person.clone(),
         threshold: args.threshold,
+        programs: Vec::new(),
     };
     let (world, view) = crate::query::due_at(&app, t, &config)?;
     match args.format {
@@ -251,6 +244,13 @@ pub(super) fn suggest_pairs(
         None => app.now(),
         Some(text) => parse_as_of(text, &app.organization()?.0)?,
     };
+    if let (true, Some(p)) = (for_risk, program) {
+        // The single-holder skills are the organization's, not a program's: a PROGRAM would
+        // be silently ignored, so it is refused.
+        anyhow::bail!(
+            "--for-risk looks at the whole organization's skills and takes no PROGRAM: leave out {p:?}, or drop --for-risk for {p}'s suggestions"
+        );
+    }
     let (world, _) = checkpoint::world_as_of(&app, t)?;
     if for_risk {
         let pairs = pairing::for_risk(&world, t);
@@ -273,17 +273,18 @@ pub(super) fn suggest_pairs(
                     )
                 )?;
                 if pairs.is_empty() {
-                    tableln!("no skill is held by one person only")?;
+                    tableln!("no pair would raise the truck factor (no skill is held by one person only, or another one still would be)")?;
                 }
                 for p in &pairs {
                     tableln!(
-                        "{:<22} {} → {} (level {}): truck factor {} → {}",
+                        "{:<22} {} → {} (level {}): truck factor {} → {} (+{})",
                         p.skill,
                         world.org.name_of(&p.mentor),
                         p.mentee_name,
                         p.mentee_level.map_or("-".to_string(), |l| l.to_string()),
                         p.truck_factor_before,
-                        p.truck_factor_after
+                        p.truck_factor_after,
+                        p.gain
                     )?;
                 }
                 Ok(ExitCode::SUCCESS)
@@ -321,7 +322,12 @@ pub(super) fn suggest_pairs(
             }
             for (i, s) in suggestions.iter().enumerate() {
                 tableln!("\n{} ({})", s.name, s.r#for)?;
-                if s.candidates.is_empty() {
+                if s.candidates.is_empty() && s.left_out > 0 {
+                    tableln!(
+                        "  every holder of the skill at the module's level ({}) is already invited to {slug} or one of its learners",
+                        s.left_out
+                    )?;
+                } else if s.candidates.is_empty() {
                     tableln!("  nobody holds the skill yet")?;
                 }
                 for c in &s.candidates {
@@ -329,12 +335,32 @@ pub(super) fn suggest_pairs(
                 }
                 if let Some(best) = s.candidates.first() {
                     match p.kind {
-                        crate::domain::events::ProgramKind::Mentoring => tableln!(
-                            "  accept: baton do {slug} pair-mentee --pair p-new-{} --mentor {} --mentee {}",
-                            i + 1,
-                            best.person,
-                            s.r#for
-                        )?,
+                        crate::domain::events::ProgramKind::Mentoring => {
+                            // Only an accepted mentor can be paired (`not_a_trainer`
+                            // otherwise), so the steps before that are printed too.
+                            let pair = format!(
+                                "baton do {slug} pair-mentee --pair p-new-{} --mentor {} --mentee {}",
+                                i + 1,
+                                best.person,
+                                s.r#for
+                            );
+                            let invite =
+                                format!("baton do {slug} invite-trainer --person {}", best.person);
+                            let accept = format!(
+                                "baton do {slug} accept-invitation --person {}   (once they agree)",
+                                best.person
+                            );
+                            use crate::domain::program::TrainerStatus;
+                            match p.trainers.get(&best.person).map(|t| t.status) {
+                                Some(TrainerStatus::Accepted) => tableln!("  accept: {pair}")?,
+                                Some(TrainerStatus::Invited) => {
+                                    tableln!("  accept, in order:\n    {accept}\n    {pair}")?
+                                }
+                                _ => tableln!(
+                                    "  accept, in order:\n    {invite}\n    {accept}\n    {pair}"
+                                )?,
+                            }
+                        }
                         crate::domain::events::ProgramKind::Training => tableln!(
                             "  accept: baton do {slug} invite-trainer --person {}",
                             best.person

@@ -112,6 +112,19 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let actor = cli.actor.clone().unwrap_or_else(os_user);
     let data = cli.data.clone();
+    // A flag the format does not use is refused, not silently ignored.
+    if let Command::Export {
+        format,
+        table,
+        person,
+        as_of,
+        ..
+    } = &cli.command
+    {
+        format
+            .check_flags(table.is_some(), person.is_some(), as_of.is_some())
+            .map_err(anyhow::Error::msg)?;
+    }
     match cli.command {
         Command::Verify { format, head } => log_cmds::verify(&data, format, head.as_deref()),
         Command::Export {
@@ -126,7 +139,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             export_cmds::ExportArgs {
                 program: program.as_deref(),
                 format,
-                table,
+                table: table.unwrap_or(args::CsvTable::Progress),
                 person: person.as_deref(),
                 as_of: as_of.as_deref(),
                 output: output.as_deref(),

@@ -183,6 +183,9 @@ pub(super) fn enrol(
         }
         _ => anyhow::bail!("say whom to enrol: --branch, --department or --roster"),
     };
+    if let Some(why) = roster::selects_nobody(&org, &selection) {
+        anyhow::bail!("nobody to enrol: {why}");
+    }
     let commands: Vec<(u64, Command)> = roster::enrolments(&org, &state, &selection)
         .into_iter()
         .map(|c| (0, c))

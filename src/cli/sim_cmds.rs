@@ -22,6 +22,9 @@ pub enum ScenarioCommand {
     Check {
         /// The TOML file.
         file: PathBuf,
+        /// Output format (an invalid file is an error either way, on stderr).
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
 }
 
@@ -125,20 +128,33 @@ pub(super) fn scenarios(parameters: bool, format: Format) -> anyhow::Result<Exit
 
 pub(super) fn scenario(cmd: ScenarioCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        ScenarioCommand::Check { file } => {
+        ScenarioCommand::Check { file, format } => {
             let text = std::fs::read_to_string(&file)?;
             let stem = file
                 .file_stem()
                 .and_then(|s| s.to_str())
                 .unwrap_or("scenario");
             let s = scenario::parse(&file.display().to_string(), stem, &text)?;
-            tableln!(
-                "ok: {} ({} parameters, {} cards, {} mitigations)",
-                s.name,
-                s.parameters.len(),
-                s.cards.len(),
-                s.mitigations.len()
-            )?;
+            match format {
+                Format::Json => outln!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "ok": true,
+                        "file": file.display().to_string(),
+                        "name": s.name,
+                        "parameters": s.parameters.len(),
+                        "cards": s.cards.len(),
+                        "mitigations": s.mitigations.len(),
+                    }))?
+                )?,
+                Format::Table => tableln!(
+                    "ok: {} ({} parameters, {} cards, {} mitigations)",
+                    s.name,
+                    s.parameters.len(),
+                    s.cards.len(),
+                    s.mitigations.len()
+                )?,
+            }
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -294,28 +294,10 @@ fn commitments(input: &Input<'_>) -> Vec<Vec<String>> {
         "Minutes delivered",
         "Absences for no release time",
     ])];
-    // The per-supervisor figures are the dashboard's ledger; the rows here split them by
-    // learner with the same definitions (held sessions attended, `no_release_time` absences).
+    // The figures are the dashboard ledger's, learner by learner (one function makes both),
+    // so a supervisor's rows add up to their ledger row.
     for (learner, c) in &p.commitments {
-        let held = p
-            .sessions
-            .values()
-            .filter(|s| s.status == SessionStatus::Held);
-        let (mut delivered, mut no_release) = (0u32, 0u32);
-        for s in held {
-            match s.attendance.get(learner) {
-                Some(a) if a.present => {
-                    delivered = delivered.saturating_add(s.time.duration_minutes)
-                }
-                Some(a)
-                    if a.absence_reason
-                        == Some(crate::domain::events::AbsenceReason::NoReleaseTime) =>
-                {
-                    no_release += 1
-                }
-                _ => {}
-            }
-        }
+        let figures = crate::projections::dashboard::learner_ledger(p, learner, c);
         let status = match c.status {
             CommitmentStatus::Asked => "asked",
             CommitmentStatus::Committed => "promised",
@@ -329,10 +311,10 @@ fn commitments(input: &Input<'_>) -> Vec<Vec<String>> {
             cell(&org.name_of(&c.supervisor)),
             status.to_string(),
             c.since.to_string(),
-            c.minutes_asked.to_string(),
-            c.minutes_committed.to_string(),
-            delivered.to_string(),
-            no_release.to_string(),
+            figures.minutes_asked.to_string(),
+            figures.minutes_committed.to_string(),
+            figures.minutes_delivered.to_string(),
+            figures.no_release_time_absences.to_string(),
         ]);
     }
     rows

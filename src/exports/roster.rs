@@ -28,6 +28,12 @@
 //! (`AssessSkill`, source `supervisor`). People missing from the roster are left alone
 //! (leavers are recorded by their `left` day, never guessed). Re-importing the same roster
 //! records nothing.
+//!
+//! What no organization command changes is refused, by line and column, never dropped: a
+//! different `name` or `joined` day for a person already recorded, and a different or
+//! emptied `left` day for one who has left (the error says how to correct the recorded
+//! event instead). A cell `roster export` guarded against spreadsheet formulas (a `'` before
+//! `=`, `+`, `-`, `@`, a tab or a CR) reads back without the `'`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -111,6 +117,39 @@ fn delimiter(text: &str) -> u8 {
         b';'
     } else {
         b','
+    }
+}
+
+/// The file line (1-based) of the record at `pos`. The csv crate's own line count is wrong
+/// for CRLF files (it counts a CRLF's CR and LF separately) and after blank lines (its position
+/// is where it began skipping them), so the line is counted from the byte offset instead:
+/// line ends before the record's first byte, after any blank lines it skipped.
+fn file_line(text: &str, pos: Option<&::csv::Position>) -> u64 {
+    let Some(pos) = pos else { return 0 };
+    let bytes = text.as_bytes();
+    let mut start = usize::try_from(pos.byte())
+        .unwrap_or(usize::MAX)
+        .min(bytes.len());
+    while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
+        start += 1;
+    }
+    let before = &bytes[..start];
+    // A line ends at LF, or at a CR not followed by LF (old Mac files).
+    let ends = before
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+        .count();
+    ends as u64 + 1
+}
+
+/// A cell as written before `roster export` guarded it: the export puts a `'` before a cell
+/// that starts like a formula (see [`super::csv::cell`]), so exactly that quote is taken off
+/// again, and an exported roster reads back as the values it was made from.
+fn unguard(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => cell,
     }
 }
 
@@ -230,7 +269,7 @@ pub fn parse(text: &str, org: &Organization) -> Result<Roster, Vec<RowError>> {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = file_line(text, e.position());
                 errors.push(RowError {
                     line,
                     column: String::new(),
@@ -239,7 +278,7 @@ pub fn parse(text: &str, org: &Organization) -> Result<Roster, Vec<RowError>> {
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line());
+        let line = file_line(text, record.position());
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -276,7 +315,7 @@ pub fn parse(text: &str, org: &Organization) -> Result<Roster, Vec<RowError>> {
         let nonempty = |s: &str| (!s.is_empty()).then(|| s.to_string());
         let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d");
         for (i, column) in columns.iter().enumerate() {
-            let value = record.get(i).unwrap_or("").trim();
+            let value = unguard(record.get(i).unwrap_or("")).trim();
             let name = &names[i];
             match column {
                 Column::Person => row.person = value.to_string(),
@@ -358,6 +397,57 @@ pub fn parse(text: &str, org: &Organization) -> Result<Roster, Vec<RowError>> {
                     message: "a person cannot supervise themselves".into(),
                 });
             }
+        }
+    }
+    // What no organization command can change is refused rather than dropped: the name and
+    // the join day are fixed by the person's `PersonJoined`, the last day by their
+    // `PersonLeft`, and there is no event to rename, move a join day or take back a departure.
+    let has_left_column = columns.contains(&Column::Left);
+    for row in &rows {
+        let Some(person) = org.person(&row.person).filter(|p| !p.erased) else {
+            continue;
+        };
+        let mut refuse = |column: &str, message: String| {
+            errors.push(RowError {
+                line: row.line,
+                column: column.into(),
+                message,
+            })
+        };
+        if !row.name.is_empty() && row.name != person.name {
+            refuse(
+                "name",
+                format!(
+                    "{:?} but {} is recorded as {:?}: a roster import cannot rename anyone; put back {:?}, and correct the name with a CorrectEvent command on their PersonJoined event (see `baton commands`)",
+                    row.name, row.person, person.name, person.name
+                ),
+            );
+        }
+        if let Some(joined) = row.joined.filter(|d| *d != person.joined_on) {
+            refuse(
+                "joined",
+                format!(
+                    "{joined} but {} is recorded as joined on {}: a roster import cannot change a join day; put back {}, and correct it with a CorrectEvent command on their PersonJoined event (see `baton commands`)",
+                    row.person, person.joined_on, person.joined_on
+                ),
+            );
+        }
+        match (person.left_on, row.left) {
+            (Some(was), Some(now)) if was != now => refuse(
+                "left",
+                format!(
+                    "{now} but {} is recorded as leaving on {was}: a roster import cannot change a last day; put back {was}, and correct it with a CorrectEvent command on their PersonLeft event (see `baton commands`)",
+                    row.person
+                ),
+            ),
+            (Some(was), None) if has_left_column => refuse(
+                "left",
+                format!(
+                    "empty but {} is recorded as leaving on {was}: a roster import cannot take back a departure; put back {was}, and void their PersonLeft event with a VoidEvent command if it was a mistake (see `baton commands`)",
+                    row.person
+                ),
+            ),
+            _ => {}
         }
     }
     if errors.is_empty() {
@@ -555,15 +645,15 @@ pub fn people(text: &str, org: &Organization) -> Result<Vec<String>, Vec<RowErro
             Ok(r) => r,
             Err(e) => {
                 errors.push(RowError {
-                    line: e.position().map_or(0, |p| p.line()),
+                    line: file_line(text, e.position()),
                     column: String::new(),
                     message: format!("not readable as CSV: {e}"),
                 });
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line());
-        let cell = record.get(index).unwrap_or("").trim();
+        let line = file_line(text, record.position());
+        let cell = unguard(record.get(index).unwrap_or("")).trim();
         if cell.is_empty() {
             continue;
         }
@@ -598,6 +688,47 @@ pub enum Selection {
     Department(String),
     /// The people of a roster, by id.
     People(Vec<String>),
+}
+
+/// Why a selection names nobody at all (a branch or department no one in the organization
+/// works in, a roster without a person), so enrolment can fail instead of saying everyone
+/// selected is already enrolled; `None` when it names someone.
+pub fn selects_nobody(org: &Organization, selection: &Selection) -> Option<String> {
+    let places = |of: fn(&crate::domain::organization::Person) -> &String| {
+        let set: BTreeSet<&str> = org
+            .people
+            .values()
+            .filter(|p| !p.erased && !of(p).is_empty())
+            .map(|p| of(p).as_str())
+            .collect();
+        match set.is_empty() {
+            true => "the organization has none".to_string(),
+            false => format!(
+                "expected one of {}",
+                set.into_iter().collect::<Vec<_>>().join(", ")
+            ),
+        }
+    };
+    match selection {
+        Selection::Branch(b) if !org.people.values().any(|p| !p.erased && &p.branch == b) => {
+            Some(format!(
+                "--branch {b:?}: nobody in the organization works in that branch ({})",
+                places(|p| &p.branch)
+            ))
+        }
+        Selection::Department(d)
+            if !org.people.values().any(|p| !p.erased && &p.department == d) =>
+        {
+            Some(format!(
+                "--department {d:?}: nobody in the organization works in that department ({})",
+                places(|p| &p.department)
+            ))
+        }
+        Selection::People(ids) if ids.is_empty() => {
+            Some("--roster: the roster names nobody (every `person`/`name` cell is empty)".into())
+        }
+        _ => None,
+    }
 }
 
 /// `EnrolLearner` for everyone selected who is in the organization, has not left, was not

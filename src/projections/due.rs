@@ -37,6 +37,9 @@ pub struct DueConfig {
     pub person: Option<String>,
     /// Estimated retention below which a refresher is suggested (0–1).
     pub threshold: f64,
+    /// Only these programs (empty: every program). A token limited to some programs must
+    /// not see another program's items, so the server passes the token's list here.
+    pub programs: Vec<String>,
 }
 
 impl Default for DueConfig {
@@ -45,6 +48,7 @@ impl Default for DueConfig {
             within_days: 14,
             person: None,
             threshold: 0.8,
+            programs: Vec::new(),
         }
     }
 }
@@ -108,7 +112,13 @@ pub fn due(world: &World, now: Timestamp, config: &DueConfig) -> DueView {
     let today = today(org, now);
     let end = today + Duration::days(config.within_days.max(0));
     let mut items = Vec::new();
-    for p in world.programs.values().filter(|p| p.archived.is_none()) {
+    let wanted =
+        |slug: &str| config.programs.is_empty() || config.programs.iter().any(|w| w == slug);
+    for p in world
+        .programs
+        .values()
+        .filter(|p| p.archived.is_none() && wanted(&p.slug))
+    {
         program_items(org, p, now, today, end, config, &mut items);
     }
     items.sort_by(|a, b| {

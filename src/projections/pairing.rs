@@ -18,8 +18,8 @@
 //!   the same way (without the branch).
 //! - **For risk**: for each single-holder skill, the holder mentoring the active person with
 //!   the highest level below holding it (ties: lowest load, then id); the truck factor after
-//!   is computed as if the mentee reached the holder's level. Ordered by how much the truck
-//!   factor rises, then by skill.
+//!   is computed as if the mentee reached the holder's level. Pairs that would not raise it
+//!   are left out; the rest are ordered by how much it rises (the gain), then by skill.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -62,6 +62,15 @@ pub struct Suggestion {
     pub name: String,
     /// The candidates, best first.
     pub candidates: Vec<Candidate>,
+    /// Holders left out because they are already invited to the program (whatever their
+    /// answer) or are its learners (training only; left out of the JSON when none), so an
+    /// empty list can say why it is empty.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub left_out: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// A pair that would end a single-holder skill.
@@ -81,6 +90,9 @@ pub struct RiskPair {
     pub truck_factor_before: u32,
     /// The truck factor if the mentee reached the holder's level.
     pub truck_factor_after: u32,
+    /// How much it rises (after − before; always at least 1: pairs that raise nothing are
+    /// not suggested).
+    pub gain: u32,
 }
 
 /// Active people's latest levels.
@@ -262,6 +274,7 @@ pub fn suggest(world: &World, p: &Program, now: Timestamp) -> Vec<Suggestion> {
                     name: org.name_of(&mentee),
                     r#for: mentee,
                     candidates,
+                    left_out: 0,
                 });
             }
             out
@@ -272,13 +285,18 @@ pub fn suggest(world: &World, p: &Program, now: Timestamp) -> Vec<Suggestion> {
             let mut out = Vec::new();
             for (id, module) in &p.modules {
                 for target in &module.skills {
-                    let candidates = m.candidates(org, &target.skill, target.level, None, &|h| {
-                        invited(h) || p.is_active_learner(h)
+                    let skip = |h: &str| invited(h) || p.is_active_learner(h);
+                    let candidates = m.candidates(org, &target.skill, target.level, None, &skip);
+                    let left_out = m.holders.get(&target.skill).map_or(0, |hs| {
+                        hs.iter()
+                            .filter(|h| m.level(h, &target.skill) >= target.level && skip(h))
+                            .count()
                     });
                     out.push(Suggestion {
                         r#for: format!("{id}/{}", target.skill),
                         name: module.title.clone(),
                         candidates,
+                        left_out,
                     });
                 }
             }
@@ -323,6 +341,11 @@ pub fn for_risk(world: &World, now: Timestamp) -> Vec<RiskPair> {
             .or_default()
             .insert(skill.clone(), m.level(holder, skill));
         let after = truck_factor(&catalogue, &holders(&levels), name_of).value;
+        // A pair that leaves the truck factor where it is (another skill still has a single
+        // holder) is no answer to the risk.
+        if after <= before {
+            continue;
+        }
         out.push(RiskPair {
             skill: skill.clone(),
             mentor: holder.clone(),
@@ -331,8 +354,9 @@ pub fn for_risk(world: &World, now: Timestamp) -> Vec<RiskPair> {
             mentee_level: m.levels.get(*mentee).and_then(|l| l.get(skill)).copied(),
             truck_factor_before: before,
             truck_factor_after: after,
+            gain: after - before,
         });
     }
-    out.sort_by(|a, b| (b.truck_factor_after, &a.skill).cmp(&(a.truck_factor_after, &b.skill)));
+    out.sort_by(|a, b| (b.gain, &a.skill).cmp(&(a.gain, &b.skill)));
     out
 }

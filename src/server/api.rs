@@ -1274,7 +1274,9 @@ async fn due(
     Q(q): Q<DueQuery>,
 ) -> Result<Response, ApiError> {
     auth.require(Role::Viewer)?;
-    let config = q.config()?;
+    let mut config = q.config()?;
+    // A token limited to some programs sees only their items.
+    config.programs = auth.who.programs.clone();
     let as_of = q.as_of.clone();
     let answer = read(&state, move |r| r.due(&config, as_of.as_deref(), false)).await?;
     Ok(answered(answer))
@@ -1300,14 +1302,16 @@ async fn due_feed(
     State(state): State<AppState>,
     Q(q): Q<DueFeedQuery>,
 ) -> Result<Response, ApiError> {
-    feed_auth(&state, &q.token, None)?;
-    let config = DueQuery {
+    let auth = feed_auth(&state, &q.token, None)?;
+    let mut config = DueQuery {
         within: q.within,
         person: q.person.clone(),
         threshold: None,
         as_of: None,
     }
     .config()?;
+    // A token limited to some programs sees only their items.
+    config.programs = auth.who.programs.clone();
     let answer = read(&state, move |r| r.due(&config, None, true)).await?;
     let text = answer.view.as_str().unwrap_or_default().to_string();
     Ok(calendar_response(text, &answer.head))

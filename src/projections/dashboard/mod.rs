@@ -251,32 +251,22 @@ pub fn ledger(org: &Organization, p: &Program) -> Vec<LedgerRow> {
                 name: org.name_of(&c.supervisor),
                 ..LedgerRow::default()
             });
+        let figures = learner_ledger(p, learner, c);
         row.learners += 1;
-        row.minutes_asked = row.minutes_asked.saturating_add(c.minutes_asked);
+        row.minutes_asked = row.minutes_asked.saturating_add(figures.minutes_asked);
+        row.minutes_committed = row
+            .minutes_committed
+            .saturating_add(figures.minutes_committed);
+        row.minutes_delivered = row
+            .minutes_delivered
+            .saturating_add(figures.minutes_delivered);
+        row.no_release_time_absences = row
+            .no_release_time_absences
+            .saturating_add(figures.no_release_time_absences);
         match c.status {
-            CommitmentStatus::Committed => {
-                row.minutes_committed = row.minutes_committed.saturating_add(c.minutes_committed)
-            }
             CommitmentStatus::Declined => row.declined += 1,
             CommitmentStatus::Withdrawn => row.withdrawn += 1,
-            CommitmentStatus::Asked => {}
-        }
-        for s in p
-            .sessions
-            .values()
-            .filter(|s| s.status == SessionStatus::Held)
-        {
-            match s.attendance.get(learner) {
-                Some(a) if a.present => {
-                    row.minutes_delivered = row
-                        .minutes_delivered
-                        .saturating_add(s.time.duration_minutes)
-                }
-                Some(a) if a.absence_reason == Some(AbsenceReason::NoReleaseTime) => {
-                    row.no_release_time_absences += 1
-                }
-                _ => {}
-            }
+            CommitmentStatus::Committed | CommitmentStatus::Asked => {}
         }
     }
     ledger
@@ -292,6 +282,55 @@ pub fn ledger(org: &Organization, p: &Program) -> Vec<LedgerRow> {
             r
         })
         .collect()
+}
+
+/// One learner's share of their supervisor's ledger row. The ledger sums these, and the
+/// commitments CSV prints them, so the two always agree.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LearnerLedger {
+    /// Minutes asked.
+    pub minutes_asked: u32,
+    /// Minutes promised and still standing: zero unless the commitment is `Committed` (a
+    /// withdrawn or declined promise no longer counts).
+    pub minutes_committed: u32,
+    /// Minutes of held sessions the learner attended.
+    pub minutes_delivered: u32,
+    /// Held sessions they missed for want of release time.
+    pub no_release_time_absences: u32,
+}
+
+/// The ledger figures of `learner`, whose commitment record is `c`.
+pub fn learner_ledger(
+    p: &Program,
+    learner: &str,
+    c: &crate::domain::program::Commitment,
+) -> LearnerLedger {
+    let mut figures = LearnerLedger {
+        minutes_asked: c.minutes_asked,
+        minutes_committed: match c.status {
+            CommitmentStatus::Committed => c.minutes_committed,
+            _ => 0,
+        },
+        ..LearnerLedger::default()
+    };
+    for s in p
+        .sessions
+        .values()
+        .filter(|s| s.status == SessionStatus::Held)
+    {
+        match s.attendance.get(learner) {
+            Some(a) if a.present => {
+                figures.minutes_delivered = figures
+                    .minutes_delivered
+                    .saturating_add(s.time.duration_minutes)
+            }
+            Some(a) if a.absence_reason == Some(AbsenceReason::NoReleaseTime) => {
+                figures.no_release_time_absences += 1
+            }
+            _ => {}
+        }
+    }
+    figures
 }
 
 /// The exposures of `person` in `p` up to `today`, per skill: the minutes on each day (see the
