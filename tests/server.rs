@@ -1083,3 +1083,59 @@ fn what_is_due_and_rosters_go_through_the_api() {
     let cli: Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(cli, due);
 }
+
+#[test]
+fn a_token_limited_to_some_programs_sees_no_other_program_through_a_person_or_a_rehearsal() {
+    let s = Server::demo();
+    let limited = s.token("viewer", "viewer of mentoring", &["mentoring-2026"]);
+    let programs = |v: &Value| -> Vec<String> {
+        v["programs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["program"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Unlimited, adam-boyer's journey includes the roll-out; limited, it does not.
+    let (st, all) = s.call(
+        "GET",
+        "/api/people/adam-boyer/journey",
+        Some(&s.admin),
+        None,
+    );
+    assert_eq!(st, 200, "{all}");
+    assert!(programs(&all).iter().any(|p| p == "ils-rollout"), "{all}");
+    let (st, mine) = s.call(
+        "GET",
+        "/api/people/adam-boyer/journey",
+        Some(&limited),
+        None,
+    );
+    assert_eq!(st, 200, "{mine}");
+    assert!(
+        programs(&mine).iter().all(|p| p == "mentoring-2026"),
+        "{mine}"
+    );
+    // The page reads the same filtered journey.
+    let (st, page) = s.call("GET", "/people/adam-boyer", Some(&limited), None);
+    assert_eq!(st, 200);
+    let page = page.as_str().unwrap();
+    assert!(!page.contains("/programs/ils-rollout"), "{page}");
+    let (_, page) = s.call("GET", "/people/adam-boyer", Some(&s.admin), None);
+    assert!(page.as_str().unwrap().contains("/programs/ils-rollout"));
+    // A rehearsal of a plan the token may not touch is refused, as a simulation is.
+    let (st, _) = s.call(
+        "GET",
+        "/rehearse?plan=ils-rollout&scenario=perfect-storm&start=1",
+        Some(&limited),
+        None,
+    );
+    assert_eq!(st, 403);
+    let (st, _) = s.call(
+        "GET",
+        "/rehearse?plan=mentoring-2026&scenario=perfect-storm",
+        Some(&limited),
+        None,
+    );
+    assert_eq!(st, 200);
+}

@@ -112,7 +112,7 @@ pub async fn history(
         Ok(a) => a,
         Err(r) => return r,
     };
-    let frame = Frame::of(&state, &auth, None);
+    let frame = Frame::as_of(&state, &auth, given(&q.as_of).as_deref());
     let base = format!("/programs/{}/history", enc(&id));
     let v = &answer.view;
     let may_void = frame.has(Role::Coordinator) && auth.who.may_touch(&id);
@@ -200,7 +200,7 @@ pub async fn action_plan(
         Ok(Err(e)) => return failure(e.into()),
         Err(e) => return failure(ApiError::internal(e.to_string())),
     };
-    let frame = Frame::of(&state, &auth, None);
+    let frame = Frame::as_of(&state, &auth, as_of.as_deref());
     let body = html! {
         p.no-print { "This page prints as the action plan (use the browser's print). " a href={ "/programs/" (enc(&id)) } { "Back to the dashboard" } }
         article.doc.plan #action-plan { (raw(super::markdown::to_html(&markdown))) }
@@ -322,12 +322,17 @@ pub async fn journey(
 ) -> Response {
     let person = id.clone();
     let at = q.given();
-    let answer = match read(&state, move |r| r.journey(&person, at.as_deref())).await {
+    let who = auth.who.clone();
+    let answer = match read(&state, move |r| {
+        r.journey(&person, at.as_deref(), &|p| who.may_touch(p))
+    })
+    .await
+    {
         Ok(a) => a,
         Err(r) => return r,
     };
     let v = &answer.view;
-    let frame = Frame::of(&state, &auth, None);
+    let frame = Frame::as_of(&state, &auth, q.given().as_deref());
     let body = html! {
         h1 { (text(v, "name")) }
         p.lead { code { (text(v, "person")) } " · " (text(v, "department")) " · " (text(v, "branch"))
