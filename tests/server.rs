@@ -1139,3 +1139,38 @@ fn a_token_limited_to_some_programs_sees_no_other_program_through_a_person_or_a_
     );
     assert_eq!(st, 200);
 }
+
+#[test]
+fn pages_read_as_of_a_day_say_that_day_in_their_header() {
+    let s = Server::demo();
+    for path in [
+        "/people/adam-boyer?as_of=2026-06-30",
+        "/programs/ils-rollout/history?as_of=2026-06-30",
+        "/programs/ils-rollout/plan?as_of=2026-06-30",
+    ] {
+        let (st, page) = s.call("GET", path, Some(&s.admin), None);
+        assert_eq!(st, 200, "{path}");
+        let page = page.as_str().unwrap();
+        assert!(
+            page.contains(r#"<time datetime="2026-06-30">"#),
+            "{path}: {page}"
+        );
+    }
+}
+
+#[test]
+fn a_dashboard_figure_that_cannot_be_computed_yet_reads_as_a_dash_not_zero() {
+    let s = Server::demo();
+    let (_, v) = s.call(
+        "GET",
+        "/api/programs/mentoring-2026/dashboard",
+        Some(&s.admin),
+        None,
+    );
+    assert!(v["attendance"]["rate"].is_null(), "{v}");
+    let (st, page) = s.call("GET", "/programs/mentoring-2026", Some(&s.admin), None);
+    assert_eq!(st, 200);
+    let page = page.as_str().unwrap();
+    assert!(!page.contains("0.0 %"), "{page}");
+    assert!(page.contains("–"), "{page}");
+}
