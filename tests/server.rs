@@ -1174,3 +1174,32 @@ fn a_dashboard_figure_that_cannot_be_computed_yet_reads_as_a_dash_not_zero() {
     assert!(!page.contains("0.0 %"), "{page}");
     assert!(page.contains("–"), "{page}");
 }
+
+#[test]
+fn the_history_page_names_versions_and_says_what_voided_a_row_and_why() {
+    let s = Server::demo();
+    let mut voids = 0;
+    for program in ["ils-rollout", "mentoring-2026"] {
+        let path = format!("/api/programs/{program}/history");
+        let (_, v) = s.call("GET", &path, Some(&s.admin), None);
+        let (st, page) = s.call(
+            "GET",
+            &format!("/programs/{program}/history"),
+            Some(&s.admin),
+            None,
+        );
+        assert_eq!(st, 200);
+        let page = page.as_str().unwrap();
+        assert!(!page.contains("of seq"), "{page}");
+        let text = v.to_string();
+        if text.contains("\"voided_by\":{") {
+            voids += 1;
+            assert!(
+                page.contains("a void of version ") || page.contains("correction of version "),
+                "{page}"
+            );
+            assert!(page.contains(" by version "), "{page}");
+        }
+    }
+    assert!(voids > 0, "the demo voids or corrects something");
+}

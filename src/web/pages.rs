@@ -163,9 +163,16 @@ pub async fn history(
                             td { (text(e, "recorded_at").get(..16).unwrap_or("")) }
                             td { (text(e, "occurred_at").get(..16).unwrap_or("")) }
                             td { (text(e, "event_type"))
-                                @if voided { " " span.tag.void { "voided" } }
-                                @if !e["voids"].is_null() { " " span.tag.void { "a void of seq " (e["voids"].to_string()) } }
-                                @if !e["replaces"].is_null() { " " span.tag.correction { "correction of " (e["replaces"].to_string()) } }
+                                // `voids`, `replaces` and `voided_by.version` are stream versions
+                                // (the first column), not log seqs: say so, and say who voided a
+                                // row and why, so that a reader need not hunt for the void.
+                                @if let Some(m) = e["voided_by"].as_object() {
+                                    " " span.tag.void { (if m.get("corrected").and_then(Value::as_bool) == Some(true) { "corrected" } else { "voided" })
+                                        " by version " (m.get("version").and_then(Value::as_u64).unwrap_or(0)) }
+                                    @if let Some(r) = m.get("reason").and_then(Value::as_str).filter(|r| !r.is_empty()) { " " small.reason { "(" (r) ")" } }
+                                }
+                                @if let Some(v) = e["voids"].as_u64() { " " span.tag.void { "a void of version " (v) } }
+                                @if let Some(v) = e["replaces"].as_u64() { " " span.tag.correction { "correction of version " (v) } }
                             }
                             td { (text(e, "summary")) }
                             @if may_void { td { @if !voided && e["voids"].is_null() {
