@@ -1203,3 +1203,27 @@ fn the_history_page_names_versions_and_says_what_voided_a_row_and_why() {
     }
     assert!(voids > 0, "the demo voids or corrects something");
 }
+
+#[test]
+fn the_dashboards_definition_links_land_on_headings_of_the_dashboard_doc() {
+    let s = Server::demo();
+    let (_, docs) = s.call("GET", "/docs/dashboard", Some(&s.admin), None);
+    let docs = docs.as_str().unwrap();
+    let (_, page) = s.call("GET", "/programs/ils-rollout", Some(&s.admin), None);
+    let page = page.as_str().unwrap();
+    for anchor in [
+        "learners-and-completion",
+        "proficiency-vs-target",
+        "deadline-and-forecast",
+        "attendance",
+    ] {
+        assert!(
+            page.contains(&format!("href=\"/docs/dashboard#{anchor}\"")),
+            "{anchor}"
+        );
+        assert!(
+            docs.contains(&format!("id=\"{anchor}\"")),
+            "{anchor}: {docs}"
+        );
+    }
+}

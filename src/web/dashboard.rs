@@ -240,24 +240,24 @@ fn headline(d: &Value) -> Markup {
             div.card #card-completion {
                 h2 { "Completed" }
                 div.big { (num(c, "completed")) " / " (num(c, "audience")) }
-                (share(c, "rate")) " of the audience"
+                (share(c, "rate")) " of the audience " (defined("learners-and-completion"))
             }
             @if let Some(p) = d["proficiency"].as_object().map(|_| &d["proficiency"]) {
                 div.card #card-proficiency {
                     h2 { "Proficient" }
                     div.big { (num(p, "proficient")) " / " (num(p, "audience")) }
-                    "at " (text(p, "skill")) " level " (num(p, "level")) "+ · target " (percent(num(p, "target_share_per_mille") as f64 / 1000.0)) " by " (text(p, "by"))
+                    "at " (text(p, "skill")) " level " (num(p, "level")) "+ · target " (percent(num(p, "target_share_per_mille") as f64 / 1000.0)) " by " (text(p, "by")) " " (defined("proficiency-vs-target"))
                 }
             }
             div.card #card-deadline {
                 h2 { "Deadline" }
                 div.big { (dl["deadline"].as_str().unwrap_or("none")) }
-                span class={ "status-" (text(dl, "status")) } { (label(text(dl, "status"))) }
+                span class={ "status-" (text(dl, "status")) } { (label(text(dl, "status"))) } " " (defined("deadline-and-forecast"))
             }
             div.card #card-attendance {
                 h2 { "Attendance" }
                 div.big { (share(&d["attendance"], "rate")) }
-                (num(&d["attendance"], "present")) " present of " (num(&d["attendance"], "expected")) " expected"
+                (num(&d["attendance"], "present")) " present of " (num(&d["attendance"], "expected")) " expected " (defined("attendance"))
             }
         }
     }
@@ -337,7 +337,7 @@ fn deadline(d: &Value, forecast: Option<&Value>) -> Markup {
                 tr { th scope="row" { "Pace" } td { @if let Some(p) = dl["pace_per_week"].as_f64() { (format!("{p:.2}")) " a week since " (text(dl, "start")) } @else { "-" } } }
                 tr { th scope="row" { "Forecast at this pace" } td #deadline-forecast { (dl["forecast"].as_str().unwrap_or("-")) } }
                 @if pr.is_object() {
-                    tr { th scope="row" { "Proficiency vs target" } td #proficiency { (num(pr, "proficient")) " of " (num(pr, "audience")) " (" (share(pr, "share")) ") against " (percent(num(pr, "target_share_per_mille") as f64 / 1000.0)) " by " (text(pr, "by")) ": " (yes_no(pr["met"].as_bool() == Some(true))) } }
+                    tr { th scope="row" { "Proficiency vs target" } td #proficiency { (num(pr, "proficient")) " of " (num(pr, "audience")) " (" (share(pr, "share")) ") against " (percent(num(pr, "target_share_per_mille") as f64 / 1000.0)) " by " (text(pr, "by")) ": " (yes_no(pr["met"].as_bool() == Some(true))) " " (defined("proficiency-vs-target")) } }
                 }
             } }
             @if let Some(f) = forecast { (band(f)) }
