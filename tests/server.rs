@@ -1227,3 +1227,22 @@ fn the_dashboards_definition_links_land_on_headings_of_the_dashboard_doc() {
         );
     }
 }
+
+#[test]
+fn the_dashboard_page_shows_every_retention_trace() {
+    let s = Server::demo();
+    let (_, v) = s.call(
+        "GET",
+        "/api/programs/ils-rollout/dashboard",
+        Some(&s.admin),
+        None,
+    );
+    let traces = v["practice"]["traces"].as_array().unwrap().len();
+    assert!(traces > 0, "{v}");
+    let (_, page) = s.call("GET", "/programs/ils-rollout", Some(&s.admin), None);
+    let page = page.as_str().unwrap();
+    let table = &page[page.find("id=\"traces-table\"").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    assert!(table.contains("<th scope=\"col\">Skill</th>"));
+    assert_eq!(table.matches("<tr>").count(), traces + 1);
+}

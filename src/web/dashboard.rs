@@ -508,6 +508,18 @@ fn practice(d: &Value) -> Markup {
                     } } }
                 } }
             }
+            // The figures above are folded from these traces; showing them lets a reader check
+            // any learner's retention skill by skill.
+            details { summary { "Every trace (learner × skill)" }
+                div.scroll { table #traces-table {
+                    caption { "Estimated retention of each skill of each learner" }
+                    thead { tr { th scope="col" { "Learner" } th scope="col" { "Skill" } th scope="col" { "Last exposure" } th.n scope="col" { "Days since" } th.n scope="col" { "Retention" } } }
+                    tbody { @for r in p["traces"].as_array().into_iter().flatten() { tr {
+                        td { a href={ "/people/" (enc(text(r, "person"))) } { (text(r, "person")) } } td { (text(r, "skill")) } td { (text(r, "last_exposure")) }
+                        td.n { @if let Some(n) = r["days_since"].as_i64() { (n) } @else { "–" } } td.n { (share(r, "retention")) }
+                    } } }
+                } }
+            }
         },
     )
 }
