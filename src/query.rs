@@ -593,16 +593,24 @@ impl Reader {
         Ok((WorldRef::Owned(Box::new(world)), t, head))
     }
 
-    /// One person across programs.
-    pub fn journey(&mut self, person: &str, as_of: Option<&str>) -> Result<Answer, QueryError> {
+    /// One person across the programs `may_see` admits (a token limited to some programs
+    /// must not learn of the others through a person: the API and the page both filter
+    /// here, so neither can forget to; the command line passes `|_| true`).
+    pub fn journey(
+        &mut self,
+        person: &str,
+        as_of: Option<&str>,
+        may_see: &dyn Fn(&str) -> bool,
+    ) -> Result<Answer, QueryError> {
         let (world, t, head) = self.world_as_of(as_of)?;
         let view = world.with(|w| {
             // The journey reads the world; a live one is borrowed, not copied.
             crate::projections::journey::journey_of(w, person, t)
         });
-        let view = view.ok_or_else(|| {
+        let mut view = view.ok_or_else(|| {
             QueryError::NotFound(format!("no person {person:?} in the organization"))
         })?;
+        view.programs.retain(|p| may_see(&p.program));
         Answer::new(format!("Journey: {person} (as of {t})"), &view, head)
     }
 

@@ -1124,3 +1124,166 @@ fn what_is_due_and_rosters_go_through_the_api() {
     let cli: Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(cli, due);
 }
+
+#[test]
+fn a_token_limited_to_some_programs_sees_no_other_program_through_a_person_or_a_rehearsal() {
+    let s = Server::demo();
+    let limited = s.token("viewer", "viewer of mentoring", &["mentoring-2026"]);
+    let programs = |v: &Value| -> Vec<String> {
+        v["programs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["program"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Unlimited, adam-boyer's journey includes the roll-out; limited, it does not.
+    let (st, all) = s.call(
+        "GET",
+        "/api/people/adam-boyer/journey",
+        Some(&s.admin),
+        None,
+    );
+    assert_eq!(st, 200, "{all}");
+    assert!(programs(&all).iter().any(|p| p == "ils-rollout"), "{all}");
+    let (st, mine) = s.call(
+        "GET",
+        "/api/people/adam-boyer/journey",
+        Some(&limited),
+        None,
+    );
+    assert_eq!(st, 200, "{mine}");
+    assert!(
+        programs(&mine).iter().all(|p| p == "mentoring-2026"),
+        "{mine}"
+    );
+    // The page reads the same filtered journey.
+    let (st, page) = s.call("GET", "/people/adam-boyer", Some(&limited), None);
+    assert_eq!(st, 200);
+    let page = page.as_str().unwrap();
+    assert!(!page.contains("/programs/ils-rollout"), "{page}");
+    let (_, page) = s.call("GET", "/people/adam-boyer", Some(&s.admin), None);
+    assert!(page.as_str().unwrap().contains("/programs/ils-rollout"));
+    // A rehearsal of a plan the token may not touch is refused, as a simulation is.
+    let (st, _) = s.call(
+        "GET",
+        "/rehearse?plan=ils-rollout&scenario=perfect-storm&start=1",
+        Some(&limited),
+        None,
+    );
+    assert_eq!(st, 403);
+    let (st, _) = s.call(
+        "GET",
+        "/rehearse?plan=mentoring-2026&scenario=perfect-storm",
+        Some(&limited),
+        None,
+    );
+    assert_eq!(st, 200);
+}
+
+#[test]
+fn pages_read_as_of_a_day_say_that_day_in_their_header() {
+    let s = Server::demo();
+    for path in [
+        "/people/adam-boyer?as_of=2026-06-30",
+        "/programs/ils-rollout/history?as_of=2026-06-30",
+        "/programs/ils-rollout/plan?as_of=2026-06-30",
+    ] {
+        let (st, page) = s.call("GET", path, Some(&s.admin), None);
+        assert_eq!(st, 200, "{path}");
+        let page = page.as_str().unwrap();
+        assert!(
+            page.contains(r#"<time datetime="2026-06-30">"#),
+            "{path}: {page}"
+        );
+    }
+}
+
+#[test]
+fn a_dashboard_figure_that_cannot_be_computed_yet_reads_as_a_dash_not_zero() {
+    let s = Server::demo();
+    let (_, v) = s.call(
+        "GET",
+        "/api/programs/mentoring-2026/dashboard",
+        Some(&s.admin),
+        None,
+    );
+    assert!(v["attendance"]["rate"].is_null(), "{v}");
+    let (st, page) = s.call("GET", "/programs/mentoring-2026", Some(&s.admin), None);
+    assert_eq!(st, 200);
+    let page = page.as_str().unwrap();
+    assert!(!page.contains("0.0 %"), "{page}");
+    assert!(page.contains("–"), "{page}");
+}
+
+#[test]
+fn the_history_page_names_versions_and_says_what_voided_a_row_and_why() {
+    let s = Server::demo();
+    let mut voids = 0;
+    for program in ["ils-rollout", "mentoring-2026"] {
+        let path = format!("/api/programs/{program}/history");
+        let (_, v) = s.call("GET", &path, Some(&s.admin), None);
+        let (st, page) = s.call(
+            "GET",
+            &format!("/programs/{program}/history"),
+            Some(&s.admin),
+            None,
+        );
+        assert_eq!(st, 200);
+        let page = page.as_str().unwrap();
+        assert!(!page.contains("of seq"), "{page}");
+        let text = v.to_string();
+        if text.contains("\"voided_by\":{") {
+            voids += 1;
+            assert!(
+                page.contains("a void of version ") || page.contains("correction of version "),
+                "{page}"
+            );
+            assert!(page.contains(" by version "), "{page}");
+        }
+    }
+    assert!(voids > 0, "the demo voids or corrects something");
+}
+
+#[test]
+fn the_dashboards_definition_links_land_on_headings_of_the_dashboard_doc() {
+    let s = Server::demo();
+    let (_, docs) = s.call("GET", "/docs/dashboard", Some(&s.admin), None);
+    let docs = docs.as_str().unwrap();
+    let (_, page) = s.call("GET", "/programs/ils-rollout", Some(&s.admin), None);
+    let page = page.as_str().unwrap();
+    for anchor in [
+        "learners-and-completion",
+        "proficiency-vs-target",
+        "deadline-and-forecast",
+        "attendance",
+    ] {
+        assert!(
+            page.contains(&format!("href=\"/docs/dashboard#{anchor}\"")),
+            "{anchor}"
+        );
+        assert!(
+            docs.contains(&format!("id=\"{anchor}\"")),
+            "{anchor}: {docs}"
+        );
+    }
+}
+
+#[test]
+fn the_dashboard_page_shows_every_retention_trace() {
+    let s = Server::demo();
+    let (_, v) = s.call(
+        "GET",
+        "/api/programs/ils-rollout/dashboard",
+        Some(&s.admin),
+        None,
+    );
+    let traces = v["practice"]["traces"].as_array().unwrap().len();
+    assert!(traces > 0, "{v}");
+    let (_, page) = s.call("GET", "/programs/ils-rollout", Some(&s.admin), None);
+    let page = page.as_str().unwrap();
+    let table = &page[page.find("id=\"traces-table\"").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    assert!(table.contains("<th scope=\"col\">Skill</th>"));
+    assert_eq!(table.matches("<tr>").count(), traces + 1);
+}

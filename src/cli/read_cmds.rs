@@ -100,7 +100,7 @@ pub(super) fn journey(
         let path = format!("/api/people/{}/journey{}", enc(person), as_of_query(as_of));
         return print_answer(format, &remote.answer(&path, "items")?);
     }
-    print_answer(format, &reader(data)?.journey(person, as_of)?)
+    print_answer(format, &reader(data)?.journey(person, as_of, &|_| true)?)
 }
 
 pub(super) fn supervisors(

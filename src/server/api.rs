@@ -690,8 +690,12 @@ async fn journey(
     Q(q): Q<AsOfQuery>,
 ) -> Result<Response, ApiError> {
     auth.require(Role::Viewer)?;
+    let who = auth.who.clone();
     Ok(answered(
-        read(&state, move |r| r.journey(&id, q.as_of.as_deref())).await?,
+        read(&state, move |r| {
+            r.journey(&id, q.as_of.as_deref(), &|p| who.may_touch(p))
+        })
+        .await?,
     ))
 }
 

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::charts::{self, Series};
 use super::layout::{self, defined, raw, Frame};
-use super::{enc, float, html, num, percent, text, Viewer};
+use super::{count, enc, html, num, percent, share, text, Viewer};
 use crate::access::Role;
 use crate::query::{Answer, QueryError, Reader};
 use crate::server::AppState;
@@ -240,24 +240,24 @@ fn headline(d: &Value) -> Markup {
             div.card #card-completion {
                 h2 { "Completed" }
                 div.big { (num(c, "completed")) " / " (num(c, "audience")) }
-                (percent(float(c, "rate"))) " of the audience"
+                (share(c, "rate")) " of the audience " (defined("learners-and-completion"))
             }
             @if let Some(p) = d["proficiency"].as_object().map(|_| &d["proficiency"]) {
                 div.card #card-proficiency {
                     h2 { "Proficient" }
                     div.big { (num(p, "proficient")) " / " (num(p, "audience")) }
-                    "at " (text(p, "skill")) " level " (num(p, "level")) "+ · target " (percent(num(p, "target_share_per_mille") as f64 / 1000.0)) " by " (text(p, "by"))
+                    "at " (text(p, "skill")) " level " (num(p, "level")) "+ · target " (percent(num(p, "target_share_per_mille") as f64 / 1000.0)) " by " (text(p, "by")) " " (defined("proficiency-vs-target"))
                 }
             }
             div.card #card-deadline {
                 h2 { "Deadline" }
                 div.big { (dl["deadline"].as_str().unwrap_or("none")) }
-                span class={ "status-" (text(dl, "status")) } { (label(text(dl, "status"))) }
+                span class={ "status-" (text(dl, "status")) } { (label(text(dl, "status"))) } " " (defined("deadline-and-forecast"))
             }
             div.card #card-attendance {
                 h2 { "Attendance" }
-                div.big { (percent(float(&d["attendance"], "rate"))) }
-                (num(&d["attendance"], "present")) " present of " (num(&d["attendance"], "expected")) " expected"
+                div.big { (share(&d["attendance"], "rate")) }
+                (num(&d["attendance"], "present")) " present of " (num(&d["attendance"], "expected")) " expected " (defined("attendance"))
             }
         }
     }
@@ -337,7 +337,7 @@ fn deadline(d: &Value, forecast: Option<&Value>) -> Markup {
                 tr { th scope="row" { "Pace" } td { @if let Some(p) = dl["pace_per_week"].as_f64() { (format!("{p:.2}")) " a week since " (text(dl, "start")) } @else { "-" } } }
                 tr { th scope="row" { "Forecast at this pace" } td #deadline-forecast { (dl["forecast"].as_str().unwrap_or("-")) } }
                 @if pr.is_object() {
-                    tr { th scope="row" { "Proficiency vs target" } td #proficiency { (num(pr, "proficient")) " of " (num(pr, "audience")) " (" (percent(float(pr, "share"))) ") against " (percent(num(pr, "target_share_per_mille") as f64 / 1000.0)) " by " (text(pr, "by")) ": " (yes_no(pr["met"].as_bool() == Some(true))) } }
+                    tr { th scope="row" { "Proficiency vs target" } td #proficiency { (num(pr, "proficient")) " of " (num(pr, "audience")) " (" (share(pr, "share")) ") against " (percent(num(pr, "target_share_per_mille") as f64 / 1000.0)) " by " (text(pr, "by")) ": " (yes_no(pr["met"].as_bool() == Some(true))) " " (defined("proficiency-vs-target")) } }
                 }
             } }
             @if let Some(f) = forecast { (band(f)) }
@@ -358,7 +358,7 @@ fn band(f: &Value) -> Markup {
             p {
                 "Target met: P50 " strong #band-p50 { (c["p50"].as_str().unwrap_or("not reached")) }
                 ", P85 " strong #band-p85 { (c["p85"].as_str().unwrap_or("not reached")) }
-                " · P(done by the deadline) " strong { (percent(float(f, "p_done_by_deadline"))) }
+                " · P(done by the deadline) " strong { (share(f, "p_done_by_deadline")) }
                 " · " a href="/docs/model" { "the model" }
             }
             @if let Some(dl) = deadline {
@@ -419,7 +419,7 @@ fn attendance(d: &Value) -> Markup {
                 tr { th scope="row" { "Upcoming" } td.n { (num(a, "upcoming")) } }
                 tr { th scope="row" { "Past, attendance not recorded" } td.n { (num(a, "unrecorded")) } }
                 tr { th scope="row" { "Reschedules" } td.n { (num(a, "reschedules")) } }
-                tr { th scope="row" { "Present of expected" } td.n #attendance-rate { (num(a, "present")) " / " (num(a, "expected")) " (" (percent(float(a, "rate"))) ")" } }
+                tr { th scope="row" { "Present of expected" } td.n #attendance-rate { (num(a, "present")) " / " (num(a, "expected")) " (" (share(a, "rate")) ")" } }
             } }
             table #absences { caption { "Absences by reason" }
                 thead { tr { th scope="col" { "Reason" } th.n scope="col" { "Absences" } } }
@@ -439,7 +439,7 @@ fn learners(d: &Value) -> Markup {
         "Learners and completion",
         "learners-and-completion",
         html! {
-            p #completion { (num(c, "completed")) " of " (num(c, "audience")) " in the audience completed (" (percent(float(c, "rate"))) ")." }
+            p #completion { (num(c, "completed")) " of " (num(c, "audience")) " in the audience completed (" (share(c, "rate")) ")." }
             details {
                 summary { "Every learner (" (rows.len()) ")" }
                 div.scroll { table #learner-table {
@@ -492,19 +492,31 @@ fn practice(d: &Value) -> Markup {
         "Practice recency and estimated retention",
         "practice-and-estimated-retention",
         html! {
-            p { "Mean estimated retention " strong #mean-retention { (percent(float(p, "mean_retention"))) } " · " (num(p, "minutes")) " minutes of practice logged." }
+            p { "Mean estimated retention " strong #mean-retention { (share(p, "mean_retention")) } " · " (num(p, "minutes")) " minutes of practice logged." }
             table #retention-by-skill { caption { "By skill" }
                 thead { tr { th scope="col" { "Skill" } th.n scope="col" { "Learners" } th.n scope="col" { "Mean retention" } } }
                 tbody { @for r in p["by_skill"].as_array().into_iter().flatten() { tr {
-                    td { (text(r, "name")) } td.n { (num(r, "learners")) } td.n { (percent(float(r, "mean_retention"))) }
+                    td { (text(r, "name")) } td.n { (num(r, "learners")) } td.n { (share(r, "mean_retention")) }
                 } } }
             }
             details { summary { "Every learner's last exposure" }
                 div.scroll { table #practice-table {
                     thead { tr { th scope="col" { "Learner" } th scope="col" { "Last exposure" } th.n scope="col" { "Days since" } th.n scope="col" { "Minutes" } th.n scope="col" { "Retention" } th scope="col" { "Weakest skill" } } }
                     tbody { @for r in p["learners"].as_array().into_iter().flatten() { tr {
-                        td { (person_link(r)) } td { (text(r, "last_exposure")) } td.n { (num(r, "days_since")) } td.n { (num(r, "minutes")) }
-                        td.n { (percent(float(r, "retention"))) } td { (text(r, "weakest_skill")) }
+                        td { (person_link(r)) } td { (text(r, "last_exposure")) } td.n { (count(r, "days_since")) } td.n { (num(r, "minutes")) }
+                        td.n { (share(r, "retention")) } td { (text(r, "weakest_skill")) }
+                    } } }
+                } }
+            }
+            // The figures above are folded from these traces; showing them lets a reader check
+            // any learner's retention skill by skill.
+            details { summary { "Every trace (learner × skill)" }
+                div.scroll { table #traces-table {
+                    caption { "Estimated retention of each skill of each learner" }
+                    thead { tr { th scope="col" { "Learner" } th scope="col" { "Skill" } th scope="col" { "Last exposure" } th.n scope="col" { "Days since" } th.n scope="col" { "Retention" } } }
+                    tbody { @for r in p["traces"].as_array().into_iter().flatten() { tr {
+                        td { a href={ "/people/" (enc(text(r, "person"))) } { (text(r, "person")) } } td { (text(r, "skill")) } td { (text(r, "last_exposure")) }
+                        td.n { @if let Some(n) = r["days_since"].as_i64() { (n) } @else { "–" } } td.n { (share(r, "retention")) }
                     } } }
                 } }
             }
@@ -541,7 +553,7 @@ fn commitments(d: &Value) -> Markup {
                     td { a href={ "/people/" (enc(text(r, "supervisor"))) } { (text(r, "name")) } } td.n { (num(r, "learners")) }
                     td.n { (num(r, "minutes_asked")) } td.n { (num(r, "minutes_committed")) } td.n { (num(r, "minutes_delivered")) }
                     td.n { (num(r, "no_release_time_absences")) } td.n { (num(r, "declined")) } td.n { (num(r, "withdrawn")) }
-                    td { (yes_no(r["kept"].as_bool() == Some(true))) }
+                    td { @if let Some(k) = r["kept"].as_bool() { (yes_no(k)) } }
                 } } }
             } }
         },

@@ -45,6 +45,21 @@ impl Frame {
         }
     }
 
+    /// The frame of a page read as of `as_of` (a day or a time, as the read took it): the
+    /// day shown is that day in the organization's zone, not today, so that a page of the
+    /// past does not say it is current. An as-of the read already accepted always parses;
+    /// should one not, today is shown rather than failing a page that rendered.
+    pub fn as_of(state: &AppState, auth: &Auth, as_of: Option<&str>) -> Frame {
+        let day = as_of.and_then(|text| {
+            let live = state.inner.live.read();
+            let org = live.organization();
+            crate::app::parse_as_of(text, org)
+                .ok()
+                .map(|t| crate::domain::today(org, t).to_string())
+        });
+        Frame::of(state, auth, day)
+    }
+
     /// Whether the viewer has at least `role`.
     pub fn has(&self, role: Role) -> bool {
         self.who.has(role)

@@ -197,6 +197,19 @@ fn float(v: &serde_json::Value, key: &str) -> f64 {
     v[key].as_f64().unwrap_or(0.0)
 }
 
+/// `v[key]` as a percentage, or a dash when it is null: a figure that cannot be computed
+/// yet (no session held, nobody practised) is not zero, and must not read as zero.
+fn share(v: &serde_json::Value, key: &str) -> String {
+    v[key].as_f64().map_or_else(|| "–".to_string(), percent)
+}
+
+/// `v[key]` as a whole number, or a dash when it is null (as [`share`]).
+fn count(v: &serde_json::Value, key: &str) -> String {
+    v[key]
+        .as_u64()
+        .map_or_else(|| "–".to_string(), |n| n.to_string())
+}
+
 /// A share as a percentage with one decimal.
 fn percent(share: f64) -> String {
     format!("{:.1} %", share * 100.0)

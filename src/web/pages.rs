@@ -112,7 +112,7 @@ pub async fn history(
         Ok(a) => a,
         Err(r) => return r,
     };
-    let frame = Frame::of(&state, &auth, None);
+    let frame = Frame::as_of(&state, &auth, given(&q.as_of).as_deref());
     let base = format!("/programs/{}/history", enc(&id));
     let v = &answer.view;
     let may_void = frame.has(Role::Coordinator) && auth.who.may_touch(&id);
@@ -163,9 +163,16 @@ pub async fn history(
                             td { (text(e, "recorded_at").get(..16).unwrap_or("")) }
                             td { (text(e, "occurred_at").get(..16).unwrap_or("")) }
                             td { (text(e, "event_type"))
-                                @if voided { " " span.tag.void { "voided" } }
-                                @if !e["voids"].is_null() { " " span.tag.void { "a void of seq " (e["voids"].to_string()) } }
-                                @if !e["replaces"].is_null() { " " span.tag.correction { "correction of " (e["replaces"].to_string()) } }
+                                // `voids`, `replaces` and `voided_by.version` are stream versions
+                                // (the first column), not log seqs: say so, and say who voided a
+                                // row and why, so that a reader need not hunt for the void.
+                                @if let Some(m) = e["voided_by"].as_object() {
+                                    " " span.tag.void { (if m.get("corrected").and_then(Value::as_bool) == Some(true) { "corrected" } else { "voided" })
+                                        " by version " (m.get("version").and_then(Value::as_u64).unwrap_or(0)) }
+                                    @if let Some(r) = m.get("reason").and_then(Value::as_str).filter(|r| !r.is_empty()) { " " small.reason { "(" (r) ")" } }
+                                }
+                                @if let Some(v) = e["voids"].as_u64() { " " span.tag.void { "a void of version " (v) } }
+                                @if let Some(v) = e["replaces"].as_u64() { " " span.tag.correction { "correction of version " (v) } }
                             }
                             td { (text(e, "summary")) }
                             @if may_void { td { @if !voided && e["voids"].is_null() {
@@ -200,7 +207,7 @@ pub async fn action_plan(
         Ok(Err(e)) => return failure(e.into()),
         Err(e) => return failure(ApiError::internal(e.to_string())),
     };
-    let frame = Frame::of(&state, &auth, None);
+    let frame = Frame::as_of(&state, &auth, as_of.as_deref());
     let body = html! {
         p.no-print { "This page prints as the action plan (use the browser's print). " a href={ "/programs/" (enc(&id)) } { "Back to the dashboard" } }
         article.doc.plan #action-plan { (raw(super::markdown::to_html(&markdown))) }
@@ -322,12 +329,17 @@ pub async fn journey(
 ) -> Response {
     let person = id.clone();
     let at = q.given();
-    let answer = match read(&state, move |r| r.journey(&person, at.as_deref())).await {
+    let who = auth.who.clone();
+    let answer = match read(&state, move |r| {
+        r.journey(&person, at.as_deref(), &|p| who.may_touch(p))
+    })
+    .await
+    {
         Ok(a) => a,
         Err(r) => return r,
     };
     let v = &answer.view;
-    let frame = Frame::of(&state, &auth, None);
+    let frame = Frame::as_of(&state, &auth, q.given().as_deref());
     let body = html! {
         h1 { (text(v, "name")) }
         p.lead { code { (text(v, "person")) } " · " (text(v, "department")) " · " (text(v, "branch"))

@@ -232,6 +232,13 @@ pub async fn rehearse(
         Ok(i) => i,
         Err(r) => return r,
     };
+    // As `/simulate` (through `run_simulation`): a token limited to some programs may not
+    // rehearse against the others' plans, which would show their people and figures.
+    if !plan.is_empty() {
+        if let Err(e) = auth.require_program(&plan) {
+            return failure(e);
+        }
+    }
     let choices: Vec<String> = params(&q, "c").into_iter().map(str::to_string).collect();
     for (card, choice) in sc.cards.iter().zip(&choices) {
         if choice != "none" && !card.responses.contains(choice) {
