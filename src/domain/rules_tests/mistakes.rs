@@ -264,13 +264,9 @@ fn archiving_with_work_pending_needs_force_and_reopening_undoes_it() {
         .then(vec![(CAT, "GoalSet", json!({"goal": "again"}))]);
 }
 
-#[test]
-fn coaching_sessions_can_be_scheduled_ahead() {
-    given(mentoring()).when(json!({"type": "ScheduleCoachingSession", "pair": "p-1", "session": "c-2", "start": "2026-03-18T14:00", "duration_minutes": 60, "topics": ["batch edits"]}))
-        .then(vec![(MEN, "CoachingSessionScheduled", json!({"pair": "p-1", "session": "c-2",
-            "time": {"start_local": "2026-03-18T14:00", "time_zone": "Europe/Paris", "start": "2026-03-18T13:00:00.000000Z", "duration_minutes": 60},
-            "topics": ["batch edits"]}))]);
-    let scheduled = with(
+/// The mentoring program with coaching session c-2 of pair p-1 scheduled for 18 March, 14:00.
+fn coaching_scheduled() -> Vec<Ev> {
+    with(
         mentoring(),
         vec![(
             "CoachingSessionScheduled",
@@ -278,7 +274,16 @@ fn coaching_sessions_can_be_scheduled_ahead() {
             "time": {"start_local": "2026-03-18T14:00", "time_zone": "Europe/Paris", "start": "2026-03-18T13:00:00.000000Z", "duration_minutes": 60},
             "topics": ["batch edits"]}),
         )],
-    );
+    )
+}
+
+#[test]
+fn coaching_sessions_can_be_scheduled_ahead() {
+    given(mentoring()).when(json!({"type": "ScheduleCoachingSession", "pair": "p-1", "session": "c-2", "start": "2026-03-18T14:00", "duration_minutes": 60, "topics": ["batch edits"]}))
+        .then(vec![(MEN, "CoachingSessionScheduled", json!({"pair": "p-1", "session": "c-2",
+            "time": {"start_local": "2026-03-18T14:00", "time_zone": "Europe/Paris", "start": "2026-03-18T13:00:00.000000Z", "duration_minutes": 60},
+            "topics": ["batch edits"]}))]);
+    let scheduled = coaching_scheduled();
     given(scheduled.clone())
         .when(json!({"type": "HoldCoachingSession", "pair": "p-1", "session": "c-2"}))
         .fails(Rule::SessionNotStarted, "2026-03-18T14:00");
@@ -302,15 +307,7 @@ fn coaching_sessions_can_be_scheduled_ahead() {
 
 #[test]
 fn coaching_sessions_can_be_moved_and_cancelled_before_they_are_held() {
-    let scheduled = with(
-        mentoring(),
-        vec![(
-            "CoachingSessionScheduled",
-            json!({"pair": "p-1", "session": "c-2",
-            "time": {"start_local": "2026-03-18T14:00", "time_zone": "Europe/Paris", "start": "2026-03-18T13:00:00.000000Z", "duration_minutes": 60},
-            "topics": ["batch edits"]}),
-        )],
-    );
+    let scheduled = coaching_scheduled();
     // Moved: the length stays unless given.
     given(scheduled.clone())
         .when(json!({"type": "RescheduleCoachingSession", "pair": "p-1", "session": "c-2", "start": "2026-03-19T10:00", "reason": "mentor on leave"}))
