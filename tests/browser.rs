@@ -255,6 +255,8 @@ fn a_simulation_and_a_rehearsal_from_the_pages_and_the_print_view() {
     b.goto(&format!("{}/rehearse", s.url));
     b.select("#rehearse-start select[name=scenario]", "perfect-storm");
     b.click_on("#rehearse-start button[name=start]");
+    // The scenario has cards: the first one shows once the started page has loaded.
+    b.wait_for("#card-text");
     let mut cards = 0;
     while b.try_find("#card-text").is_some() {
         b.assert_clean("a card");
@@ -348,6 +350,8 @@ fn a_viewer_is_not_offered_recording_and_names_are_shown_not_run() {
     b.fill("#t-name", "front desk laptop");
     b.select("#t-role", "trainer");
     b.click_on("#token-form button[type=submit]");
+    // The click only submits: the answer page may not have loaded yet on a busy machine.
+    b.wait_for("#new-secret");
     let secret = b.text_of("#new-secret");
     assert_eq!(secret.len(), 43);
     let (st, who) = call(&s.url, "GET", "/api/session", Some(&secret), None, &[]);
