@@ -109,6 +109,8 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 struct GetRun {
+    /// Whether the client accepted gzip (as browsers and `curl --compressed` do).
+    gzip: bool,
     target: u64,
     achieved: f64,
     p50: Duration,
@@ -116,10 +118,15 @@ struct GetRun {
     errors: u64,
 }
 
-/// Open-loop GETs at `rate` per second for [`PHASE`].
-async fn dashboard_at(addr: SocketAddr, token: &str, rate: u64) -> GetRun {
+/// Open-loop GETs at `rate` per second for [`PHASE`], accepting gzip or not.
+async fn dashboard_at(addr: SocketAddr, token: &str, rate: u64, gzip: bool) -> GetRun {
+    let accept = if gzip {
+        "Accept-Encoding: gzip\r\n"
+    } else {
+        ""
+    };
     let request = format!(
-        "GET /api/programs/ils-rollout/dashboard HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\r\n"
+        "GET /api/programs/ils-rollout/dashboard HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n{accept}\r\n"
     )
     .into_bytes();
     let total = (rate * PHASE.as_secs()).min(MAX_REQUESTS);
@@ -164,6 +171,7 @@ async fn dashboard_at(addr: SocketAddr, token: &str, rate: u64) -> GetRun {
     let elapsed = start.elapsed();
     all.sort();
     GetRun {
+        gzip,
         target: rate,
         achieved: all.len() as f64 / elapsed.as_secs_f64(),
         p50: percentile(&all, 0.50),
@@ -315,15 +323,28 @@ fn main() {
             shutdown.clone(),
         ));
         // Warm up (the dashboard fold and the connections).
-        let _ = dashboard_at(addr, &token, 500).await;
+        let _ = dashboard_at(addr, &token, 500, false).await;
+        {
+            // The gzip phases measure gzipped bodies: check that they are.
+            let mut conn = Conn::open(addr).await;
+            let request = format!(
+                "GET /api/programs/ils-rollout/dashboard HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nAccept-Encoding: gzip\r\n\r\n"
+            );
+            assert_eq!(conn.send(request.as_bytes()).await, 200);
+            assert_eq!(conn.body.get(..2), Some(&[0x1f, 0x8b][..]), "a gzip body");
+            println!("dashboard body gzipped: {} bytes", conn.body.len());
+        }
         let mut gets = Vec::new();
-        for rate in [5_000, 7_500, 10_000, 15_000, 20_000] {
-            let run = dashboard_at(addr, &token, rate).await;
-            let sustained =
-                run.achieved >= 0.98 * rate as f64 && run.p99 < Duration::from_millis(10);
-            gets.push(run);
-            if !sustained {
-                break;
+        // Side by side: the whole JSON, then the same view gzipped (compressed once per head).
+        for gzip in [false, true] {
+            for rate in [5_000, 7_500, 10_000, 15_000, 20_000] {
+                let run = dashboard_at(addr, &token, rate, gzip).await;
+                let sustained =
+                    run.achieved >= 0.98 * rate as f64 && run.p99 < Duration::from_millis(10);
+                gets.push(run);
+                if !sustained {
+                    break;
+                }
             }
         }
         let posts = commands(addr, &token).await;
@@ -342,12 +363,13 @@ fn main() {
         PHASE.as_secs()
     );
     println!(
-        "  {:>8} {:>10} {:>9} {:>9} {:>7}",
-        "target/s", "achieved/s", "p50 ms", "p99 ms", "errors"
+        "  {:>8} {:>8} {:>10} {:>9} {:>9} {:>7}",
+        "body", "target/s", "achieved/s", "p50 ms", "p99 ms", "errors"
     );
     for g in &gets {
         println!(
-            "  {:>8} {:>10.0} {:>9.3} {:>9.3} {:>7}",
+            "  {:>8} {:>8} {:>10.0} {:>9.3} {:>9.3} {:>7}",
+            if g.gzip { "gzip" } else { "identity" },
             g.target,
             g.achieved,
             g.p50.as_secs_f64() * 1e3,
@@ -355,12 +377,21 @@ fn main() {
             g.errors
         );
     }
-    let sustained = gets
-        .iter()
-        .filter(|g| g.achieved >= 0.98 * g.target as f64 && g.p99 < Duration::from_millis(10))
-        .map(|g| g.target)
-        .max();
-    println!("  highest rate sustained (achieved within 2 %, p99 < 10 ms): {sustained:?}");
+    for gzip in [false, true] {
+        let sustained = gets
+            .iter()
+            .filter(|g| {
+                g.gzip == gzip
+                    && g.achieved >= 0.98 * g.target as f64
+                    && g.p99 < Duration::from_millis(10)
+            })
+            .map(|g| g.target)
+            .max();
+        println!(
+            "  highest rate sustained, {} (achieved within 2 %, p99 < 10 ms): {sustained:?}",
+            if gzip { "gzip" } else { "identity" }
+        );
+    }
     let (rate, p50, p99, errors) = posts;
     println!(
         "command POST, {POST_CLIENTS} clients closed loop, {} s:",

@@ -872,24 +872,40 @@ impl WorldRef {
     }
 }
 
-/// A view serialized once: its JSON bytes (head first) and its title.
+/// A view serialized once: its JSON bytes (head first), the same gzipped, and its title.
 #[derive(Debug)]
 pub struct Rendered {
     /// `Answer::json()` as bytes.
     pub json: axum::body::Bytes,
+    /// `json` gzipped (RFC 1952), for a client that accepts `gzip`: compressed once, when the
+    /// view is rendered, not once per response.
+    pub gzip: axum::body::Bytes,
     /// The title.
     pub title: String,
 }
 
 impl Rendered {
     fn of(answer: &Answer) -> Result<Rendered, QueryError> {
+        let json =
+            serde_json::to_vec(&answer.json()).map_err(|e| QueryError::Internal(e.to_string()))?;
+        let gzip = gzipped(&json).map_err(|e| QueryError::Internal(e.to_string()))?;
         Ok(Rendered {
-            json: serde_json::to_vec(&answer.json())
-                .map_err(|e| QueryError::Internal(e.to_string()))?
-                .into(),
+            json: json.into(),
+            gzip: gzip.into(),
             title: answer.title.clone(),
         })
     }
+}
+
+/// `bytes` gzipped at the fastest level (a dashboard's JSON shrinks about tenfold even so).
+fn gzipped(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 8),
+        flate2::Compression::fast(),
+    );
+    encoder.write_all(bytes)?;
+    encoder.finish()
 }
 
 /// How many rendered views the live reader keeps (a bound, not a tuning knob: each entry is
@@ -1195,6 +1211,7 @@ mod tests {
     fn view(text: &str) -> Arc<Rendered> {
         Arc::new(Rendered {
             json: axum::body::Bytes::copy_from_slice(text.as_bytes()),
+            gzip: axum::body::Bytes::new(),
             title: text.into(),
         })
     }

@@ -1287,3 +1287,56 @@ fn the_dashboard_page_shows_every_retention_trace() {
     assert!(table.contains("<th scope=\"col\">Skill</th>"));
     assert_eq!(table.matches("<tr>").count(), traces + 1);
 }
+
+/// The dashboard's bytes as served with `accept` as `Accept-Encoding`: (Content-Encoding,
+/// Vary, body).
+fn dashboard_bytes(s: &Server, accept: &str) -> (Option<String>, Option<String>, Vec<u8>) {
+    let response = agent()
+        .get(&format!(
+            "{}/api/programs/ils-rollout/dashboard?as_of=2026-10-31",
+            s.url
+        ))
+        .set("Authorization", &format!("Bearer {}", s.admin))
+        .set("Accept-Encoding", accept)
+        .call()
+        .unwrap();
+    let encoding = response.header("content-encoding").map(str::to_string);
+    let vary = response.header("vary").map(str::to_string);
+    let mut body = Vec::new();
+    response.into_reader().read_to_end(&mut body).unwrap();
+    (encoding, vary, body)
+}
+
+#[test]
+fn a_rendered_view_is_gzipped_for_a_client_that_accepts_it_and_decodes_to_the_same_json() {
+    let s = Server::demo();
+    let (plain_encoding, plain_vary, plain) = dashboard_bytes(&s, "identity");
+    assert_eq!(plain_encoding, None);
+    assert_eq!(plain_vary.as_deref(), Some("accept-encoding"));
+    let (encoding, vary, gzipped) = dashboard_bytes(&s, "br;q=1.0, gzip;q=0.8");
+    assert_eq!(encoding.as_deref(), Some("gzip"));
+    assert_eq!(vary.as_deref(), Some("accept-encoding"));
+    assert!(
+        gzipped.len() * 4 < plain.len(),
+        "{} vs {}",
+        gzipped.len(),
+        plain.len()
+    );
+    // Decoded by the system's gzip, not by the library that encoded it.
+    let mut child = Command::new("gzip")
+        .arg("-dc")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("gzip");
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || std::io::Write::write_all(&mut stdin, &gzipped));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(out.status.success());
+    assert_eq!(out.stdout, plain);
+    // A coding refused with q=0 is not used.
+    let (refused, _, body) = dashboard_bytes(&s, "gzip;q=0");
+    assert_eq!(refused, None);
+    assert_eq!(body, plain);
+}

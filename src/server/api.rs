@@ -178,13 +178,21 @@ fn titled(mut response: Response, title: &str) -> Response {
 }
 
 /// A rendered view as a response.
-fn rendered_response(r: &crate::query::Rendered) -> Response {
-    let mut response = (StatusCode::OK, r.json.clone()).into_response();
+/// A rendered view's response: gzipped when the request accepts `gzip` (the bytes were
+/// compressed once, when the view was rendered), else as is.
+fn rendered_response(r: &crate::query::Rendered, headers: &HeaderMap) -> Response {
+    let gzip = accepts_gzip(headers);
+    let body = if gzip { r.gzip.clone() } else { r.json.clone() };
+    let mut response = (StatusCode::OK, body).into_response();
     let h = response.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if gzip {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
     if let Ok(v) = HeaderValue::from_str(&r.title) {
         h.insert("x-baton-title", v);
     }
@@ -194,19 +202,45 @@ fn rendered_response(r: &crate::query::Rendered) -> Response {
 /// Runs a read that is rendered once per head (dashboards, risk) off the async threads.
 pub(crate) async fn read_rendered(
     state: &AppState,
+    headers: &HeaderMap,
     key: String,
     has_as_of: bool,
     f: impl FnOnce(&mut Reader) -> Result<Answer, crate::query::QueryError> + Send + 'static,
 ) -> Result<Response, ApiError> {
     let mut reader = state.reader();
     if let Some(hit) = reader.rendered_cached(&key, has_as_of) {
-        return Ok(rendered_response(&hit));
+        return Ok(rendered_response(&hit, headers));
     }
     let rendered = tokio::task::spawn_blocking(move || reader.rendered(&key, has_as_of, f))
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?
         .map_err(ApiError::from)?;
-    Ok(rendered_response(&rendered))
+    Ok(rendered_response(&rendered, headers))
+}
+
+/// Whether an `Accept-Encoding` header accepts gzip (RFC 9110 §12.5.3: `gzip` or `x-gzip`,
+/// or `*`, with a quality above zero).
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';');
+            let coding = parts.next().unwrap_or("").trim();
+            let wanted = coding.eq_ignore_ascii_case("gzip")
+                || coding.eq_ignore_ascii_case("x-gzip")
+                || coding == "*";
+            let refused = parts.any(|p| {
+                let p = p.trim();
+                p.strip_prefix("q=")
+                    .or_else(|| p.strip_prefix("Q="))
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            wanted && !refused
+        })
 }
 
 /// Runs a read off the async threads.
@@ -597,11 +631,12 @@ async fn dashboard(
     auth: Auth,
     Path(id): Path<String>,
     Q(q): Q<AsOfQuery>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     auth.require(Role::Viewer)?;
     auth.require_program(&id)?;
     let key = format!("dashboard/{id}?as_of={}", q.as_of.as_deref().unwrap_or(""));
-    read_rendered(&state, key, q.as_of.is_some(), move |r| {
+    read_rendered(&state, &headers, key, q.as_of.is_some(), move |r| {
         r.dashboard(&id, q.as_of.as_deref())
     })
     .await
@@ -654,10 +689,11 @@ async fn risk(
     State(state): State<AppState>,
     auth: Auth,
     Q(q): Q<AsOfQuery>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     auth.require(Role::Viewer)?;
     let key = format!("risk?as_of={}", q.as_of.as_deref().unwrap_or(""));
-    read_rendered(&state, key, q.as_of.is_some(), move |r| {
+    read_rendered(&state, &headers, key, q.as_of.is_some(), move |r| {
         r.risk(q.as_of.as_deref())
     })
     .await
