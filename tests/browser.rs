@@ -124,8 +124,8 @@ fn a_trainer_holds_a_session_with_attendance_and_a_refusal_stays_on_the_form() {
         s.url
     ));
     b.fill("#f-person", "nobody-here");
-    b.fill("#f-skill", "circulation");
-    b.fill("#f-kind", "sandbox");
+    b.select("#f-skill", "circulation");
+    b.select("#f-kind", "sandbox");
     b.fill("#f-minutes", "30");
     b.click_on("#command-form button[type=submit]");
     let error = b.wait_for("#f-person-error");
@@ -164,8 +164,8 @@ fn a_trainer_holds_a_session_with_attendance_and_a_refusal_stays_on_the_form() {
     assert_eq!(st, 201);
     let after_other = version(&s);
     b.fill("#f-person", "adam-boyer");
-    b.fill("#f-skill", "circulation");
-    b.fill("#f-kind", "sandbox");
+    b.select("#f-skill", "circulation");
+    b.select("#f-kind", "sandbox");
     b.fill("#f-minutes", "30");
     b.click_on("#command-form button[type=submit]");
     let error = b.wait_for("#form-error");
