@@ -79,6 +79,9 @@ pub struct Choices {
     coaching_to_come: Vec<Choice>,
     open_assignments: Vec<Choice>,
     steps: Vec<Choice>,
+    /// The latest entries of the history, by seq and by id, for a void or a correction.
+    event_seqs: Vec<Choice>,
+    event_ids: Vec<Choice>,
 }
 
 /// Where a field's choices come from.
@@ -98,6 +101,8 @@ enum Source {
     CoachingToCome,
     OpenAssignments,
     Steps,
+    EventSeqs,
+    EventIds,
     Fixed(&'static [(&'static str, &'static str)]),
 }
 
@@ -206,6 +211,8 @@ fn source_of(type_name: &str, field: &str) -> Option<(Source, Widget)> {
         (_, "pair") => (Pairs, One),
         (_, "assignment") => (OpenAssignments, One),
         (_, "step") => (Steps, One),
+        ("VoidEvent" | "CorrectEvent", "seq") => (EventSeqs, Suggest),
+        ("VoidEvent" | "CorrectEvent", "event-id") => (EventIds, Suggest),
         ("LogPractice", "kind") => (Fixed(PRACTICE_KINDS), One),
         ("CreateProgram", "kind") => (Fixed(PROGRAM_KINDS), One),
         (_, "source") => (Fixed(SOURCES), One),
@@ -334,7 +341,37 @@ impl Choices {
             coaching_to_come,
             open_assignments,
             steps,
+            event_seqs: Vec::new(),
+            event_ids: Vec::new(),
         }
+    }
+
+    /// Adds the entries of a history (as the read path gives it, newest last) as the events
+    /// a void or a correction may name, newest first; voided entries are left out.
+    pub fn with_events(mut self, history: &Value) -> Choices {
+        for e in history["entries"].as_array().into_iter().flatten().rev() {
+            if !e["voided_by"].is_null() {
+                continue;
+            }
+            let label = format!(
+                "version {}: {} ({}, {})",
+                e["version"],
+                e["summary"].as_str().unwrap_or(""),
+                e["event_type"].as_str().unwrap_or(""),
+                e["occurred_at"]
+                    .as_str()
+                    .unwrap_or("")
+                    .get(..10)
+                    .unwrap_or("")
+            );
+            if let Some(seq) = e["seq"].as_u64() {
+                self.event_seqs.push((seq.to_string(), label.clone()));
+            }
+            if let Some(id) = e["id"].as_str() {
+                self.event_ids.push((id.to_string(), label));
+            }
+        }
+        self
     }
 
     fn list(&self, source: Source) -> Vec<Choice> {
@@ -357,6 +394,8 @@ impl Choices {
             Source::CoachingToCome => self.coaching_to_come.clone(),
             Source::OpenAssignments => self.open_assignments.clone(),
             Source::Steps => self.steps.clone(),
+            Source::EventSeqs => self.event_seqs.clone(),
+            Source::EventIds => self.event_ids.clone(),
             Source::Fixed(f) => fixed(f),
         }
     }

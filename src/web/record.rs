@@ -87,9 +87,28 @@ fn applies(type_name: &str, kind: Option<ProgramKind>) -> bool {
         .is_none_or(|c| c.applies_to(kind))
 }
 
-/// The choices of a form on the program (or organization) whose plan is `plan`.
-fn choices(state: &AppState, plan: &Value) -> Choices {
-    Choices::of(plan, state.inner.live.read().organization())
+/// How many of the latest history entries a void or a correction form suggests.
+const EVENTS_SUGGESTED: usize = 60;
+
+/// The choices of form `type_name` on program (or organization) `id`, whose plan is `plan`;
+/// a void or a correction also suggests the latest entries of its history.
+async fn choices(state: &AppState, id: &str, type_name: &str, plan: &Value) -> Choices {
+    let choices = Choices::of(plan, state.inner.live.read().organization());
+    if !matches!(type_name, "VoidEvent" | "CorrectEvent") {
+        return choices;
+    }
+    let slug = id.to_string();
+    let at = crate::query::HistoryAt {
+        as_of: None,
+        version: None,
+        diff: None,
+        last: Some(EVENTS_SUGGESTED),
+    };
+    match read(state, move |r| r.history(&slug, &at)).await {
+        Ok(answer) => choices.with_events(&answer.view),
+        // Without the suggestions the form still takes a typed seq or id.
+        Err(_) => choices,
+    }
 }
 
 /// The program's plan and version (or, for the organization, its version).
@@ -333,7 +352,7 @@ pub async fn form(
         values: prefill,
         problems: Vec::new(),
     };
-    let choices = choices(&state, &plan);
+    let choices = choices(&state, &id, type_name, &plan).await;
     html(command_page(
         &frame, &id, type_name, version, &filled, &choices,
     ))
@@ -590,7 +609,7 @@ pub async fn submit(
                 values: fields,
                 problems: vec![problem],
             };
-            let choices = choices(&state, &plan);
+            let choices = choices(&state, &id, type_name, &plan).await;
             html(command_page(
                 &frame, &id, type_name, version, &filled, &choices,
             ))
