@@ -483,6 +483,14 @@ fn a_trainer_records_a_session_from_the_browser_alone() {
     b.fill("#f-person", "adam-boyer");
     b.select("#f-module", "m2");
     b.select("#f-result-level", "learning");
+    // The script shows the chosen level's fields only.
+    assert_eq!(
+        b.exec(
+            "return document.querySelector('fieldset.level[data-level=reaction]').hidden",
+            json!([])
+        ),
+        json!(true)
+    );
     b.select("#f-result-skill", "circulation");
     b.click_on("#command-form button[type=submit]");
     let error = b.wait_for("#f-result-error");
