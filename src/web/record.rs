@@ -796,3 +796,56 @@ pub async fn hold_submit(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_read_in_plain_words() {
+        assert_eq!(
+            plain_words("no person with this id in the organization", Some("bob")),
+            "No person with this id in the organization (you gave “bob”)."
+        );
+        assert_eq!(
+            plain_words("this text must not be empty", Some("")),
+            "This text must not be empty."
+        );
+        assert_eq!(
+            flag_message(
+                "log-practice --minutes: missing: this flag is required",
+                "minutes"
+            ),
+            "Missing: this flag is required"
+        );
+        assert_eq!(
+            flag_message("--minutes \"lots\": expected a whole number", "minutes"),
+            "\"lots\": expected a whole number"
+        );
+        assert_eq!(flag_message("something else", ""), "something else");
+        let fields = vec![
+            ("person".to_string(), "nobody".to_string()),
+            ("result.level".to_string(), "reaction".to_string()),
+            ("result.rating".to_string(), "9".to_string()),
+        ];
+        assert_eq!(
+            field_of("unknown_person", Some("nobody"), &fields),
+            "person"
+        );
+        assert_eq!(field_of("invalid_rating", Some("9"), &fields), "result");
+        assert_eq!(
+            field_of("record-evaluation --result: missing", None, &fields),
+            "result"
+        );
+    }
+
+    #[test]
+    fn a_program_is_offered_only_the_commands_of_its_kind() {
+        assert!(applies("ScheduleSession", Some(ProgramKind::Training)));
+        assert!(!applies("ScheduleSession", Some(ProgramKind::Mentoring)));
+        assert!(applies("GiveAssignment", Some(ProgramKind::Mentoring)));
+        assert!(!applies("GiveAssignment", Some(ProgramKind::Training)));
+        assert!(applies("LogPractice", Some(ProgramKind::Mentoring)));
+        assert!(applies("VoidEvent", None));
+    }
+}
