@@ -50,6 +50,9 @@ fn log_in_and_the_dashboard_shows_the_demo_figures_and_follows_new_events() {
     assert_eq!(b.text_of("#attendance-rate"), "440 / 488 (90.2 %)");
     assert_eq!(b.text_of("#deadline-status"), "Achieved");
     assert_eq!(b.text_of("#overdue-count"), "16");
+    // The mean estimated retention of the learners' weakest skills, hand-checked in
+    // tests/demo_dashboard.rs (0.579).
+    assert_eq!(b.text_of("#mean-retention"), "57.9 %");
     // The SVG charts, with their text alternatives.
     let chart = b.find("#progress-chart");
     assert_eq!(b.attr(&chart, "role").as_deref(), Some("img"));
@@ -124,8 +127,8 @@ fn a_trainer_holds_a_session_with_attendance_and_a_refusal_stays_on_the_form() {
         s.url
     ));
     b.fill("#f-person", "nobody-here");
-    b.fill("#f-skill", "circulation");
-    b.fill("#f-kind", "sandbox");
+    b.select("#f-skill", "circulation");
+    b.select("#f-kind", "sandbox");
     b.fill("#f-minutes", "30");
     b.click_on("#command-form button[type=submit]");
     let error = b.wait_for("#f-person-error");
@@ -164,8 +167,8 @@ fn a_trainer_holds_a_session_with_attendance_and_a_refusal_stays_on_the_form() {
     assert_eq!(st, 201);
     let after_other = version(&s);
     b.fill("#f-person", "adam-boyer");
-    b.fill("#f-skill", "circulation");
-    b.fill("#f-kind", "sandbox");
+    b.select("#f-skill", "circulation");
+    b.select("#f-kind", "sandbox");
     b.fill("#f-minutes", "30");
     b.click_on("#command-form button[type=submit]");
     let error = b.wait_for("#form-error");
@@ -184,8 +187,17 @@ fn the_history_diff_and_as_of_and_the_risk_map() {
     b.goto(&format!("{}/programs/ils-rollout/history", s.url));
     b.wait_for("#timeline");
     b.assert_clean("the timeline");
-    // The demo's voided entry is shown as such.
+    // The demo's voided entry is shown as such, and the void names the version it voids.
     assert!(!b.find_all("#timeline tr.voided").is_empty());
+    let voids: Vec<String> = b
+        .find_all("#timeline span.tag.void")
+        .iter()
+        .map(|e| b.text(e))
+        .collect();
+    assert!(
+        voids.iter().any(|t| t.starts_with("a void of version ")),
+        "{voids:?}"
+    );
     b.fill("form.filters input[name=from]", "3");
     b.fill("form.filters input[name=to]", "12");
     b.click_on("form.filters:nth-of-type(2) button");
@@ -268,7 +280,12 @@ fn a_simulation_and_a_rehearsal_from_the_pages_and_the_print_view() {
         } else {
             b.click_on("#responses button.secondary");
         }
-        b.wait_for("main h1");
+        // The answer is the next card or the debrief; `main h1` alone could still be the
+        // card just answered.
+        b.wait_for(&format!(
+            "#debrief, #card-number[data-index='{}']",
+            cards + 1
+        ));
     }
     assert!(cards > 0);
     b.wait_for("#debrief");
@@ -281,6 +298,8 @@ fn a_simulation_and_a_rehearsal_from_the_pages_and_the_print_view() {
     let sections = b.text_of("#action-plan");
     for part in [
         "Training goal",
+        "Desired outcome",
+        "Challenges anticipated",
         "Trainers",
         "Schedule",
         "Practice",
@@ -323,6 +342,12 @@ fn a_viewer_is_not_offered_recording_and_names_are_shown_not_run() {
         .try_find("a[href='/programs/ils-rollout/record']")
         .is_none());
     b.assert_clean("the viewer's dashboard");
+    // The history shows the viewer every change, but no way to void one.
+    b.goto(&format!("{}/programs/ils-rollout/history", s.url));
+    b.wait_for("#timeline");
+    assert!(b.try_find("a[href*='/record/void-event']").is_none());
+    assert!(b.find_all("#timeline form").is_empty());
+    b.assert_clean("the viewer's history");
     // And the server refuses them anyway.
     b.goto(&format!("{}/programs/ils-rollout/record", s.url));
     assert_eq!(b.text_of("h1"), "Not allowed");
@@ -374,4 +399,218 @@ fn a_viewer_is_not_offered_recording_and_names_are_shown_not_run() {
     let (st, _) = call(&s.url, "GET", "/api/session", Some(&secret), None, &[]);
     assert_eq!(st, 401);
     b.assert_clean("after revoking");
+}
+
+/// Submits the command form and waits for the record page's notice of `command`.
+fn submit_and_expect(b: &Browser, command: &str) {
+    b.click_on("#command-form button[type=submit]");
+    let notice = b.wait_for(".notice");
+    let text = b.text(&notice);
+    assert!(text.contains(command), "{text}");
+    b.assert_clean(command);
+}
+
+#[test]
+fn a_trainer_records_a_session_from_the_browser_alone() {
+    let s = Server::demo();
+    let trainer = s.token("trainer", "a trainer", &["ils-rollout"]);
+    let b = Browser::start();
+    b.goto(&format!("{}/login?token={trainer}", s.url));
+    b.wait_for("#program-table");
+    assert!(
+        b.text_of("#who").contains("trainer"),
+        "{}",
+        b.text_of("#who")
+    );
+    b.goto(&format!("{}/programs/ils-rollout/record", s.url));
+    b.wait_for("#form-list");
+    b.assert_clean("the trainer's record page");
+    // A trainer is offered the trainers' forms only.
+    let forms = b.text_of("#form-list");
+    assert!(forms.contains("schedule-session") && forms.contains("log-practice"));
+    assert!(
+        !forms.contains("set-goal") && !forms.contains("enrol-learner"),
+        "{forms}"
+    );
+
+    // Schedule: the module, trainers and invitees are chosen from the plan.
+    b.click_on("#form-list a[href$='/record/schedule-session']");
+    b.wait_for("#command-form");
+    b.assert_clean("the schedule form");
+    b.fill("#f-session", "w44-a");
+    b.select("#f-module", "m2");
+    b.select("#f-trainers", "jonas-fontaine");
+    assert_eq!(
+        b.attr(&b.find("#f-start"), "type").as_deref(),
+        Some("datetime-local")
+    );
+    b.set_value("#f-start", "2026-10-30T09:30");
+    b.fill("#f-duration-minutes", "90");
+    b.fill("#f-location", "Central Library, training room");
+    b.fill("#f-capacity", "8");
+    b.select("#f-invitees", "adam-boyer");
+    b.select("#f-invitees", "alice-dubois");
+    submit_and_expect(&b, "schedule-session");
+
+    // Hold it: Adam came, Alice had no release time.
+    b.click_on("tr[data-session='w44-a'] a.button");
+    b.wait_for("#attendance");
+    assert_eq!(b.find_all("#attendance tbody tr").len(), 2);
+    b.click_on("#present-alice-dubois");
+    b.select("#reason-alice-dubois", "no_release_time");
+    b.click_on("#hold-form button[type=submit]");
+    let notice = b.wait_for(".notice");
+    assert!(b.text(&notice).contains("hold-session"));
+    b.assert_clean("after holding");
+
+    // Practice.
+    b.goto(&format!(
+        "{}/programs/ils-rollout/record/log-practice",
+        s.url
+    ));
+    b.fill("#f-person", "adam-boyer");
+    b.select("#f-skill", "circulation");
+    b.select("#f-kind", "real_use");
+    b.fill("#f-minutes", "25");
+    b.set_value("#f-on", "2026-10-31");
+    submit_and_expect(&b, "log-practice");
+
+    // An evaluation at level 2: a level without its fields is sent back, naming them.
+    b.goto(&format!(
+        "{}/programs/ils-rollout/record/record-evaluation",
+        s.url
+    ));
+    b.fill("#f-person", "adam-boyer");
+    b.select("#f-module", "m2");
+    b.select("#f-result-level", "learning");
+    // The script shows the chosen level's fields only.
+    assert_eq!(
+        b.exec(
+            "return document.querySelector('fieldset.level[data-level=reaction]').hidden",
+            json!([])
+        ),
+        json!(true)
+    );
+    b.select("#f-result-skill", "circulation");
+    b.click_on("#command-form button[type=submit]");
+    let error = b.wait_for("#f-result-error");
+    assert!(
+        b.text(&error).contains("needs its skill level"),
+        "{}",
+        b.text(&error)
+    );
+    b.assert_clean("the evaluation sent back");
+    b.fill("#f-result-skill-level", "3");
+    submit_and_expect(&b, "record-evaluation");
+
+    // The API holds what the browser recorded, and the dashboard counts the session.
+    let (_, program) = api(&s, "GET", "/api/programs/ils-rollout", None);
+    let plan = &program["plan"];
+    let session = &plan["sessions"]["w44-a"];
+    assert_eq!(session["status"], "held", "{session}");
+    assert_eq!(session["time"]["start_local"], "2026-10-30T09:30");
+    assert_eq!(
+        session["attendance"]["alice-dubois"],
+        json!({"person": "alice-dubois", "present": false, "absence_reason": "no_release_time"})
+    );
+    assert_eq!(session["attendance"]["adam-boyer"]["present"], true);
+    let practice = plan["practice"].as_array().unwrap().last().unwrap();
+    assert_eq!(
+        (&practice["person"], &practice["kind"], &practice["minutes"]),
+        (&json!("adam-boyer"), &json!("real_use"), &json!(25)),
+        "{practice}"
+    );
+    let evaluation = plan["evaluations"].as_array().unwrap().last().unwrap();
+    assert_eq!(evaluation["person"], "adam-boyer", "{evaluation}");
+    assert_eq!(
+        evaluation["result"],
+        json!({"level": "learning", "skill": "circulation", "skill_level": 3})
+    );
+    b.goto(&format!("{}/programs/ils-rollout", s.url));
+    b.wait_for("#headline");
+    assert_eq!(b.text_of("#sessions-held"), "49");
+    b.assert_clean("the dashboard after recording");
+}
+
+#[test]
+fn a_mentoring_program_offers_the_pairs_forms_and_a_training_program_does_not() {
+    let (s, b) = logged_in();
+    b.goto(&format!("{}/programs/ils-rollout/record", s.url));
+    b.wait_for("#form-list");
+    let training = b.text_of("#form-list");
+    for form in ["schedule-session", "define-module"] {
+        assert!(training.contains(form), "{training}");
+    }
+    for form in [
+        "pair-mentee",
+        "schedule-coaching-session",
+        "hold-coaching-session",
+        "give-assignment",
+        "complete-assignment",
+        "assess-needs",
+    ] {
+        assert!(!training.contains(form), "training offers {form}");
+    }
+    assert!(b.try_find("#pair-table").is_none());
+
+    b.goto(&format!("{}/programs/mentoring-2026/record", s.url));
+    b.wait_for("#pair-table");
+    b.assert_clean("the mentoring record page");
+    assert!(b.try_find("#session-table").is_none());
+    let mentoring = b.text_of("#form-list");
+    for form in [
+        "pair-mentee",
+        "assess-needs",
+        "record-baseline",
+        "set-priorities",
+        "schedule-coaching-session",
+        "reschedule-coaching-session",
+        "cancel-coaching-session",
+        "hold-coaching-session",
+        "give-assignment",
+        "complete-assignment",
+    ] {
+        assert!(mentoring.contains(form), "mentoring lacks {form}");
+    }
+    for form in ["schedule-session", "hold-session", "define-module"] {
+        assert!(!mentoring.contains(form), "mentoring offers {form}");
+    }
+
+    // Schedule a coaching session from the pair's row (the pair is chosen already), then hold
+    // it from the same row.
+    b.click_on("tr[data-pair='p-1'] a[href*='/record/schedule-coaching-session']");
+    b.wait_for("#command-form");
+    b.assert_clean("the coaching form");
+    assert_eq!(
+        b.exec("return document.getElementById('f-pair').value", json!([])),
+        json!("p-1")
+    );
+    b.fill("#f-session", "c-90");
+    b.set_value("#f-start", "2026-10-30T14:00");
+    b.fill("#f-duration-minutes", "60");
+    submit_and_expect(&b, "schedule-coaching-session");
+    let (_, program) = api(&s, "GET", "/api/programs/mentoring-2026", None);
+    let scheduled = &program["plan"]["pairs"]["p-1"]["scheduled"]["c-90"];
+    assert_eq!(
+        scheduled["time"]["start_local"], "2026-10-30T14:00",
+        "{scheduled}"
+    );
+    b.click_on("div[data-coaching='c-90'] a[href*='/record/hold-coaching-session']");
+    b.wait_for("#command-form");
+    submit_and_expect(&b, "hold-coaching-session");
+
+    // An assignment, given and completed from the pair's row.
+    b.click_on("tr[data-pair='p-1'] a[href*='/record/give-assignment']");
+    b.wait_for("#command-form");
+    b.fill("#f-assignment", "a-90");
+    b.fill("#f-description", "renew a patron's loans alone");
+    b.set_value("#f-due", "2026-11-15");
+    submit_and_expect(&b, "give-assignment");
+    b.click_on("div[data-assignment='a-90'] a");
+    b.wait_for("#command-form");
+    submit_and_expect(&b, "complete-assignment");
+    let (_, program) = api(&s, "GET", "/api/programs/mentoring-2026", None);
+    let pair = &program["plan"]["pairs"]["p-1"];
+    assert!(pair["coaching"]["c-90"].is_object(), "{pair}");
+    assert!(pair["assignments"]["a-90"]["done_on"].is_string(), "{pair}");
 }

@@ -33,6 +33,39 @@ fn yes() -> bool {
     true
 }
 
+impl Command {
+    /// The kind of program the command applies to, or `None` when it applies to both (and to
+    /// organization commands and corrections). Modules, sessions and the training plan belong
+    /// to training; pairs and everything done with a pair (needs, baseline, priorities,
+    /// coaching sessions, assignments) to mentoring. The rules refuse a command given to the
+    /// other kind (`wrong_program_kind`), and the pages offer it only where it applies.
+    pub fn program_kind(&self) -> Option<ProgramKind> {
+        use Command::*;
+        match self {
+            PreparePlan(_) | TestRunPlan(_) | DefineModule(_) | ScheduleSession(_)
+            | RescheduleSession(_) | InviteToSession(_) | CancelSession(_) | HoldSession(_) => {
+                Some(ProgramKind::Training)
+            }
+            PairMentee(_)
+            | AssessNeeds(_)
+            | RecordBaseline(_)
+            | SetPriorities(_)
+            | ScheduleCoachingSession(_)
+            | RescheduleCoachingSession(_)
+            | CancelCoachingSession(_)
+            | HoldCoachingSession(_)
+            | GiveAssignment(_)
+            | CompleteAssignment(_) => Some(ProgramKind::Mentoring),
+            _ => None,
+        }
+    }
+
+    /// Whether the command may be given to a program of `kind` (see [`Command::program_kind`]).
+    pub fn applies_to(&self, kind: ProgramKind) -> bool {
+        self.program_kind().is_none_or(|k| k == kind)
+    }
+}
+
 /// Rewrites a JSON reader's message in the user's words: what was expected, in the terms of
 /// the command reference (a day like 2026-03-01, a whole number from 0 to 4294967295), never a
 /// Rust type name.

@@ -781,6 +781,38 @@ fn mentoring_rules() {
     given(mentoring())
         .when(json!({"type": "ScheduleSession", "session": "s-1", "module": "m-1", "trainers": ["bob"], "start": "2026-04-07T09:30", "duration_minutes": 60, "location": "x", "capacity": 5}))
         .fails(Rule::WrongProgramKind, "ScheduleSession");
+    // Every command of one kind is refused by a program of the other, by the same rule.
+    for (program, command, name) in [
+        (
+            training(),
+            json!({"type": "GiveAssignment", "pair": "p-1", "assignment": "a-1", "description": "report", "due": "2026-03-25"}),
+            "GiveAssignment",
+        ),
+        (
+            training(),
+            json!({"type": "ScheduleCoachingSession", "pair": "p-1", "session": "c-2", "start": "2026-03-18T14:00", "duration_minutes": 60}),
+            "ScheduleCoachingSession",
+        ),
+        (
+            training(),
+            json!({"type": "AssessNeeds", "pair": "p-1", "goals": ["x"], "desired_outcomes": []}),
+            "AssessNeeds",
+        ),
+        (
+            mentoring(),
+            json!({"type": "DefineModule", "module": "m-9", "title": "t", "skills": [{"skill": "search", "level": 1}]}),
+            "DefineModule",
+        ),
+        (
+            mentoring(),
+            json!({"type": "CancelSession", "session": "s-1", "reason": "x"}),
+            "CancelSession",
+        ),
+    ] {
+        given(program)
+            .when(command)
+            .fails(Rule::WrongProgramKind, name);
+    }
     given(mentoring()).when(json!({"type": "AssessNeeds", "pair": "p-1", "goals": ["reports"], "desired_outcomes": ["monthly report alone"]}))
         .then(vec![(MEN, "NeedsAssessed", json!({"pair": "p-1", "goals": ["reports"], "desired_outcomes": ["monthly report alone"], "on": "2026-03-15"}))]);
     given(mentoring())

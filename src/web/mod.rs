@@ -14,6 +14,7 @@
 pub mod charts;
 mod dashboard;
 mod docs;
+mod fields;
 mod layout;
 pub mod markdown;
 mod pages;

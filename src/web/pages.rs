@@ -261,6 +261,12 @@ pub async fn risk(
         .filter_map(|c| Some((c["date"].as_str()?.parse().ok()?, float(c, "covered"))))
         .collect();
     let catalogue = num(tf, "catalogue") as f64;
+    let person_names: std::collections::BTreeMap<&str, &str> = v["matrix"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| (text(p, "person"), text(p, "name")))
+        .collect();
     let body = html! {
         h1 { "Skills and knowledge risk" }
         form.filters method="get" action="/risk" {
@@ -283,6 +289,23 @@ pub async fn risk(
                 p.error { "Nobody holds: " @for (i, s) in u.iter().enumerate() { @if i > 0 { ", " } (s.as_str().map(str::to_string).unwrap_or_else(|| text(s, "skill").to_string())) } }
             }
         }
+        section aria-labelledby="holders-h" {
+            h2 #holders-h { "Holders per skill" (defined("reading-it")) }
+            div.scroll { table #holders {
+                thead { tr { th scope="col" { "Skill" } th.n scope="col" { "Holders" } th scope="col" { "Who" } } }
+                tbody { @for s in v["skills"].as_array().into_iter().flatten() {
+                    @let holders: Vec<&str> = s["holders"].as_array().into_iter().flatten().filter_map(|h| h.as_str()).collect();
+                    tr data-skill=(text(s, "skill")) {
+                        th scope="row" { (text(s, "name")) }
+                        td.n { (holders.len()) }
+                        td { @for (i, h) in holders.iter().enumerate() {
+                            @if i > 0 { ", " }
+                            a href={ "/people/" (enc(h)) } { (person_names.get(*h).copied().unwrap_or(*h)) }
+                        } }
+                    }
+                } }
+            } }
+        }
         section aria-labelledby="removed-h" {
             h2 #removed-h { "Who the truck factor removes, in order" }
             details { summary { "The " (tf["removed"].as_array().map_or(0, Vec::len)) " people, most knowledge first" }
@@ -293,7 +316,7 @@ pub async fn risk(
         }
         section aria-labelledby="heat-h" {
             h2 #heat-h { "People × skills (level estimated now)" }
-            p { "Shade: " @for l in 0..=4 { span class={ "swatch l" (l) } {} " " (l) " " } "· blank: not held. Hover a cell for the assessed level." }
+            p #heat-legend { "Shade: the level estimated now, " @for l in 0..=4 { span class={ "swatch l" (l) } {} " " (l) " " } "· blank: never assessed (no level recorded). A shaded cell is not always held: a person holds a skill at an assessed level of at least 2 and at least three quarters of the best level anyone has in it. Hover a cell for the assessed level." }
             div.scroll { (raw(charts::heat_map("heat-map", "Skill levels by person, estimated now", &skill_ids, &rows))) }
             details { summary { "The same as a table" }
                 div.scroll { table #matrix {
@@ -345,6 +368,12 @@ pub async fn journey(
         p.lead { code { (text(v, "person")) } " · " (text(v, "department")) " · " (text(v, "branch"))
             @if let Some(s) = v["supervisor"].as_str() { " · supervisor " a href={ "/people/" (enc(s)) } { (s) } }
             " · joined " (text(v, "joined_on")) @if let Some(l) = v["left_on"].as_str() { " · left " (l) } }
+        form.filters.no-print #journey-as-of method="get" action={ "/people/" (enc(&id)) } {
+            @let given = q.given();
+            label { "As of" input type="date" name="as_of" value=[given.as_deref().map(|t| t.get(..10).unwrap_or(t))]; }
+            button type="submit" { "Show" }
+            @if given.is_some() { a href={ "/people/" (enc(&id)) } { "Back to now" } }
+        }
         section aria-labelledby="programs-h" {
             h2 #programs-h { "Programs" }
             @for p in v["programs"].as_array().into_iter().flatten() {

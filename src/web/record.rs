@@ -13,11 +13,13 @@ use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::fields::{input_for, problem_note, to_flags, Choices, Filled, Problem};
 use super::layout::{notice, page, Frame};
 use super::{enc, failure, html, read, require, text, Viewer};
 use crate::access::{role_for_command, Role};
-use crate::domain::{command_examples, Command, StreamKind};
-use crate::flags::{self, kebab, Flag};
+use crate::domain::events::ProgramKind;
+use crate::domain::{command_examples, Command, Rule, StreamKind};
+use crate::flags::{self, kebab};
 use crate::server::auth::Auth;
 use crate::server::error::ApiError;
 use crate::server::AppState;
@@ -33,21 +35,26 @@ const ABSENCE_REASONS: [&str; 6] = [
 ];
 
 /// The commands of a program's page (or the organization's, for `organization`) that `auth`
-/// may give, with their descriptions: (type, description).
-fn offered(auth: &Auth, organization: bool) -> Vec<(&'static str, &'static str)> {
+/// may give, with their descriptions: (type, description). A program of `kind` is offered only
+/// the commands that apply to its kind (the rules refuse the others).
+fn offered(
+    auth: &Auth,
+    organization: bool,
+    kind: Option<ProgramKind>,
+) -> Vec<(&'static str, &'static str)> {
     command_examples()
         .into_iter()
         .filter_map(|(t, description, example)| {
             let command = Command::from_json(&example).ok()?;
-            let kind = command.stream_kind();
-            let fits = match kind {
+            let fits = match command.stream_kind() {
                 Some(StreamKind::Organization) => organization,
                 Some(StreamKind::Program) => !organization,
                 None => false,
             } || t == "VoidEvent";
             let allowed = auth.who.has(role_for_command(&command))
                 && !matches!(command, Command::ErasePerson(_) | Command::CreateProgram(_));
-            (fits && allowed).then_some((t, description))
+            let applies = kind.is_none_or(|k| command.applies_to(k));
+            (fits && allowed && applies).then_some((t, description))
         })
         .collect()
 }
@@ -63,6 +70,45 @@ fn may_give(auth: &Auth, type_name: &str) -> bool {
 
 fn is_org(id: &str) -> bool {
     id == "organization"
+}
+
+/// The kind of the program whose plan is `plan` (`None` for the organization).
+fn kind_of(plan: &Value) -> Option<ProgramKind> {
+    serde_json::from_value(plan["kind"].clone()).ok()
+}
+
+/// Whether command `type_name` applies to a program of `kind`.
+fn applies(type_name: &str, kind: Option<ProgramKind>) -> bool {
+    let Some(kind) = kind else { return true };
+    command_examples()
+        .into_iter()
+        .find(|(t, _, _)| *t == type_name)
+        .and_then(|(_, _, example)| Command::from_json(&example).ok())
+        .is_none_or(|c| c.applies_to(kind))
+}
+
+/// How many of the latest history entries a void or a correction form suggests.
+const EVENTS_SUGGESTED: usize = 60;
+
+/// The choices of form `type_name` on program (or organization) `id`, whose plan is `plan`;
+/// a void or a correction also suggests the latest entries of its history.
+async fn choices(state: &AppState, id: &str, type_name: &str, plan: &Value) -> Choices {
+    let choices = Choices::of(plan, state.inner.live.read().organization());
+    if !matches!(type_name, "VoidEvent" | "CorrectEvent") {
+        return choices;
+    }
+    let slug = id.to_string();
+    let at = crate::query::HistoryAt {
+        as_of: None,
+        version: None,
+        diff: None,
+        last: Some(EVENTS_SUGGESTED),
+    };
+    match read(state, move |r| r.history(&slug, &at)).await {
+        Ok(answer) => choices.with_events(&answer.view),
+        // Without the suggestions the form still takes a typed seq or id.
+        Err(_) => choices,
+    }
 }
 
 /// The program's plan and version (or, for the organization, its version).
@@ -121,7 +167,10 @@ pub async fn index(
             (notice(&format!("Recorded: {what} (event {seq}).")))
         }
         p.lead { "Program version " (version) ". Every form gives the same command as " code { "baton do" } "; a refusal names what is wrong and stores nothing." }
-        @if !is_org(&id) {
+        @if kind_of(&plan) == Some(ProgramKind::Mentoring) {
+            (pairs_section(&base, &plan, &names))
+        }
+        @if kind_of(&plan) == Some(ProgramKind::Training) {
             section aria-labelledby="sessions-h" {
                 h2 #sessions-h { "Sessions" }
                 div.scroll { table #session-table {
@@ -145,7 +194,7 @@ pub async fn index(
         }
         section aria-labelledby="forms-h" {
             h2 #forms-h { "Forms" }
-            ul #form-list { @for (t, description) in offered(&auth, is_org(&id)) {
+            ul #form-list { @for (t, description) in offered(&auth, is_org(&id), kind_of(&plan)) {
                 li { a href={ (base) "/record/" (kebab(t)) } { (kebab(t)) } " — " (description) }
             } }
             @if !is_org(&id) && frame.has(Role::Coordinator) {
@@ -156,58 +205,54 @@ pub async fn index(
     html(page(&frame, "Record", None, body))
 }
 
-/// What a form shows: the values typed, and errors by field (`""` for the whole form).
-#[derive(Default)]
-struct Filled {
-    values: Vec<(String, String)>,
-    errors: Vec<(String, String)>,
-}
-
-impl Filled {
-    fn value(&self, name: &str) -> Option<&str> {
-        self.values
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-    fn error(&self, name: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-fn input_for(f: &Flag, filled: &Filled) -> Markup {
-    let id = format!("f-{}", f.name);
-    let value = filled.value(&f.name);
-    let described = format!("{id}-help");
-    let err_id = format!("{id}-error");
-    let error = filled.error(&f.name);
-    let describedby = match error {
-        Some(_) => format!("{described} {err_id}"),
-        None => described.clone(),
-    };
-    let placeholder = f.example.as_deref().map(|e| format!("e.g. {e}"));
+/// A mentoring program's pairs, each with the forms of what is done with a pair: needs,
+/// baseline, priorities, coaching sessions (schedule; hold, reschedule or cancel one to come)
+/// and assignments (give; complete an open one).
+fn pairs_section(base: &str, plan: &Value, names: &dyn Fn(&str) -> String) -> Markup {
+    let pairs: Vec<(&String, &Value)> = plan["pairs"]
+        .as_object()
+        .map(|m| m.iter().collect())
+        .unwrap_or_default();
+    let form = |command: &str, query: &str| format!("{base}/record/{command}?{query}");
     html! {
-        div.field {
-            label for=(id) { (f.name) @if f.required { " (required)" } }
-            span.help id=(described) { (f.doc) }
-            @match f.value {
-                "[yes|no]" => {
-                    input id=(id) name=(f.name) type="checkbox" value="yes" checked[value == Some("yes")] aria-describedby=(describedby);
-                }
-                "N" => {
-                    input id=(id) name=(f.name) type="number" min="0" value=[value] required[f.required] aria-describedby=(describedby) aria-invalid=[error.map(|_| "true")];
-                }
-                "YYYY-MM-DD" => {
-                    input id=(id) name=(f.name) type="date" value=[value] required[f.required] aria-describedby=(describedby) aria-invalid=[error.map(|_| "true")];
-                }
-                _ => {
-                    input id=(id) name=(f.name) type="text" value=[value] placeholder=[placeholder] required[f.required] aria-describedby=(describedby) aria-invalid=[error.map(|_| "true")];
-                }
-            }
-            @if let Some(e) = error { span.field-error id=(err_id) role="alert" { (e) } }
+        section aria-labelledby="pairs-h" {
+            h2 #pairs-h { "Pairs" }
+            p { a.button href=(form("pair-mentee", "")) { "Pair a mentor with a mentee" } }
+            div.scroll { table #pair-table {
+                thead { tr { th scope="col" { "Pair" } th scope="col" { "Mentor" } th scope="col" { "Mentee" } th.n scope="col" { "Coaching held" } th scope="col" { "Coaching to come" } th scope="col" { "Open assignments" } th scope="col" { "Actions" } } }
+                tbody { @for (pid, p) in &pairs {
+                    @let q = format!("pair={}", enc(pid));
+                    tr data-pair=(pid) {
+                        td { (pid) }
+                        td { (names(text(p, "mentor"))) }
+                        td { (names(text(p, "mentee"))) }
+                        td.n { (p["coaching"].as_object().map_or(0, |m| m.len())) }
+                        td { @for (sid, c) in p["scheduled"].as_object().into_iter().flatten() {
+                            @let sq = format!("{q}&session={}", enc(sid));
+                            div data-coaching=(sid) {
+                                (sid) " " (text(&c["time"], "start_local").replace('T', " ")) " "
+                                a href=(form("hold-coaching-session", &sq)) { "hold" } " · "
+                                a href=(form("reschedule-coaching-session", &sq)) { "reschedule" } " · "
+                                a href=(form("cancel-coaching-session", &sq)) { "cancel" }
+                            }
+                        } }
+                        td { @for (aid, a) in p["assignments"].as_object().into_iter().flatten().filter(|(_, a)| a["done_on"].is_null()) {
+                            div data-assignment=(aid) {
+                                (aid) ": " (text(a, "description")) ", due " (text(a, "due")) " "
+                                a href=(form("complete-assignment", &format!("{q}&assignment={}", enc(aid)))) { "done" }
+                            }
+                        } }
+                        td {
+                            a href=(form("assess-needs", &q)) { "needs" } " · "
+                            a href=(form("record-baseline", &q)) { "baseline" } " · "
+                            a href=(form("set-priorities", &q)) { "priorities" } " · "
+                            a href=(form("schedule-coaching-session", &q)) { "schedule coaching" } " · "
+                            a href=(form("hold-coaching-session", &q)) { "hold coaching" } " · "
+                            a href=(form("give-assignment", &q)) { "give assignment" }
+                        }
+                    }
+                } }
+            } }
         }
     }
 }
@@ -219,7 +264,7 @@ fn form_tail(version: u64, filled: &Filled) -> Markup {
             label for="f-on" { "on" }
             span.help id="f-on-help" { "When it happened (default: today). The rules decide as of then." }
             input #f-on name="on" type="date" value=[filled.value("on")] aria-describedby="f-on-help";
-            @if let Some(e) = filled.error("on") { span.field-error role="alert" { (e) } }
+            @if let Some(p) = filled.problem("on") { (problem_note("f-on-error", p)) }
         }
         input type="hidden" name="expected_version" value=(filled.value("expected_version").map(str::to_string).unwrap_or_else(|| version.to_string()));
         button type="submit" { "Record" }
@@ -228,13 +273,23 @@ fn form_tail(version: u64, filled: &Filled) -> Markup {
 
 fn form_errors(filled: &Filled) -> Markup {
     html! {
-        @if let Some(e) = filled.error("") {
-            p.error #form-error role="alert" { (e) }
+        @if let Some(p) = filled.problem("") {
+            p.error #form-error role="alert" {
+                (p.message)
+                @if let Some(code) = &p.rule { " " small.rule-code { "(rule " code { (code) } ")" } }
+            }
         }
     }
 }
 
-fn command_page(frame: &Frame, id: &str, type_name: &str, version: u64, filled: &Filled) -> Markup {
+fn command_page(
+    frame: &Frame,
+    id: &str,
+    type_name: &str,
+    version: u64,
+    filled: &Filled,
+    choices: &Choices,
+) -> Markup {
     let name = kebab(type_name);
     let description = command_examples()
         .into_iter()
@@ -247,7 +302,7 @@ fn command_page(frame: &Frame, id: &str, type_name: &str, version: u64, filled: 
         p.lead { (description) " · " a href={ "/programs/" (enc(id)) "/record" } { "all forms" } }
         (form_errors(filled))
         form.stack #command-form method="post" action=(action) novalidate {
-            @for f in flags::flags_of(type_name) { (input_for(&f, filled)) }
+            @for f in flags::flags_of(type_name) { (input_for(type_name, &f, filled, choices)) }
             (form_tail(version, filled))
         }
     };
@@ -282,39 +337,25 @@ pub async fn form(
     if let Err(e) = auth.require_program(&id) {
         return failure(e);
     }
-    let (_, version) = match plan_of(&state, &id).await {
+    let (plan, version) = match plan_of(&state, &id).await {
         Ok(p) => p,
         Err(r) => return r,
     };
+    if let Some(kind) = kind_of(&plan).filter(|k| !applies(type_name, Some(*k))) {
+        return failure(ApiError::not_found(format!(
+            "{command} does not apply to a {} program",
+            kind.as_str()
+        )));
+    }
     let frame = Frame::of(&state, &auth, None);
     let filled = Filled {
         values: prefill,
-        errors: Vec::new(),
+        problems: Vec::new(),
     };
-    html(command_page(&frame, &id, type_name, version, &filled))
-}
-
-/// The fields of a posted form as flags, with `do`'s options read apart.
-fn to_flags(fields: &[(String, String)]) -> (Vec<String>, Option<u64>, Option<String>) {
-    let mut args = Vec::new();
-    let mut expected = None;
-    let mut on = None;
-    for (k, v) in fields {
-        let v = v.trim();
-        if v.is_empty() {
-            continue;
-        }
-        match k.as_str() {
-            "expected_version" => expected = v.parse().ok(),
-            "on" => on = Some(v.to_string()),
-            k if k.starts_with('_') => {}
-            k => {
-                args.push(format!("--{k}"));
-                args.push(v.to_string());
-            }
-        }
-    }
-    (args, expected, on)
+    let choices = choices(&state, &id, type_name, &plan).await;
+    html(command_page(
+        &frame, &id, type_name, version, &filled, &choices,
+    ))
 }
 
 /// The field a refusal is about: a flag it names, else the field holding the value a rule
@@ -329,7 +370,7 @@ fn field_of(message: &str, value: Option<&str>, fields: &[(String, String)]) -> 
             "present/--absent" => "present".to_string(),
             f => f.split('/').next().unwrap_or(f).to_string(),
         };
-        if fields.iter().any(|(k, _)| *k == flag) {
+        if has_field(fields, &flag) {
             return flag;
         }
     }
@@ -339,14 +380,24 @@ fn field_of(message: &str, value: Option<&str>, fields: &[(String, String)]) -> 
                 && k != "expected_version"
                 && (v.trim() == value || v.split(',').any(|p| p.trim() == value))
         }) {
-            return k.clone();
+            return match k.strip_prefix("result.") {
+                Some(_) => "result".to_string(),
+                None => k.clone(),
+            };
         }
     }
     String::new()
 }
 
+/// Whether the form has field `name` (`result` stands for the evaluation's `result.*`).
+fn has_field(fields: &[(String, String)], name: &str) -> bool {
+    fields
+        .iter()
+        .any(|(k, _)| k == name || (name == "result" && k.starts_with("result.")))
+}
+
 /// An API refusal in plain words, with the field it belongs to.
-fn refusal(e: &ApiError, fields: &[(String, String)]) -> (String, String) {
+fn refusal(e: &ApiError, fields: &[(String, String)]) -> Problem {
     let b = &e.body;
     if e.status == StatusCode::CONFLICT {
         let actual = b
@@ -367,13 +418,17 @@ fn refusal(e: &ApiError, fields: &[(String, String)]) -> (String, String) {
             ),
             _ => format!("{} Nothing was stored.", b.message),
         };
-        return (String::new(), message);
+        return Problem {
+            field: String::new(),
+            message,
+            rule: None,
+        };
     }
     let field = match (&b.field, &b.rule) {
         (Some(f), _) => {
             let head = f.split(['.', '[']).next().unwrap_or(f);
             let name = kebab(head);
-            if fields.iter().any(|(k, _)| *k == name) {
+            if has_field(fields, &name) {
                 name
             } else {
                 field_of(&b.message, None, fields)
@@ -382,12 +437,55 @@ fn refusal(e: &ApiError, fields: &[(String, String)]) -> (String, String) {
         (None, Some(_)) => field_of(&b.message, b.value.as_deref(), fields),
         _ => String::new(),
     };
-    let message = if b.rule.is_some() {
-        format!("{} Nothing was stored.", b.message)
-    } else {
-        b.message.clone()
+    let rule = b
+        .rule
+        .as_deref()
+        .and_then(|code| Rule::all().iter().find(|r| r.code() == code));
+    let message = match rule {
+        Some(rule) => format!(
+            "{} Nothing was stored.",
+            plain_words(rule.describe(), b.value.as_deref())
+        ),
+        None if b.rule.is_some() => format!("{} Nothing was stored.", b.message),
+        None => flag_message(&b.message, &field),
     };
-    (field, message)
+    Problem {
+        field,
+        message,
+        rule: b.rule.clone(),
+    }
+}
+
+/// A rule's sentence as a user reads it: capitalized, with the value it refused.
+fn plain_words(sentence: &str, value: Option<&str>) -> String {
+    let mut chars = sentence.chars();
+    let first: String = chars
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default();
+    let sentence = format!("{first}{}", chars.as_str());
+    match value.filter(|v| !v.is_empty()) {
+        Some(v) => format!("{sentence} (you gave “{v}”)."),
+        None => format!("{sentence}."),
+    }
+}
+
+/// A parse error of the flags, without the command and flag it starts with when it sits
+/// next to that field (`log-practice --minutes: missing…` → `Missing…`).
+fn flag_message(message: &str, field: &str) -> String {
+    if field.is_empty() {
+        return message.to_string();
+    }
+    let marker = format!("--{field}");
+    let Some(i) = message.find(&marker) else {
+        return message.to_string();
+    };
+    let rest = message[i + marker.len()..].trim_start_matches([':', ' ']);
+    let mut chars = rest.chars();
+    match chars.next() {
+        Some(c) => format!("{}{}", c.to_uppercase(), chars.as_str()),
+        None => message.to_string(),
+    }
 }
 
 /// What a posted form asks for.
@@ -413,7 +511,7 @@ async fn run_form(
     headers: &HeaderMap,
     posted: Posted<'_>,
     fields: &[(String, String)],
-) -> Result<Response, (String, String)> {
+) -> Result<Response, Problem> {
     let Posted {
         id,
         type_name,
@@ -422,23 +520,35 @@ async fn run_form(
         on,
     } = posted;
     let args = &args[..];
-    let (value, _) = flags::parse(type_name, args).map_err(|e| {
+    let flag_problem = |e: flags::FlagError| {
         let m = e.to_string();
-        (field_of(&m, None, fields), m)
-    })?;
-    let command = flags::command(type_name, &value).map_err(|e| {
-        let m = e.to_string();
-        (field_of(&m, None, fields), m)
-    })?;
+        let mut field = field_of(&m, None, fields);
+        if field.is_empty() {
+            // A field left out of the post (an empty number) is still the form's field.
+            field = flags::flags_of(type_name)
+                .into_iter()
+                .map(|f| f.name)
+                .find(|name| m.contains(&format!("--{name}:")))
+                .unwrap_or_default();
+        }
+        Problem {
+            message: flag_message(&m, &field),
+            field,
+            rule: None,
+        }
+    };
+    let (value, _) = flags::parse(type_name, args).map_err(flag_problem)?;
+    let command = flags::command(type_name, &value).map_err(flag_problem)?;
     let role = role_for_command(&command);
     if !auth.who.has(role) {
-        return Err((
-            String::new(),
-            format!(
-                "this needs the {role} role; you have the {} role",
+        return Err(Problem {
+            field: String::new(),
+            message: format!(
+                "This needs the {role} role; you have the {} role.",
                 auth.who.role
             ),
-        ));
+            rule: None,
+        });
     }
     let program = (!is_org(id)).then(|| id.to_string());
     let query = crate::server::CommandQuery {
@@ -477,24 +587,32 @@ pub async fn submit(
     if let Err(e) = auth.require_program(&id) {
         return failure(e);
     }
-    let (args, expected, on) = to_flags(&fields);
-    let posted = Posted {
-        id: &id,
-        type_name,
-        args,
-        expected,
-        on,
+    let ran = match to_flags(&fields) {
+        Ok((args, expected, on)) => {
+            let posted = Posted {
+                id: &id,
+                type_name,
+                args,
+                expected,
+                on,
+            };
+            run_form(&state, &auth, &headers, posted, &fields).await
+        }
+        Err(problem) => Err(problem),
     };
-    match run_form(&state, &auth, &headers, posted, &fields).await {
+    match ran {
         Ok(r) => r,
-        Err((field, message)) => {
-            let version = plan_of(&state, &id).await.map(|p| p.1).unwrap_or(0);
+        Err(problem) => {
+            let (plan, version) = plan_of(&state, &id).await.unwrap_or((Value::Null, 0));
             let frame = Frame::of(&state, &auth, None);
             let filled = Filled {
                 values: fields,
-                errors: vec![(field, message)],
+                problems: vec![problem],
             };
-            html(command_page(&frame, &id, type_name, version, &filled))
+            let choices = choices(&state, &id, type_name, &plan).await;
+            html(command_page(
+                &frame, &id, type_name, version, &filled, &choices,
+            ))
         }
     }
 }
@@ -513,13 +631,14 @@ fn hold_page(
         filled.values.is_empty() || filled.values.iter().any(|(k, v)| k == "present" && v == p)
     };
     let reason = |p: &str| filled.value(&format!("reason.{p}")).map(str::to_string);
+    let on_problem = filled.problem("present");
     let day = text(&session["time"], "start_local")
         .get(..10)
         .unwrap_or("")
         .to_string();
     let mut defaults = Filled {
         values: filled.values.clone(),
-        errors: filled.errors.clone(),
+        problems: filled.problems.clone(),
     };
     if defaults.value("on").is_none() && !day.is_empty() {
         defaults.values.push(("on".into(), day));
@@ -532,7 +651,7 @@ fn hold_page(
             input type="hidden" name="session" value=(sid);
             fieldset {
                 legend { "Attendance: tick who came; give a reason for each absence" }
-                @if let Some(e) = filled.error("present") { p.field-error role="alert" { (e) } }
+                @if let Some(p) = on_problem { p { (problem_note("f-present-error", p)) } }
                 table.attendance #attendance {
                     thead { tr { th scope="col" { "Invitee" } th scope="col" { "Present" } th scope="col" { "If absent: why" } } }
                     tbody { @for p in session["invitees"].as_array().into_iter().flatten().filter_map(Value::as_str) {
@@ -639,7 +758,15 @@ pub async fn hold_submit(
         args.push("--absent".into());
         args.push(absent.join(","));
     }
-    let (_, expected, on) = to_flags(&fields);
+    let expected = fields
+        .iter()
+        .find(|(k, _)| k == "expected_version")
+        .and_then(|(_, v)| v.trim().parse().ok());
+    let on = fields
+        .iter()
+        .find(|(k, _)| k == "on")
+        .map(|(_, v)| v.trim().to_string())
+        .filter(|v| !v.is_empty());
     let posted = Posted {
         id: &id,
         type_name: "HoldSession",
@@ -649,25 +776,76 @@ pub async fn hold_submit(
     };
     match run_form(&state, &auth, &headers, posted, &fields).await {
         Ok(r) => r,
-        Err((field, message)) => {
+        Err(mut problem) => {
             let (session, version) = match session_of(&state, &id, &sid).await {
                 Ok(s) => s,
                 Err(r) => return r,
             };
             let frame = Frame::of(&state, &auth, None);
             let names = |p: &str| state.inner.live.read().organization().name_of(p);
-            let field = if field == "session" {
-                String::new()
-            } else {
-                field
-            };
+            if problem.field == "session" {
+                problem.field = String::new();
+            }
             let filled = Filled {
                 values: fields,
-                errors: vec![(field, message)],
+                problems: vec![problem],
             };
             html(hold_page(
                 &frame, &id, &sid, &session, &names, version, &filled,
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_read_in_plain_words() {
+        assert_eq!(
+            plain_words("no person with this id in the organization", Some("bob")),
+            "No person with this id in the organization (you gave “bob”)."
+        );
+        assert_eq!(
+            plain_words("this text must not be empty", Some("")),
+            "This text must not be empty."
+        );
+        assert_eq!(
+            flag_message(
+                "log-practice --minutes: missing: this flag is required",
+                "minutes"
+            ),
+            "Missing: this flag is required"
+        );
+        assert_eq!(
+            flag_message("--minutes \"lots\": expected a whole number", "minutes"),
+            "\"lots\": expected a whole number"
+        );
+        assert_eq!(flag_message("something else", ""), "something else");
+        let fields = vec![
+            ("person".to_string(), "nobody".to_string()),
+            ("result.level".to_string(), "reaction".to_string()),
+            ("result.rating".to_string(), "9".to_string()),
+        ];
+        assert_eq!(
+            field_of("unknown_person", Some("nobody"), &fields),
+            "person"
+        );
+        assert_eq!(field_of("invalid_rating", Some("9"), &fields), "result");
+        assert_eq!(
+            field_of("record-evaluation --result: missing", None, &fields),
+            "result"
+        );
+    }
+
+    #[test]
+    fn a_program_is_offered_only_the_commands_of_its_kind() {
+        assert!(applies("ScheduleSession", Some(ProgramKind::Training)));
+        assert!(!applies("ScheduleSession", Some(ProgramKind::Mentoring)));
+        assert!(applies("GiveAssignment", Some(ProgramKind::Mentoring)));
+        assert!(!applies("GiveAssignment", Some(ProgramKind::Training)));
+        assert!(applies("LogPractice", Some(ProgramKind::Mentoring)));
+        assert!(applies("VoidEvent", None));
     }
 }

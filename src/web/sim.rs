@@ -282,7 +282,7 @@ pub async fn rehearse(
         html! {
             div.projector {
                 h1 { (sc.title) }
-                p.lead { "Card " (choices.len() + 1) " of " (sc.cards.len()) " · " (plan) " · " time datetime=(day) { (day) } }
+                p.lead #card-number data-index=(choices.len() + 1) { "Card " (choices.len() + 1) " of " (sc.cards.len()) " · " (plan) " · " time datetime=(day) { (day) } }
                 p.card-text #card-text data-card=(card.id) { (card.text) }
                 form #responses method="get" action="/rehearse" {
                     (hidden(None))

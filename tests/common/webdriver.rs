@@ -249,6 +249,16 @@ impl Browser {
         self.click_on(&format!("{css} option[value=\"{value}\"]"));
     }
 
+    /// Sets the value of the field matching `css` as a script would (for the inputs whose
+    /// typing depends on the browser's locale: `date`, `datetime-local`).
+    pub fn set_value(&self, css: &str, value: &str) {
+        let set = self.exec(
+            "const e = document.querySelector(arguments[0]); if (!e) { return false; } e.value = arguments[1]; return e.value === arguments[1];",
+            json!([css, value]),
+        );
+        assert_eq!(set, json!(true), "could not set {css:?} to {value:?}");
+    }
+
     /// Runs a script in the page and gives its result.
     pub fn exec(&self, script: &str, args: Value) -> Value {
         self.cmd(

@@ -17,6 +17,9 @@ impl Ctx<'_> {
                 event: e,
             }])
         };
+        if let Some(kind) = cmd.program_kind() {
+            self.kind(p, kind, cmd)?;
+        }
         match cmd {
             Command::SetGoal(c) => {
                 text(&c.goal)?;
@@ -186,7 +189,6 @@ impl Ctx<'_> {
                 .into())
             }
             Command::ScheduleSession(c) => {
-                self.kind(p, ProgramKind::Training, cmd)?;
                 slug(&c.session)?;
                 if p.sessions.contains_key(&c.session) {
                     return fail(Rule::SessionExists, &c.session);
@@ -489,7 +491,6 @@ impl Ctx<'_> {
                 .into())
             }
             Command::PairMentee(c) => {
-                self.kind(p, ProgramKind::Mentoring, cmd)?;
                 slug(&c.pair)?;
                 if p.pairs.contains_key(&c.pair) {
                     return fail(Rule::PairExists, &c.pair);

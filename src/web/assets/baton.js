@@ -1,6 +1,22 @@
 // Baton's one script. Pages work without it; with it, a live page (a dashboard at "now")
-// refreshes its content when an event is committed, over the server-sent event stream.
+// refreshes its content when an event is committed, over the server-sent event stream, and an
+// evaluation form shows only the chosen level's fields.
 "use strict";
+// An evaluation form shows the fields of the Kirkpatrick level chosen (all of them, before a
+// level is chosen; the server reads only the chosen level's anyway).
+(function () {
+  var level = document.getElementById("f-result-level");
+  if (!level) {
+    return;
+  }
+  function show() {
+    document.querySelectorAll("fieldset.level").forEach(function (f) {
+      f.hidden = level.value !== "" && f.dataset.level !== level.value;
+    });
+  }
+  level.addEventListener("change", show);
+  show();
+})();
 (function () {
   var main = document.getElementById("main");
   if (!main || !main.dataset.live || typeof EventSource === "undefined") {
