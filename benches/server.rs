@@ -262,7 +262,9 @@ fn store_rate() -> f64 {
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; nothing else is read.
+    // `cargo bench` passes `--bench`, which is ignored. `BATON_BENCH_POST_ONLY=1` skips the
+    // GET phases (to profile the POST phase alone).
+    let post_only = std::env::var_os("BATON_BENCH_POST_ONLY").is_some();
     let dir = tmp_dir("bench-server");
     let store = Arc::new(
         SledStore::open_with(
@@ -336,7 +338,7 @@ fn main() {
         }
         let mut gets = Vec::new();
         // Side by side: the whole JSON, then the same view gzipped (compressed once per head).
-        for gzip in [false, true] {
+        for gzip in [false, true].into_iter().filter(|_| !post_only) {
             for rate in [5_000, 7_500, 10_000, 15_000, 20_000] {
                 let run = dashboard_at(addr, &token, rate, gzip).await;
                 let sustained =
@@ -347,7 +349,9 @@ fn main() {
                 }
             }
         }
+        eprintln!("POST phase starts");
         let posts = commands(addr, &token).await;
+        eprintln!("POST phase ends");
         shutdown.cancel();
         let _ = server.await;
         follower.abort();

@@ -316,11 +316,24 @@ impl App {
     /// The organization's current state, shared with the cache (no copy when nothing was
     /// recorded since the last read).
     fn organization_shared(&self) -> Result<(Arc<Organization>, u64), AppError> {
-        let cached = self.cache().org.clone().unwrap_or_default();
-        let (version, org) = self.catch_up(ORGANIZATION_STREAM, cached, |org, f| {
-            org.apply(&f.meta, &f.event)
-        })?;
-        self.cache().org = Some((version, org.clone()));
+        let now = self.store.stream_version(ORGANIZATION_STREAM);
+        let cached = {
+            let mut cache = self.cache();
+            match &cache.org {
+                Some((v, org)) if *v == now => return Ok((org.clone(), *v)),
+                // Taken out, so that folding what was recorded since copies nothing (unless
+                // a reader still holds it).
+                _ => cache.org.take(),
+            }
+        };
+        let (version, org) =
+            self.catch_up(ORGANIZATION_STREAM, cached.unwrap_or_default(), |org, f| {
+                org.apply(&f.meta, &f.event)
+            })?;
+        let mut cache = self.cache();
+        if cache.org.as_ref().is_none_or(|(v, _)| *v <= version) {
+            cache.org = Some((version, org.clone()));
+        }
         Ok((org, version))
     }
 
@@ -370,14 +383,30 @@ impl App {
     /// cache, and its stream version.
     fn program_shared(&self, slug: &str) -> Result<(Arc<Option<Program>>, u64), AppError> {
         let stream = program_stream(slug)?;
-        let cached = self.cache().programs.get(stream.as_str()).cloned();
+        let now = self.store.stream_version(stream.as_str());
+        let cached = {
+            let mut cache = self.cache();
+            match cache.programs.get(stream.as_str()) {
+                Some((v, program)) if *v == now => return Ok((program.clone(), *v)),
+                // Taken out, so that folding what was recorded since copies nothing (unless
+                // a reader still holds it).
+                _ => cache.programs.remove(stream.as_str()),
+            }
+        };
         let (version, program) =
             self.catch_up(stream.as_str(), cached.unwrap_or_default(), |p, f| {
                 Program::fold_one(p, &f.meta, &f.event);
             })?;
-        self.cache()
+        let mut cache = self.cache();
+        let newer = cache
             .programs
-            .insert(stream.as_str().to_string(), (version, program.clone()));
+            .get(stream.as_str())
+            .is_some_and(|(v, _)| *v > version);
+        if !newer {
+            cache
+                .programs
+                .insert(stream.as_str().to_string(), (version, program.clone()));
+        }
         Ok((program, version))
     }
 

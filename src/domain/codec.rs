@@ -15,6 +15,8 @@
 //! Every other type is at schema 1. Event data never holds floats: [`encode`] output is safe to
 //! hash canonically.
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 
 use super::events::{decode_data, encode_data, Event};
@@ -59,10 +61,18 @@ pub fn encode(ev: &Event) -> EncodedEvent {
 
 /// The current schema number of an event type, if the type exists.
 pub fn current_schema(event_type: &str) -> Option<u32> {
-    Event::catalogue()
-        .into_iter()
-        .find(|(name, _, _)| *name == event_type)
-        .map(|(_, schema, _)| schema)
+    // Asked once per event decoded: the catalogue is built once.
+    static SCHEMAS: std::sync::OnceLock<HashMap<&'static str, u32>> = std::sync::OnceLock::new();
+    SCHEMAS
+        .get_or_init(|| {
+            let mut schemas = HashMap::new();
+            for (name, schema, _) in Event::catalogue() {
+                schemas.entry(name).or_insert(schema);
+            }
+            schemas
+        })
+        .get(event_type)
+        .copied()
 }
 
 /// Decodes stored data, upcasting old schemas to the current one.
