@@ -424,10 +424,13 @@ fn demo_spreadsheets_read_back() {
                         );
                     }
                 }
+                // Every table of both demo programs has real rows.
+                assert!(!rows.is_empty(), "{program} {table} has rows");
                 if table == "commitments" {
-                    // Each supervisor's rows add up to their row of the dashboard's ledger.
+                    // Each supervisor's rows add up to their row of the dashboard's ledger; a
+                    // learner whose supervisor was never asked is listed, not in the ledger.
                     let mut sums: BTreeMap<String, [u64; 4]> = BTreeMap::new();
-                    for row in &rows {
+                    for row in rows.iter().filter(|r| r["Status"] != "not asked") {
                         let sum = sums.entry(row["Supervisor"].clone()).or_default();
                         for (i, column) in [
                             "Minutes asked",
@@ -459,6 +462,22 @@ fn demo_spreadsheets_read_back() {
                         })
                         .collect();
                     assert_eq!(sums, ledger, "{program}");
+                }
+                if table == "attendance" && program == MENTORING {
+                    // The register of a mentoring program is its coaching sessions: the
+                    // mentor's row and the mentee's, present, for each one held.
+                    let held = view["mentoring"]["coaching_sessions"].as_u64().unwrap();
+                    assert!(held > 0);
+                    assert_eq!(rows.len() as u64, 2 * held);
+                    assert!(rows.iter().all(|r| r["Status"] == "held"
+                        && r["Present"] == "yes"
+                        && r["Module"].starts_with("coaching")
+                        && r["Session"].contains('/')));
+                }
+                if table == "commitments" && program == MENTORING {
+                    assert!(rows.iter().all(|r| r["Status"] == "not asked"
+                        && !r["Supervisor"].is_empty()
+                        && r["Minutes asked"] == "0"));
                 }
                 if table == "progress" {
                     assert_eq!(rows.len(), view["learners"].as_array().unwrap().len());
@@ -874,5 +893,36 @@ fn a_coaching_session_moved_then_cancelled_raises_its_sequence_and_is_published_
         // Cancelled, it is no longer due.
         let (due, _) = ok(data, &["due", "--format", "json", "--within", "30d"]);
         assert!(!due.contains("c-late"), "{due}");
+        // The attendance register lists it, cancelled, for the mentor and the mentee, with
+        // nobody marked present.
+        let (text, _) = ok(
+            data,
+            &[
+                "export",
+                "mentoring-2026",
+                "--format",
+                "csv",
+                "--table",
+                "attendance",
+            ],
+        );
+        let (_, rows) = read_csv(&text);
+        let late: Vec<_> = rows
+            .iter()
+            .filter(|r| r["Session"] == "p-1/c-late")
+            .collect();
+        assert_eq!(late.len(), 2, "{text}");
+        for r in &late {
+            assert_eq!(
+                (
+                    r["Status"].as_str(),
+                    r["Present"].as_str(),
+                    r["Start (local)"].as_str()
+                ),
+                ("cancelled", "", "2026-12-04 09:30")
+            );
+        }
+        assert_eq!(late[0]["Name"], "Noah Moreau", "the mentor first");
+        assert_eq!(late[1]["Name"], "Clara Diallo");
     });
 }
