@@ -5,7 +5,9 @@
 //! flags are its JSON fields in kebab-case, built from the domain's catalogue
 //! (`domain::command_fields`), the same one the JSON form and `baton commands` use. Values are
 //! read by the field's type: numbers, `yes`/`no` (or a bare flag) for flags, lists
-//! comma-separated. Nested fields have a flat form:
+//! comma-separated ([`list`]: `\,` is a comma inside an item, `--goals 'fees\, fines,renewals'`
+//! gives `["fees, fines", "renewals"]`, and `\\` a backslash; items are trimmed). Nested
+//! fields have a flat form:
 //! - `hold-session`: `--present ann,bob --absent cleo=no_release_time,dan` (an absence
 //!   without a reason has none) for its `attendance`;
 //! - `define-module`: `--skills copy-cataloguing=2,search=1` for its skills and target levels;
@@ -265,13 +267,46 @@ fn flag_names(type_name: &str) -> Vec<String> {
     names
 }
 
-fn list(text: &str) -> Vec<String> {
-    text.split(',')
-        .map(str::trim)
+/// A comma-separated list: `\,` is a comma inside an item and `\\` a backslash; any other
+/// backslash is kept as it is. Items are trimmed and empty ones dropped.
+pub fn list(text: &str) -> Vec<String> {
+    let mut items = Vec::new();
+    let mut item = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if matches!(chars.peek(), Some(',' | '\\')) => {
+                item.extend(chars.next());
+            }
+            ',' => items.push(std::mem::take(&mut item)),
+            c => item.push(c),
+        }
+    }
+    items.push(item);
+    items
+        .into_iter()
+        .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
-        .map(str::to_string)
         .collect()
 }
+
+/// One item written for [`list`]: its commas (and backslashes before a comma) escaped.
+pub fn list_item(item: &str) -> String {
+    let mut out = String::new();
+    let mut chars = item.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            ',' => out.push_str("\\,"),
+            '\\' if matches!(chars.peek(), Some(',' | '\\') | None) => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// What the help says of lists, for a command that takes one.
+pub const LIST_ESCAPE_HELP: &str =
+    "Lists are comma-separated; write a comma inside an item as \\, (\"fees\\, fines,renewals\" is two items) and a backslash before a comma as \\\\.";
 
 fn yes_no(flag: &str, v: &str) -> Result<bool, FlagError> {
     match v {
@@ -394,6 +429,9 @@ pub fn help(type_name: &str) -> String {
         .unwrap_or(0);
     for (flag, doc) in rows {
         out.push_str(&format!("  {flag:<width$}  {doc}\n"));
+    }
+    if flags_of(type_name).iter().any(|f| f.value.contains(',')) {
+        out.push_str(&format!("\n{LIST_ESCAPE_HELP}\n"));
     }
     if let Some(line) = flags_line(type_name, &example) {
         out.push_str(&format!("\nExample:\n  {line}\n"));
@@ -547,6 +585,7 @@ fn example_pairs(type_name: &str, example: &Value) -> Option<Vec<(String, Option
             (_, _, Value::Array(items)) if items.iter().all(Value::is_string) => items
                 .iter()
                 .filter_map(Value::as_str)
+                .map(list_item)
                 .collect::<Vec<_>>()
                 .join(","),
             _ => return None,
@@ -652,6 +691,53 @@ mod tests {
                 {"person": "cleo", "present": false, "absence_reason": "no_release_time"},
                 {"person": "dan", "present": false}
             ])
+        );
+    }
+
+    #[test]
+    fn a_comma_inside_a_list_item_is_escaped() {
+        assert_eq!(list("a,b"), ["a", "b"]);
+        assert_eq!(list(r"fees\, fines, renewals"), ["fees, fines", "renewals"]);
+        assert_eq!(
+            list(r"a\\,b"),
+            [r"a\", "b"],
+            "an escaped backslash ends the item"
+        );
+        assert_eq!(
+            list(r"C:\path,x"),
+            [r"C:\path", "x"],
+            "other backslashes are kept"
+        );
+        assert_eq!(list(r"a\"), [r"a\"]);
+        for item in ["fees, fines", r"ends in \", r"a\,b", r"\\", "plain"] {
+            let written = format!("{},next", list_item(item));
+            assert_eq!(list(&written), [item, "next"], "{written}");
+        }
+        let (v, _) = parse(
+            "AssessNeeds",
+            &args(&[
+                "--pair",
+                "p-1",
+                "--goals",
+                r"loans\, returns and renewals,fees",
+                "--desired-outcomes",
+                r"alone by May\, without help",
+            ]),
+        )
+        .unwrap();
+        assert_eq!(v["goals"], json!(["loans, returns and renewals", "fees"]));
+        assert_eq!(v["desired_outcomes"], json!(["alone by May, without help"]));
+        // The key=value forms read their values the same way.
+        let (v, _) = parse(
+            "RecordEvaluation",
+            &args(&["--result", r"level=results,metric=loans\, per day,value=12"]),
+        )
+        .unwrap();
+        assert_eq!(v["result"]["metric"], "loans, per day");
+        assert!(help("AssessNeeds").contains(LIST_ESCAPE_HELP));
+        assert!(
+            !help("AddSkill").contains(LIST_ESCAPE_HELP),
+            "no list, no note"
         );
     }
 
