@@ -621,6 +621,98 @@ fn snapshots_of_every_export_of_both_demo_programs() {
     });
 }
 
+/// The checks of a what-is-due calendar: its items are all-day, with a stable UID, and
+/// (being reminders, not meetings) carry neither SEQUENCE nor VALARM.
+fn check_due_calendar(cal: &Component, head: &str) {
+    assert_eq!(cal.name, "VCALENDAR");
+    assert_eq!(cal.get("X-BATON-HEAD"), Some(head));
+    let mut uids = std::collections::BTreeSet::new();
+    for ev in cal.events() {
+        let uid = ev.get("UID").expect("every item has a UID");
+        assert!(uid.starts_with("due.") && uid.ends_with("@baton"), "{uid}");
+        assert!(uids.insert(uid.to_string()), "UID {uid} appears once");
+        assert!(ev.get("DTSTAMP").is_some_and(|s| s.ends_with('Z')));
+        assert_eq!(ev.params("DTSTART"), Some("VALUE=DATE"));
+        assert_eq!(ev.get("CATEGORIES"), Some("due"));
+    }
+}
+
+/// The first learner (mentee) of `program`'s dashboard at the demo's end.
+fn first_learner(data: &Path, program: &str) -> String {
+    let (json, _) = ok(
+        data,
+        &[
+            "dashboard",
+            program,
+            "--format",
+            "json",
+            "--as-of",
+            DEMO_END,
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    v["learners"][0]["person"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn snapshots_of_the_person_and_due_calendars_and_the_roster() {
+    with_demo(|data| {
+        let head = head(data);
+        // Noah Dumont was invited to a roll-out session that was moved, then cancelled.
+        for (name, program, person) in [
+            ("rollout", ROLLOUT, "noah-dumont".to_string()),
+            ("mentoring", MENTORING, first_learner(data, MENTORING)),
+        ] {
+            let args = [
+                "export", program, "--format", "ics", "--person", &person, "--as-of", DEMO_END,
+            ];
+            let (ics, _) = ok(data, &args);
+            assert_eq!(ok(data, &args).0, ics, "the same bytes twice");
+            let cal = parse_ics(&ics);
+            check_calendar(&cal, &head);
+            assert!(!cal.events().is_empty(), "{name}: {person} has items");
+            if program == ROLLOUT {
+                assert!(cal.events().iter().any(
+                    |e| e.get("STATUS") == Some("CANCELLED") && e.get("SEQUENCE") != Some("0")
+                ));
+            }
+            insta::assert_snapshot!(
+                format!("export_{name}_ics_person"),
+                ics.replace("\r\n", "\n")
+            );
+            // What is due for that person, as a calendar.
+            let args = [
+                "due", "--person", &person, "--as-of", DEMO_END, "--format", "ics",
+            ];
+            let (due, _) = ok(data, &args);
+            assert_eq!(ok(data, &args).0, due);
+            check_due_calendar(&parse_ics(&due), &head);
+            insta::assert_snapshot!(format!("due_{name}_person_ics"), due.replace("\r\n", "\n"));
+        }
+        // What is due across both programs, as a calendar.
+        let args = ["due", "--as-of", DEMO_END, "--format", "ics"];
+        let (due, _) = ok(data, &args);
+        assert_eq!(ok(data, &args).0, due);
+        let cal = parse_ics(&due);
+        check_due_calendar(&cal, &head);
+        for program in [ROLLOUT, MENTORING] {
+            assert!(
+                cal.events()
+                    .iter()
+                    .any(|e| e.get("UID").unwrap().contains(&format!(".{program}@baton"))),
+                "{program} has something due"
+            );
+        }
+        insta::assert_snapshot!("due_demo_ics", due.replace("\r\n", "\n"));
+        // The organization's roster (it has no program: one snapshot).
+        let (roster, _) = ok(data, &["roster", "export"]);
+        assert_eq!(ok(data, &["roster", "export"]).0, roster);
+        let (_, rows) = read_csv(&roster);
+        assert!(rows.len() > 100);
+        insta::assert_snapshot!("roster_demo_csv", roster.replace("\r\n", "\n"));
+    });
+}
+
 #[test]
 fn due_lists_follow_ups_sessions_without_outcome_and_unanswered_commitments() {
     let dir = tempfile::tempdir().unwrap();
