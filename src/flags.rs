@@ -5,11 +5,17 @@
 //! flags are its JSON fields in kebab-case, built from the domain's catalogue
 //! (`domain::command_fields`), the same one the JSON form and `baton commands` use. Values are
 //! read by the field's type: numbers, `yes`/`no` (or a bare flag) for flags, lists
-//! comma-separated. Nested fields have a flat form:
+//! comma-separated ([`list`]: `\,` is a comma inside an item, `--goals 'fees\, fines,renewals'`
+//! gives `["fees, fines", "renewals"]`, and `\\` a backslash; items are trimmed). Nested
+//! fields have a flat form:
 //! - `hold-session`: `--present ann,bob --absent cleo=no_release_time,dan` (an absence
 //!   without a reason has none) for its `attendance`;
 //! - `define-module`: `--skills copy-cataloguing=2,search=1` for its skills and target levels;
-//! - `record-evaluation`: `--result level=learning,skill=search,skill_level=2`.
+//! - `record-evaluation`: `--result level=learning,skill=search,skill_level=2`;
+//! - `correct-event`: `--replacement log-practice` names the replacement's command and its
+//!   fields follow as `--replacement-FIELD`, each in the replacement's own flat form
+//!   (`--replacement-minutes 45 --replacement-on 2026-03-12`, `--replacement-present ann`);
+//!   the replacement's day is `--replacement-on`, while `--on` stays `do`'s.
 //!
 //! Any nested field also takes its JSON (`--attendance '[{"person":"ann","present":true}]'`).
 //! The result is the same JSON the file form would hold, parsed by `Command::from_json`, so
@@ -117,6 +123,14 @@ pub fn parse(type_name: &str, args: &[String]) -> Result<(Value, DoOptions), Fla
     object.insert("type".into(), Value::String(type_name.into()));
     let mut present: Option<Vec<String>> = None;
     let mut absent: Option<Vec<String>> = None;
+    // `correct-event`'s flat form: `--replacement COMMAND` and the replacement's own flags as
+    // `--replacement-FIELD`, read after the loop by this same function.
+    let replacement_type = if type_name == "CorrectEvent" {
+        replacement_command(args)?
+    } else {
+        None
+    };
+    let mut replacement_args: Vec<String> = Vec::new();
     let mut i = 0;
     while i < args.len() {
         let arg = &args[i];
@@ -131,10 +145,19 @@ pub fn parse(type_name: &str, args: &[String]) -> Result<(Value, DoOptions), Fla
             None => (flag, None),
         };
         // Flags that take no value.
-        let bare_bool = fields
-            .iter()
-            .any(|f| kebab(f.name) == flag && f.ty == "bool");
-        let takes_value = !matches!(flag, "dry-run" | "help") && !bare_bool;
+        let sub_flag = flag
+            .strip_prefix("replacement-")
+            .filter(|_| type_name == "CorrectEvent");
+        let bare_bool = match (sub_flag, replacement_type) {
+            (Some(sub), Some(t)) => fields_of(t)
+                .iter()
+                .any(|f| kebab(f.name) == sub && f.ty == "bool"),
+            (Some(_), None) => false,
+            (None, _) => fields
+                .iter()
+                .any(|f| kebab(f.name) == flag && f.ty == "bool"),
+        };
+        let takes_value = !matches!(sub_flag.unwrap_or(flag), "dry-run" | "help") && !bare_bool;
         let value = match (inline, takes_value) {
             (Some(v), _) => Some(v),
             (None, false) => None,
@@ -146,6 +169,16 @@ pub fn parse(type_name: &str, args: &[String]) -> Result<(Value, DoOptions), Fla
                 None => return err(format!("--{flag}: expected a value after it")),
             },
         };
+        if let Some(sub) = sub_flag {
+            if replacement_type.is_none() {
+                return err(format!(
+                    "--{flag}: give the replacement's command first, as --replacement COMMAND (for example --replacement log-practice)"
+                ));
+            }
+            replacement_args.push(format!("--{sub}"));
+            replacement_args.extend(value);
+            continue;
+        }
         match flag {
             "help" => options.help = true,
             "dry-run" => options.dry_run = value.map_or(Ok(true), |v| yes_no(flag, &v))?,
@@ -190,9 +223,11 @@ pub fn parse(type_name: &str, args: &[String]) -> Result<(Value, DoOptions), Fla
                 if object.contains_key(field.name) {
                     return err(format!("--{flag} is given twice"));
                 }
-                let v = match value {
-                    Some(v) => to_json(type_name, field, &v)?,
-                    None => Value::Bool(true),
+                let v = match (value, replacement_type) {
+                    // The replacement named by its command; its fields come after the loop.
+                    (Some(_), Some(t)) if field.name == "replacement" => Value::String(t.into()),
+                    (Some(v), _) => to_json(type_name, field, &v)?,
+                    (None, _) => Value::Bool(true),
                 };
                 object.insert(field.name.into(), v);
             }
@@ -219,7 +254,66 @@ pub fn parse(type_name: &str, args: &[String]) -> Result<(Value, DoOptions), Fla
         }
         object.insert("attendance".into(), Value::Array(attendance));
     }
+    if let Some(t) = replacement_type {
+        let (mut inner, inner_options) = parse(t, &replacement_args).map_err(|e| {
+            FlagError(e.0.replacen("--", "--replacement-", 1).replacen(
+                &format!("{}: ", kebab(t)),
+                "correct-event: ",
+                1,
+            ))
+        })?;
+        if inner_options.dry_run
+            || inner_options.json
+            || inner_options.help
+            || inner_options.expect_version.is_some()
+            || inner_options.command_id.is_some()
+        {
+            return err(
+                "correct-event: --dry-run, --format, --expect-version and --command-id are correct-event's own options, not the replacement's: give them without replacement-".into(),
+            );
+        }
+        // The replacement's day is one of its fields (`--replacement-on`), not `do --on`.
+        if let Some(on) = inner_options.on {
+            if !fields_of(t).iter().any(|f| f.name == "on") {
+                return err(format!("--replacement-on: {} has no day to give", kebab(t)));
+            }
+            inner["on"] = Value::String(on);
+        }
+        object.insert("replacement".into(), inner);
+    } else if !replacement_args.is_empty() {
+        return err("--replacement-FIELD flags need --replacement COMMAND".into());
+    }
     Ok((Value::Object(object), options))
+}
+
+/// The command type `correct-event`'s `--replacement` names, when it names one rather than
+/// giving its JSON.
+fn replacement_command(args: &[String]) -> Result<Option<&'static str>, FlagError> {
+    let mut i = 0;
+    while i < args.len() {
+        let value = match args[i].strip_prefix("--replacement") {
+            Some("") => args.get(i + 1).cloned(),
+            Some(v) if v.starts_with('=') => Some(v[1..].to_string()),
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        let Some(value) = value else { return Ok(None) };
+        if value.trim_start().starts_with('{') {
+            return Ok(None);
+        }
+        return match command_type(&value) {
+            Some("CorrectEvent") => err(
+                "--replacement correct-event: a correction replaces an event by the command that records it, not by another correction".into(),
+            ),
+            Some(t) => Ok(Some(t)),
+            None => err(format!(
+                "--replacement {value:?}: expected a command name such as log-practice (see `baton commands`) or the replacement's JSON"
+            )),
+        };
+    }
+    Ok(None)
 }
 
 /// The command the flags make, with parse errors naming the flag.
@@ -228,6 +322,12 @@ pub fn command(type_name: &str, value: &Value) -> Result<Command, FlagError> {
         let head = e.field.split(['.', '[']).next().unwrap_or(&e.field);
         let flag = match head {
             "attendance" if type_name == "HoldSession" => "--present/--absent".to_string(),
+            "replacement" if type_name == "CorrectEvent" => {
+                match e.field.split(['.', '[']).nth(1).filter(|s| !s.is_empty()) {
+                    Some(sub) => format!("--replacement-{}", kebab(sub)),
+                    None => "--replacement".to_string(),
+                }
+            }
             "" | "type" => String::new(),
             other => format!("--{}", kebab(other)),
         };
@@ -265,13 +365,46 @@ fn flag_names(type_name: &str) -> Vec<String> {
     names
 }
 
-fn list(text: &str) -> Vec<String> {
-    text.split(',')
-        .map(str::trim)
+/// A comma-separated list: `\,` is a comma inside an item and `\\` a backslash; any other
+/// backslash is kept as it is. Items are trimmed and empty ones dropped.
+pub fn list(text: &str) -> Vec<String> {
+    let mut items = Vec::new();
+    let mut item = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if matches!(chars.peek(), Some(',' | '\\')) => {
+                item.extend(chars.next());
+            }
+            ',' => items.push(std::mem::take(&mut item)),
+            c => item.push(c),
+        }
+    }
+    items.push(item);
+    items
+        .into_iter()
+        .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
-        .map(str::to_string)
         .collect()
 }
+
+/// One item written for [`list`]: its commas (and backslashes before a comma) escaped.
+pub fn list_item(item: &str) -> String {
+    let mut out = String::new();
+    let mut chars = item.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            ',' => out.push_str("\\,"),
+            '\\' if matches!(chars.peek(), Some(',' | '\\') | None) => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// What the help says of lists, for a command that takes one.
+pub const LIST_ESCAPE_HELP: &str =
+    "Lists are comma-separated; write a comma inside an item as \\, (\"fees\\, fines,renewals\" is two items) and a backslash before a comma as \\\\.";
 
 fn yes_no(flag: &str, v: &str) -> Result<bool, FlagError> {
     match v {
@@ -395,6 +528,9 @@ pub fn help(type_name: &str) -> String {
     for (flag, doc) in rows {
         out.push_str(&format!("  {flag:<width$}  {doc}\n"));
     }
+    if flags_of(type_name).iter().any(|f| f.value.contains(',')) {
+        out.push_str(&format!("\n{LIST_ESCAPE_HELP}\n"));
+    }
     if let Some(line) = flags_line(type_name, &example) {
         out.push_str(&format!("\nExample:\n  {line}\n"));
     }
@@ -480,15 +616,29 @@ pub fn flags_of(type_name: &str) -> Vec<Flag> {
             t if t.contains("NaiveDate") => "YYYY-MM-DD",
             "Vec<SkillTarget>" => "SKILL=LEVEL,…",
             "EvaluationResult" => "KEY=VALUE,…",
-            "Box<Command>" => "JSON",
+            "Box<Command>" => "COMMAND|JSON",
             _ => "TEXT",
         };
         let name = kebab(f.name);
+        let doc = if f.ty == "Box<Command>" {
+            format!(
+                "{} Its kebab-case name (log-practice), its fields then given as --{name}-FIELD flags in their own flat forms (--{name}-minutes 45, --{name}-on 2026-03-12, --{name}-present ann), or its JSON.",
+                f.doc
+            )
+        } else {
+            f.doc
+        };
+        // A nested command's example is its JSON: a form has one field for it.
+        let example = if f.ty == "Box<Command>" {
+            example.get(f.name).map(Value::to_string)
+        } else {
+            example_of(&name)
+        };
         out.push(Flag {
-            example: example_of(&name),
+            example,
             name,
             value,
-            doc: f.doc,
+            doc,
             required: !f.optional,
         });
     }
@@ -529,6 +679,14 @@ fn example_pairs(type_name: &str, example: &Value) -> Option<Vec<(String, Option
                 .map(|t| Some(format!("{}={}", t["skill"].as_str()?, t["level"].as_u64()?)))
                 .collect::<Option<Vec<_>>>()?
                 .join(","),
+            ("CorrectEvent", "replacement", Value::Object(inner)) => {
+                let t = inner.get("type")?.as_str()?;
+                parts.push((flag.clone(), Some(kebab(t))));
+                for (sub, v) in example_pairs(t, value)? {
+                    parts.push((format!("{flag}-{sub}"), v));
+                }
+                continue;
+            }
             (_, "result", Value::Object(map)) => map
                 .iter()
                 .map(|(k, v)| match v {
@@ -547,6 +705,7 @@ fn example_pairs(type_name: &str, example: &Value) -> Option<Vec<(String, Option
             (_, _, Value::Array(items)) if items.iter().all(Value::is_string) => items
                 .iter()
                 .filter_map(Value::as_str)
+                .map(list_item)
                 .collect::<Vec<_>>()
                 .join(","),
             _ => return None,
@@ -599,10 +758,8 @@ mod tests {
     #[test]
     fn every_example_written_as_flags_reads_back_as_the_example() {
         for (t, _, example) in command_examples() {
-            let Some(text) = flags_example(t, &example) else {
-                assert_eq!(t, "CorrectEvent", "only a nested command has no flat form");
-                continue;
-            };
+            let text = flags_example(t, &example)
+                .unwrap_or_else(|| panic!("{t} has a flat form for every field"));
             // Split like a shell would (the examples quote with single quotes only).
             let mut words = Vec::new();
             let mut word = String::new();
@@ -652,6 +809,186 @@ mod tests {
                 {"person": "cleo", "present": false, "absence_reason": "no_release_time"},
                 {"person": "dan", "present": false}
             ])
+        );
+    }
+
+    #[test]
+    fn a_comma_inside_a_list_item_is_escaped() {
+        assert_eq!(list("a,b"), ["a", "b"]);
+        assert_eq!(list(r"fees\, fines, renewals"), ["fees, fines", "renewals"]);
+        assert_eq!(
+            list(r"a\\,b"),
+            [r"a\", "b"],
+            "an escaped backslash ends the item"
+        );
+        assert_eq!(
+            list(r"C:\path,x"),
+            [r"C:\path", "x"],
+            "other backslashes are kept"
+        );
+        assert_eq!(list(r"a\"), [r"a\"]);
+        for item in ["fees, fines", r"ends in \", r"a\,b", r"\\", "plain"] {
+            let written = format!("{},next", list_item(item));
+            assert_eq!(list(&written), [item, "next"], "{written}");
+        }
+        let (v, _) = parse(
+            "AssessNeeds",
+            &args(&[
+                "--pair",
+                "p-1",
+                "--goals",
+                r"loans\, returns and renewals,fees",
+                "--desired-outcomes",
+                r"alone by May\, without help",
+            ]),
+        )
+        .unwrap();
+        assert_eq!(v["goals"], json!(["loans, returns and renewals", "fees"]));
+        assert_eq!(v["desired_outcomes"], json!(["alone by May, without help"]));
+        // The key=value forms read their values the same way.
+        let (v, _) = parse(
+            "RecordEvaluation",
+            &args(&["--result", r"level=results,metric=loans\, per day,value=12"]),
+        )
+        .unwrap();
+        assert_eq!(v["result"]["metric"], "loans, per day");
+        assert!(help("AssessNeeds").contains(LIST_ESCAPE_HELP));
+        assert!(
+            !help("AddSkill").contains(LIST_ESCAPE_HELP),
+            "no list, no note"
+        );
+    }
+
+    #[test]
+    fn correct_event_takes_its_replacement_as_flags() {
+        let (v, o) = parse(
+            "CorrectEvent",
+            &args(&[
+                "--seq",
+                "42",
+                "--reason",
+                "wrong minutes",
+                "--replacement",
+                "log-practice",
+                "--replacement-person",
+                "ann",
+                "--replacement-skill",
+                "search",
+                "--replacement-kind",
+                "sandbox",
+                "--replacement-minutes",
+                "45",
+                "--replacement-on",
+                "2026-03-12",
+                "--on",
+                "2026-03-13",
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            json!({"type": "CorrectEvent", "seq": 42, "reason": "wrong minutes", "replacement":
+                {"type": "LogPractice", "person": "ann", "skill": "search", "kind": "sandbox", "minutes": 45, "on": "2026-03-12"}})
+        );
+        assert_eq!(o.on.as_deref(), Some("2026-03-13"), "--on stays do's");
+        command("CorrectEvent", &v).unwrap();
+        // The replacement's own flat forms and bare flags.
+        let (v, _) = parse(
+            "CorrectEvent",
+            &args(&[
+                "--seq=7",
+                "--reason",
+                "cleo was there",
+                "--replacement=hold-session",
+                "--replacement-session",
+                "s-1",
+                "--replacement-present",
+                "ann,cleo",
+                "--replacement-absent",
+                "dan=illness",
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            v["replacement"]["attendance"],
+            json!([{"person": "ann", "present": true}, {"person": "cleo", "present": true},
+                   {"person": "dan", "present": false, "absence_reason": "illness"}])
+        );
+        let (v, _) = parse(
+            "CorrectEvent",
+            &args(&[
+                "--seq",
+                "3",
+                "--reason",
+                "r",
+                "--replacement",
+                "archive-program",
+                "--replacement-reason",
+                "done",
+                "--replacement-force",
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            v["replacement"],
+            json!({"type": "ArchiveProgram", "reason": "done", "force": true})
+        );
+        // The JSON form still works.
+        let (v, _) = parse(
+            "CorrectEvent",
+            &args(&[
+                "--seq",
+                "3",
+                "--reason",
+                "r",
+                "--replacement",
+                r#"{"type": "SetGoal", "goal": "g"}"#,
+            ]),
+        )
+        .unwrap();
+        assert_eq!(v["replacement"], json!({"type": "SetGoal", "goal": "g"}));
+        // Mistakes are named by their flag.
+        for (words, expected) in [
+            (&["--seq", "1", "--reason", "r", "--replacement-minutes", "4"][..],
+             "--replacement-minutes: give the replacement's command first, as --replacement COMMAND"),
+            (&["--seq", "1", "--reason", "r", "--replacement", "frobnicate"][..],
+             "--replacement \"frobnicate\": expected a command name such as log-practice"),
+            (&["--seq", "1", "--reason", "r", "--replacement", "log-practice", "--replacement-minutes", "lots"][..],
+             "--replacement-minutes \"lots\": expected a whole number"),
+            (&["--seq", "1", "--reason", "r", "--replacement", "log-practice", "--replacement-colour", "red"][..],
+             "correct-event: unknown flag --replacement-colour"),
+            (&["--seq", "1", "--reason", "r", "--replacement", "set-goal", "--replacement-dry-run"][..],
+             "correct-event's own options"),
+            (&["--seq", "1", "--reason", "r", "--replacement", "correct-event"][..],
+             "not by another correction"),
+        ] {
+            let e = parse("CorrectEvent", &args(words)).unwrap_err();
+            assert!(e.0.contains(expected), "{words:?}: {e}");
+        }
+        let (v, _) = parse(
+            "CorrectEvent",
+            &args(&[
+                "--seq",
+                "1",
+                "--reason",
+                "r",
+                "--replacement",
+                "log-practice",
+                "--replacement-person",
+                "ann",
+            ]),
+        )
+        .unwrap();
+        let e = command("CorrectEvent", &v).unwrap_err();
+        assert!(e.0.starts_with("correct-event --replacement"), "{e}");
+        let h = help("CorrectEvent");
+        assert!(
+            h.contains("--replacement COMMAND|JSON") && h.contains("--replacement-minutes 45"),
+            "{h}"
+        );
+        assert!(
+            h.contains("--replacement log-practice --replacement-person ann"),
+            "{h}"
         );
     }
 

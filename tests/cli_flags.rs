@@ -609,3 +609,98 @@ fn a_program_starts_from_the_template_and_next_says_what_is_missing() {
     let err = fails(d, &["new", "training", "pilot", "--title", "Again"]);
     assert!(err.contains("pilot"), "{err}");
 }
+
+#[test]
+fn a_comma_inside_a_list_item_is_written_as_backslash_comma() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("store");
+    let d = data.as_path();
+    ok(
+        d,
+        &[
+            "do",
+            "organization",
+            "configure-organization",
+            "--name",
+            "L",
+            "--time-zone",
+            "Europe/Paris",
+        ],
+    );
+    for p in ["ann", "cleo"] {
+        ok(
+            d,
+            &[
+                "do",
+                "organization",
+                "add-person",
+                "--person",
+                p,
+                "--name",
+                p,
+                "--department",
+                "d",
+                "--branch",
+                "b",
+            ],
+        );
+    }
+    ok(d, &["new", "mentoring", "buddies", "--title", "Buddies"]);
+    ok(d, &["do", "buddies", "invite-trainer", "--person", "ann"]);
+    ok(
+        d,
+        &["do", "buddies", "accept-invitation", "--person", "ann"],
+    );
+    ok(d, &["do", "buddies", "enrol-learner", "--person", "cleo"]);
+    ok(
+        d,
+        &[
+            "do",
+            "buddies",
+            "pair-mentee",
+            "--pair",
+            "p-1",
+            "--mentor",
+            "ann",
+            "--mentee",
+            "cleo",
+        ],
+    );
+    let needs = |extra: &[&str]| {
+        let mut args = vec![
+            "do",
+            "buddies",
+            "assess-needs",
+            "--pair",
+            "p-1",
+            "--goals",
+            r"loans\, returns and renewals,fees",
+            "--desired-outcomes",
+            r"alone by May\, without help",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let v: serde_json::Value = serde_json::from_str(&ok(d, &args)).unwrap();
+        v["events"][0]["data"].clone()
+    };
+    let data = needs(&["--dry-run"]);
+    assert_eq!(
+        data["goals"],
+        serde_json::json!(["loans, returns and renewals", "fees"])
+    );
+    assert_eq!(
+        data["desired_outcomes"],
+        serde_json::json!(["alone by May, without help"])
+    );
+    needs(&[]);
+    let plan = ok(d, &["export", "buddies", "--format", "plan-md"]);
+    assert!(plan.contains("loans, returns and renewals"), "{plan}");
+    assert!(plan.contains("alone by May, without help"), "{plan}");
+    // The per-command help says how.
+    let help = ok(d, &["do", "buddies", "assess-needs", "--help"]);
+    assert!(
+        help.contains(r"write a comma inside an item as \,"),
+        "{help}"
+    );
+}

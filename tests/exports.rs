@@ -160,14 +160,16 @@ fn check_calendar(cal: &Component, head: &str) {
         assert!(ev.get("DTSTART").is_some());
         assert!(ev.get("SEQUENCE").unwrap().parse::<u32>().is_ok());
         assert!(matches!(ev.get("STATUS"), Some("CONFIRMED" | "CANCELLED")));
+        let alarm = ev.children.iter().find(|c| c.name == "VALARM");
+        if ev.get("STATUS") == Some("CANCELLED") {
+            assert!(alarm.is_none(), "a cancelled item reminds nobody");
+        }
         if ev.get("CATEGORIES") == Some("session") {
-            let alarm = ev
-                .children
-                .iter()
-                .find(|c| c.name == "VALARM")
-                .expect("a reminder");
-            assert_eq!(alarm.get("ACTION"), Some("DISPLAY"));
-            assert!(alarm.get("TRIGGER").unwrap().starts_with("-PT"));
+            if ev.get("STATUS") != Some("CANCELLED") {
+                let alarm = alarm.expect("a reminder");
+                assert_eq!(alarm.get("ACTION"), Some("DISPLAY"));
+                assert!(alarm.get("TRIGGER").unwrap().starts_with("-PT"));
+            }
             assert!(
                 ev.get("DTSTART").unwrap().ends_with('Z'),
                 "session times are UTC"
@@ -424,10 +426,13 @@ fn demo_spreadsheets_read_back() {
                         );
                     }
                 }
+                // Every table of both demo programs has real rows.
+                assert!(!rows.is_empty(), "{program} {table} has rows");
                 if table == "commitments" {
-                    // Each supervisor's rows add up to their row of the dashboard's ledger.
+                    // Each supervisor's rows add up to their row of the dashboard's ledger; a
+                    // learner whose supervisor was never asked is listed, not in the ledger.
                     let mut sums: BTreeMap<String, [u64; 4]> = BTreeMap::new();
-                    for row in &rows {
+                    for row in rows.iter().filter(|r| r["Status"] != "not asked") {
                         let sum = sums.entry(row["Supervisor"].clone()).or_default();
                         for (i, column) in [
                             "Minutes asked",
@@ -459,6 +464,22 @@ fn demo_spreadsheets_read_back() {
                         })
                         .collect();
                     assert_eq!(sums, ledger, "{program}");
+                }
+                if table == "attendance" && program == MENTORING {
+                    // The register of a mentoring program is its coaching sessions: the
+                    // mentor's row and the mentee's, present, for each one held.
+                    let held = view["mentoring"]["coaching_sessions"].as_u64().unwrap();
+                    assert!(held > 0);
+                    assert_eq!(rows.len() as u64, 2 * held);
+                    assert!(rows.iter().all(|r| r["Status"] == "held"
+                        && r["Present"] == "yes"
+                        && r["Module"].starts_with("coaching")
+                        && r["Session"].contains('/')));
+                }
+                if table == "commitments" && program == MENTORING {
+                    assert!(rows.iter().all(|r| r["Status"] == "not asked"
+                        && !r["Supervisor"].is_empty()
+                        && r["Minutes asked"] == "0"));
                 }
                 if table == "progress" {
                     assert_eq!(rows.len(), view["learners"].as_array().unwrap().len());
@@ -599,6 +620,98 @@ fn snapshots_of_every_export_of_both_demo_programs() {
                 );
             }
         }
+    });
+}
+
+/// The checks of a what-is-due calendar: its items are all-day, with a stable UID, and
+/// (being reminders, not meetings) carry neither SEQUENCE nor VALARM.
+fn check_due_calendar(cal: &Component, head: &str) {
+    assert_eq!(cal.name, "VCALENDAR");
+    assert_eq!(cal.get("X-BATON-HEAD"), Some(head));
+    let mut uids = std::collections::BTreeSet::new();
+    for ev in cal.events() {
+        let uid = ev.get("UID").expect("every item has a UID");
+        assert!(uid.starts_with("due.") && uid.ends_with("@baton"), "{uid}");
+        assert!(uids.insert(uid.to_string()), "UID {uid} appears once");
+        assert!(ev.get("DTSTAMP").is_some_and(|s| s.ends_with('Z')));
+        assert_eq!(ev.params("DTSTART"), Some("VALUE=DATE"));
+        assert_eq!(ev.get("CATEGORIES"), Some("due"));
+    }
+}
+
+/// The first learner (mentee) of `program`'s dashboard at the demo's end.
+fn first_learner(data: &Path, program: &str) -> String {
+    let (json, _) = ok(
+        data,
+        &[
+            "dashboard",
+            program,
+            "--format",
+            "json",
+            "--as-of",
+            DEMO_END,
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    v["learners"][0]["person"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn snapshots_of_the_person_and_due_calendars_and_the_roster() {
+    with_demo(|data| {
+        let head = head(data);
+        // Noah Dumont was invited to a roll-out session that was moved, then cancelled.
+        for (name, program, person) in [
+            ("rollout", ROLLOUT, "noah-dumont".to_string()),
+            ("mentoring", MENTORING, first_learner(data, MENTORING)),
+        ] {
+            let args = [
+                "export", program, "--format", "ics", "--person", &person, "--as-of", DEMO_END,
+            ];
+            let (ics, _) = ok(data, &args);
+            assert_eq!(ok(data, &args).0, ics, "the same bytes twice");
+            let cal = parse_ics(&ics);
+            check_calendar(&cal, &head);
+            assert!(!cal.events().is_empty(), "{name}: {person} has items");
+            if program == ROLLOUT {
+                assert!(cal.events().iter().any(
+                    |e| e.get("STATUS") == Some("CANCELLED") && e.get("SEQUENCE") != Some("0")
+                ));
+            }
+            insta::assert_snapshot!(
+                format!("export_{name}_ics_person"),
+                ics.replace("\r\n", "\n")
+            );
+            // What is due for that person, as a calendar.
+            let args = [
+                "due", "--person", &person, "--as-of", DEMO_END, "--format", "ics",
+            ];
+            let (due, _) = ok(data, &args);
+            assert_eq!(ok(data, &args).0, due);
+            check_due_calendar(&parse_ics(&due), &head);
+            insta::assert_snapshot!(format!("due_{name}_person_ics"), due.replace("\r\n", "\n"));
+        }
+        // What is due across both programs, as a calendar.
+        let args = ["due", "--as-of", DEMO_END, "--format", "ics"];
+        let (due, _) = ok(data, &args);
+        assert_eq!(ok(data, &args).0, due);
+        let cal = parse_ics(&due);
+        check_due_calendar(&cal, &head);
+        for program in [ROLLOUT, MENTORING] {
+            assert!(
+                cal.events()
+                    .iter()
+                    .any(|e| e.get("UID").unwrap().contains(&format!(".{program}@baton"))),
+                "{program} has something due"
+            );
+        }
+        insta::assert_snapshot!("due_demo_ics", due.replace("\r\n", "\n"));
+        // The organization's roster (it has no program: one snapshot).
+        let (roster, _) = ok(data, &["roster", "export"]);
+        assert_eq!(ok(data, &["roster", "export"]).0, roster);
+        let (_, rows) = read_csv(&roster);
+        assert!(rows.len() > 100);
+        insta::assert_snapshot!("roster_demo_csv", roster.replace("\r\n", "\n"));
     });
 }
 
@@ -874,5 +987,36 @@ fn a_coaching_session_moved_then_cancelled_raises_its_sequence_and_is_published_
         // Cancelled, it is no longer due.
         let (due, _) = ok(data, &["due", "--format", "json", "--within", "30d"]);
         assert!(!due.contains("c-late"), "{due}");
+        // The attendance register lists it, cancelled, for the mentor and the mentee, with
+        // nobody marked present.
+        let (text, _) = ok(
+            data,
+            &[
+                "export",
+                "mentoring-2026",
+                "--format",
+                "csv",
+                "--table",
+                "attendance",
+            ],
+        );
+        let (_, rows) = read_csv(&text);
+        let late: Vec<_> = rows
+            .iter()
+            .filter(|r| r["Session"] == "p-1/c-late")
+            .collect();
+        assert_eq!(late.len(), 2, "{text}");
+        for r in &late {
+            assert_eq!(
+                (
+                    r["Status"].as_str(),
+                    r["Present"].as_str(),
+                    r["Start (local)"].as_str()
+                ),
+                ("cancelled", "", "2026-12-04 09:30")
+            );
+        }
+        assert_eq!(late[0]["Name"], "Noah Moreau", "the mentor first");
+        assert_eq!(late[1]["Name"], "Clara Diallo");
     });
 }

@@ -406,3 +406,69 @@ fn a_change_no_command_records_is_refused_by_line_and_column() {
     );
     assert_eq!(head(&data), before, "nothing was stored");
 }
+
+#[test]
+fn a_rename_through_a_correction_shows_the_new_name_in_the_read_views() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = store(dir.path());
+    let file = dir.path().join("staff.csv");
+    std::fs::write(&file, STAFF).unwrap();
+    ok(&data, &["roster", "import", file.to_str().unwrap()]);
+    // Ann's PersonJoined, found in the log.
+    let log = ok(&data, &["export"]);
+    let seq = log
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|e| e["type"] == "PersonJoined" && e["data"]["person"] == "ann-lee")
+        .map(|e| e["seq"].as_u64().unwrap())
+        .expect("ann-lee joined")
+        .to_string();
+    // Corrected from flags alone: the replacement's command and its fields as
+    // --replacement-FIELD.
+    ok(
+        &data,
+        &[
+            "do",
+            "organization",
+            "correct-event",
+            "--seq",
+            &seq,
+            "--reason",
+            "her name is spelt Leigh",
+            "--replacement",
+            "add-person",
+            "--replacement-person",
+            "ann-lee",
+            "--replacement-name",
+            "Ann Leigh",
+            "--replacement-department",
+            "lending",
+            "--replacement-branch",
+            "central",
+            "--replacement-supervisor",
+            "dora-diaz",
+            "--replacement-on",
+            "2025-02-03",
+        ],
+    );
+    let journey: serde_json::Value =
+        serde_json::from_str(&ok(&data, &["journey", "ann-lee", "--format", "json"])).unwrap();
+    assert_eq!(journey["name"], "Ann Leigh", "{journey}");
+    let roster = ok(&data, &["roster", "export"]);
+    assert!(roster.contains("ann-lee,Ann Leigh,"), "{roster}");
+    assert!(!roster.contains("Ann Lee"), "{roster}");
+    // The re-import of the new roster sees nothing to change.
+    std::fs::write(&file, &roster).unwrap();
+    let again = ok(
+        &data,
+        &[
+            "roster",
+            "import",
+            file.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    let again: serde_json::Value = serde_json::from_str(&again).unwrap();
+    assert_eq!(again["changes"], serde_json::json!([]), "{again}");
+}

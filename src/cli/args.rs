@@ -254,8 +254,9 @@ pub enum Command {
         format: Format,
     },
     /// Which step of the method is open for a program and what is missing (no outcome yet,
-    /// trainers invited but none accepted, sessions without invitees, evaluations missing after
-    /// sessions, follow-ups never scheduled, pairs without needs or priorities).
+    /// trainers or mentors invited but none accepted, sessions without invitees, evaluations
+    /// missing after sessions or coaching sessions, follow-ups never scheduled, pairs without
+    /// needs, priorities or coaching sessions).
     Next {
         /// Program slug.
         program: String,

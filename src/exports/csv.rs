@@ -7,10 +7,16 @@
 //! spreadsheet could take for a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage
 //! return) is prefixed with `'` ([`cell`]); numbers and dates Baton writes itself are left as
 //! they are. The figures are the dashboard's (`docs/DASHBOARD.md`).
+//!
+//! The attendance register lists training sessions and coaching sessions together, by start:
+//! a coaching session is named `PAIR/SESSION` (`p-2/c-1`), its module column reads
+//! `coaching: TOPICS`, and it has a row for the mentor and one for the mentee, present once it
+//! was held. The commitment ledger has a row for every learner, `not asked` for one whose
+//! supervisor was never asked for release time (their current supervisor is named).
 
 use std::collections::BTreeSet;
 
-use crate::domain::program::{CommitmentStatus, SessionStatus};
+use crate::domain::program::{Commitment, CommitmentStatus, SessionStatus};
 use crate::domain::{today, Organization, Program, Timestamp};
 use crate::projections::dashboard::{self, DashboardView};
 
@@ -19,11 +25,13 @@ use crate::projections::dashboard::{self, DashboardView};
 pub enum Table {
     /// One row per learner (mentee): completion, practice, retention.
     Progress,
-    /// One row per invitee of each session: present or absent and why.
+    /// One row per invitee of each session (and per mentor and mentee of each coaching
+    /// session): present or absent and why.
     Attendance,
     /// One row per learner and trainer: their latest level in each catalogue skill.
     Skills,
-    /// One row per learner with a release-time commitment: asked, promised, delivered.
+    /// One row per learner: the release time asked, promised and delivered (`not asked` when
+    /// their supervisor was never asked).
     Commitments,
     /// One row per follow-up: due, open, overdue or done.
     FollowUps,
@@ -197,9 +205,9 @@ fn attendance(input: &Input<'_>) -> Vec<Vec<String>> {
         "Present",
         "Absence reason",
     ])];
-    let mut sessions: Vec<_> = p.sessions.iter().collect();
-    sessions.sort_by(|a, b| (&a.1.time.start, a.0).cmp(&(&b.1.time.start, b.0)));
-    for (id, s) in sessions {
+    // Training sessions and coaching sessions, in one register ordered by start.
+    let mut entries: Vec<(&Timestamp, String, Vec<String>)> = Vec::new();
+    for (id, s) in &p.sessions {
         let status = match s.status {
             SessionStatus::Scheduled if s.time.start <= input.now => "not recorded",
             SessionStatus::Scheduled => "scheduled",
@@ -227,20 +235,78 @@ fn attendance(input: &Input<'_>) -> Vec<Vec<String>> {
                 .and_then(|r| serde_json::to_value(r).ok())
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_default();
-            rows.push(vec![
-                cell(id),
-                cell(module),
-                s.time.start_local.replacen('T', " ", 1),
-                s.time.duration_minutes.to_string(),
-                cell(&s.location),
-                status.to_string(),
-                cell(person),
-                cell(&org.name_of(person)),
-                present,
-                reason,
-            ]);
+            entries.push((
+                &s.time.start,
+                id.clone(),
+                vec![
+                    cell(id),
+                    cell(module),
+                    s.time.start_local.replacen('T', " ", 1),
+                    s.time.duration_minutes.to_string(),
+                    cell(&s.location),
+                    status.to_string(),
+                    cell(person),
+                    cell(&org.name_of(person)),
+                    present,
+                    reason,
+                ],
+            ));
         }
     }
+    // A coaching session is the pair meeting: held means mentor and mentee were both there (the
+    // event records no absence), like a training session's invitee marked present.
+    for (pair_id, pair) in &p.pairs {
+        let held = pair
+            .coaching
+            .iter()
+            .map(|(id, c)| (id, &c.time, &c.topics, "held".to_string()));
+        let scheduled = pair.scheduled.iter().map(|(id, c)| {
+            let status = if c.time.start <= input.now {
+                "not recorded"
+            } else {
+                "scheduled"
+            };
+            (id, &c.time, &c.topics, status.to_string())
+        });
+        let cancelled = pair
+            .cancelled
+            .iter()
+            .map(|(id, (c, _))| (id, &c.time, &c.topics, "cancelled".to_string()));
+        for (id, time, topics, status) in held.chain(scheduled).chain(cancelled) {
+            let session = format!("{pair_id}/{id}");
+            let module = if topics.is_empty() {
+                "coaching".to_string()
+            } else {
+                format!("coaching: {}", topics.join("; "))
+            };
+            for person in [&pair.mentor, &pair.mentee] {
+                let present = if status == "held" {
+                    yes_no(true)
+                } else {
+                    String::new()
+                };
+                entries.push((
+                    &time.start,
+                    session.clone(),
+                    vec![
+                        cell(&session),
+                        cell(&module),
+                        time.start_local.replacen('T', " ", 1),
+                        time.duration_minutes.to_string(),
+                        String::new(),
+                        cell(&status),
+                        cell(person),
+                        cell(&org.name_of(person)),
+                        present,
+                        String::new(),
+                    ],
+                ));
+            }
+        }
+    }
+    // A stable sort keeps each session's people in their order.
+    entries.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    rows.extend(entries.into_iter().map(|(_, _, row)| row));
     rows
 }
 
@@ -295,20 +361,48 @@ fn commitments(input: &Input<'_>) -> Vec<Vec<String>> {
         "Absences for no release time",
     ])];
     // The figures are the dashboard ledger's, learner by learner (one function makes both),
-    // so a supervisor's rows add up to their ledger row.
-    for (learner, c) in &p.commitments {
-        let figures = crate::projections::dashboard::learner_ledger(p, learner, c);
+    // so a supervisor's rows add up to their ledger row; the `not asked` rows add nothing asked
+    // or promised, and are not in the ledger.
+    let not_asked = p
+        .learners
+        .iter()
+        .filter(|(id, _)| !p.commitments.contains_key(*id))
+        .map(|(id, l)| {
+            let supervisor = org
+                .person(id)
+                .and_then(|x| x.supervisor.clone())
+                .unwrap_or_default();
+            let c = Commitment {
+                supervisor,
+                minutes_asked: 0,
+                minutes_committed: 0,
+                status: CommitmentStatus::Asked,
+                since: l.enrolled_on,
+            };
+            (id, c, "not asked")
+        });
+    let asked = p.commitments.iter().map(|(learner, c)| {
         let status = match c.status {
             CommitmentStatus::Asked => "asked",
             CommitmentStatus::Committed => "promised",
             CommitmentStatus::Declined => "declined",
             CommitmentStatus::Withdrawn => "withdrawn",
         };
+        (learner, c.clone(), status)
+    });
+    let mut all: Vec<_> = asked.chain(not_asked).collect();
+    all.sort_by(|a, b| a.0.cmp(b.0));
+    for (learner, c, status) in all {
+        let figures = crate::projections::dashboard::learner_ledger(p, learner, &c);
         rows.push(vec![
             cell(learner),
             cell(&org.name_of(learner)),
             cell(&c.supervisor),
-            cell(&org.name_of(&c.supervisor)),
+            if c.supervisor.is_empty() {
+                String::new()
+            } else {
+                cell(&org.name_of(&c.supervisor))
+            },
             status.to_string(),
             c.since.to_string(),
             figures.minutes_asked.to_string(),

@@ -14,7 +14,8 @@
 //!   Follow-ups are all-day items (`VALUE=DATE`).
 //! - **`DTSTAMP`** is a time the caller passes (the CLI and the server pass the recorded time
 //!   of the log's head), never the clock, so the same log gives the same bytes.
-//! - Every session carries a reminder (`VALARM`, [`REMINDER_MINUTES`] before).
+//! - Every session carries a reminder (`VALARM`, [`REMINDER_MINUTES`] before), except a
+//!   cancelled one.
 //! - Lines end in CRLF and are folded at 75 octets, never inside a UTF-8 character; text is
 //!   escaped (`\\`, `\;`, `\,`, `\n`).
 //! - `X-BATON-HEAD:SEQ:HASH` names the log head the feed was computed from.
@@ -338,13 +339,18 @@ fn timed(
         format!("DESCRIPTION:{}", text(&description.join("\n"))),
         "CATEGORIES:session".to_string(),
         format!("STATUS:{status}"),
-        "BEGIN:VALARM".to_string(),
-        "ACTION:DISPLAY".to_string(),
-        format!("DESCRIPTION:{}", text(summary)),
-        format!("TRIGGER:-PT{REMINDER_MINUTES}M"),
-        "END:VALARM".to_string(),
-        "END:VEVENT".to_string(),
     ]);
+    // A cancelled session reminds nobody.
+    if status != "CANCELLED" {
+        lines.extend([
+            "BEGIN:VALARM".to_string(),
+            "ACTION:DISPLAY".to_string(),
+            format!("DESCRIPTION:{}", text(summary)),
+            format!("TRIGGER:-PT{REMINDER_MINUTES}M"),
+            "END:VALARM".to_string(),
+        ]);
+    }
+    lines.push("END:VEVENT".to_string());
     Item { start, uid, lines }
 }
 

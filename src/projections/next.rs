@@ -5,15 +5,20 @@
 //!
 //! - The **open step** is the first step of the method (for the program's kind) not ticked on
 //!   the checklist.
-//! - **Missing** (each only when it applies): no goal; no desired outcome (training); trainers
+//! - **Missing** (each only when it applies): no goal; no desired outcome (training: the
+//!   program's; mentoring: a pair's needs without desired outcomes); trainers (mentors)
 //!   invited but none accepted; no module (training); sessions scheduled without invitees;
 //!   held sessions whose present learners have no learning (level 2) evaluation in this
-//!   program for the session's module; learners who attended a held session (or, mentoring,
-//!   mentees in a pair) with no follow-up ever scheduled; pairs without needs, baseline or
-//!   priorities (mentoring); unpaired mentees (mentoring).
+//!   program for the session's module; pairs with coaching sessions held whose mentee has no
+//!   learning evaluation in this program dated on or after the first of them (mentoring);
+//!   learners who attended a held session (or, mentoring, mentees in a pair) with no follow-up
+//!   ever scheduled; pairs without needs, baseline, priorities or any coaching session
+//!   scheduled or held (mentoring: a pair's counterpart of a session without invitees);
+//!   unpaired mentees (mentoring).
 
 use std::collections::BTreeSet;
 
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::domain::events::{EvaluationResult, PhaseStep, ProgramKind};
@@ -95,8 +100,14 @@ pub fn next(org: &Organization, p: &Program, now: Timestamp) -> NextView {
         .values()
         .filter(|t| t.status == TrainerStatus::Accepted)
         .count();
+    let (trainers, learners) = match p.kind {
+        ProgramKind::Training => ("trainers", "learners trained"),
+        ProgramKind::Mentoring => ("mentors", "mentees paired"),
+    };
     if invited > 0 && accepted == 0 {
-        missing.push(format!("{invited} trainers invited but none accepted yet"));
+        missing.push(format!(
+            "{invited} {trainers} invited but none accepted yet"
+        ));
     }
     if p.kind == ProgramKind::Training && p.modules.is_empty() {
         missing.push("no module defined (define-module)".to_string());
@@ -159,7 +170,7 @@ pub fn next(org: &Organization, p: &Program, now: Timestamp) -> NextView {
         .count();
     if never > 0 {
         missing.push(format!(
-            "{never} learners trained with no follow-up ever scheduled (schedule-follow-up)"
+            "{never} {learners} with no follow-up ever scheduled (schedule-follow-up)"
         ));
     }
     if p.kind == ProgramKind::Mentoring {
@@ -167,6 +178,8 @@ pub fn next(org: &Organization, p: &Program, now: Timestamp) -> NextView {
             let mut lacks = Vec::new();
             if pair.goals.is_empty() {
                 lacks.push("needs (assess-needs)");
+            } else if pair.desired_outcomes.is_empty() {
+                lacks.push("desired outcome (assess-needs)");
             }
             if pair.already_knows.is_empty() && pair.already_works.is_empty() {
                 lacks.push("baseline (record-baseline)");
@@ -174,8 +187,33 @@ pub fn next(org: &Organization, p: &Program, now: Timestamp) -> NextView {
             if pair.priorities.is_empty() {
                 lacks.push("priorities (set-priorities)");
             }
+            if pair.coaching.is_empty() && pair.scheduled.is_empty() {
+                lacks.push("coaching session (schedule-coaching-session)");
+            }
             if !lacks.is_empty() {
                 missing.push(format!("pair {id} has no {}", lacks.join(", no ")));
+            }
+        }
+        // Coaching sessions held, and no evaluation of the new skills since the first one.
+        for (id, pair) in &p.pairs {
+            let Some(first) = pair
+                .coaching
+                .values()
+                .filter_map(|c| c.time.start_local.get(..10)?.parse::<NaiveDate>().ok())
+                .min()
+            else {
+                continue;
+            };
+            let evaluated = p.evaluations.iter().any(|e| {
+                e.person.as_deref() == Some(pair.mentee.as_str())
+                    && e.on >= first
+                    && matches!(e.result, EvaluationResult::Learning { .. })
+            });
+            if !evaluated {
+                missing.push(format!(
+                    "pair {id}: {} coaching sessions held, the mentee's new skills not evaluated (record-evaluation)",
+                    pair.coaching.len()
+                ));
             }
         }
         let unpaired = aud
@@ -193,5 +231,173 @@ pub fn next(org: &Organization, p: &Program, now: Timestamp) -> NextView {
         open_step,
         steps,
         missing,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::projections::testlog::TestLog;
+
+    /// What `next` says is missing in program `slug` of `log` at its last time.
+    fn missing(log: &TestLog, slug: &str) -> Vec<String> {
+        let p = &log.world.programs[slug];
+        let now = Timestamp::parse_lenient("2026-06-01T12:00:00Z").unwrap();
+        next(&log.world.org, p, now).missing
+    }
+
+    /// Checks that `expected` is missing (by a part of its message) and `gone` is not.
+    fn check(log: &TestLog, slug: &str, expected: &[&str], gone: &[&str]) {
+        let missing = missing(log, slug);
+        for e in expected {
+            assert!(
+                missing.iter().any(|m| m.contains(e)),
+                "{e:?} in {missing:#?}"
+            );
+        }
+        for g in gone {
+            assert!(
+                !missing.iter().any(|m| m.contains(g)),
+                "{g:?} not in {missing:#?}"
+            );
+        }
+    }
+
+    fn people() -> TestLog {
+        let mut log = TestLog::new();
+        log.at("2026-01-05T09:00:00Z")
+            .org(json!({"type": "ConfigureOrganization", "name": "Library", "time_zone": "Europe/Paris"}))
+            .org(json!({"type": "AddSkill", "skill": "search", "name": "Search"}));
+        for p in ["ann", "bob", "carl", "dora"] {
+            log.org(json!({"type": "AddPerson", "person": p, "name": p.to_uppercase(), "department": "lending", "branch": "central"}));
+        }
+        log
+    }
+
+    #[test]
+    fn a_training_program_is_told_each_missing_item_until_it_is_recorded() {
+        let mut log = people();
+        log.prog("cat", json!({"type": "CreateProgram", "program": "cat", "kind": "training", "title": "Catalogue"}))
+            .prog("cat", json!({"type": "InviteTrainer", "person": "bob"}));
+        check(
+            &log,
+            "cat",
+            &[
+                "no goal yet",
+                "no desired outcome yet",
+                "1 trainers invited but none accepted",
+                "no module defined",
+            ],
+            &["mentors"],
+        );
+        log.prog("cat", json!({"type": "SetGoal", "goal": "Everyone searches"}))
+            .prog("cat", json!({"type": "SetDesiredOutcome", "skill": "search", "level": 2, "share_per_mille": 750, "by": "2026-06-30"}))
+            .prog("cat", json!({"type": "AcceptInvitation", "person": "bob"}))
+            .prog("cat", json!({"type": "DefineModule", "module": "m-1", "title": "Search", "skills": [{"skill": "search", "level": 2}]}))
+            .prog("cat", json!({"type": "EnrolLearner", "person": "ann"}))
+            .prog("cat", json!({"type": "ScheduleSession", "session": "s-1", "module": "m-1", "trainers": ["bob"], "start": "2026-03-02T09:30",
+                                "duration_minutes": 120, "location": "Room 1", "capacity": 10, "invitees": []}));
+        check(
+            &log,
+            "cat",
+            &["session s-1 has no invitees"],
+            &[
+                "no goal",
+                "no desired outcome",
+                "none accepted",
+                "no module",
+                "evaluation",
+                "follow-up",
+            ],
+        );
+        log.prog(
+            "cat",
+            json!({"type": "InviteToSession", "session": "s-1", "people": ["ann"]}),
+        );
+        check(&log, "cat", &[], &["no invitees"]);
+        log.at("2026-03-03T09:00:00Z").prog(
+            "cat",
+            json!({"type": "HoldSession", "session": "s-1", "attendance": [{"person": "ann", "present": true}]}),
+        );
+        check(
+            &log,
+            "cat",
+            &[
+                "session s-1: 1 of 1 present without a learning evaluation",
+                "1 learners trained with no follow-up ever scheduled",
+            ],
+            &[],
+        );
+        log.prog("cat", json!({"type": "RecordEvaluation", "person": "ann", "module": "m-1", "result": {"level": "learning", "skill": "search", "skill_level": 2}}))
+            .prog("cat", json!({"type": "ScheduleFollowUp", "follow_up": "f-1", "person": "ann", "due": "2026-04-20", "purpose": "use on the job"}));
+        assert_eq!(missing(&log, "cat"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_mentoring_program_is_told_each_missing_item_until_it_is_recorded() {
+        let mut log = people();
+        log.prog("men", json!({"type": "CreateProgram", "program": "men", "kind": "mentoring", "title": "Mentoring"}))
+            .prog("men", json!({"type": "InviteTrainer", "person": "bob"}))
+            .prog("men", json!({"type": "EnrolLearner", "person": "ann"}));
+        check(
+            &log,
+            "men",
+            &[
+                "no goal yet",
+                "1 mentors invited but none accepted",
+                "1 mentees without a mentor",
+            ],
+            &["trainers", "no desired outcome yet", "no module"],
+        );
+        log.prog(
+            "men",
+            json!({"type": "SetGoal", "goal": "Monthly reports alone"}),
+        )
+        .prog("men", json!({"type": "AcceptInvitation", "person": "bob"}))
+        .prog(
+            "men",
+            json!({"type": "PairMentee", "pair": "p-1", "mentor": "bob", "mentee": "ann"}),
+        );
+        check(
+            &log,
+            "men",
+            &[
+                "pair p-1 has no needs (assess-needs), no baseline (record-baseline), no priorities (set-priorities), no coaching session",
+                "1 mentees paired with no follow-up ever scheduled",
+            ],
+            &["no goal", "none accepted", "without a mentor"],
+        );
+        log.prog("men", json!({"type": "AssessNeeds", "pair": "p-1", "goals": ["monthly report"], "desired_outcomes": []}));
+        check(
+            &log,
+            "men",
+            &["pair p-1 has no desired outcome (assess-needs)"],
+            &["no needs"],
+        );
+        log.prog("men", json!({"type": "AssessNeeds", "pair": "p-1", "goals": ["monthly report"], "desired_outcomes": ["alone by May"]}))
+            .prog("men", json!({"type": "RecordBaseline", "pair": "p-1", "already_knows": ["search"], "already_works": []}))
+            .prog("men", json!({"type": "SetPriorities", "pair": "p-1", "priorities": ["report"]}))
+            .prog("men", json!({"type": "ScheduleCoachingSession", "pair": "p-1", "session": "c-1", "start": "2026-02-10T10:00", "duration_minutes": 60}));
+        check(
+            &log,
+            "men",
+            &[],
+            &["pair p-1 has no", "coaching sessions held"],
+        );
+        // An evaluation from before the coaching does not count for it.
+        log.prog("men", json!({"type": "RecordEvaluation", "person": "ann", "result": {"level": "learning", "skill": "search", "skill_level": 1}, "on": "2026-02-01"}))
+            .at("2026-02-11T09:00:00Z")
+            .prog("men", json!({"type": "HoldCoachingSession", "pair": "p-1", "session": "c-1", "start": "2026-02-10T10:00", "duration_minutes": 60}));
+        check(
+            &log,
+            "men",
+            &["pair p-1: 1 coaching sessions held, the mentee's new skills not evaluated (record-evaluation)"],
+            &[],
+        );
+        log.prog("men", json!({"type": "RecordEvaluation", "person": "ann", "result": {"level": "learning", "skill": "search", "skill_level": 3}}))
+            .prog("men", json!({"type": "ScheduleFollowUp", "follow_up": "f-1", "person": "ann", "due": "2026-04-20", "purpose": "six-month review"}));
+        assert_eq!(missing(&log, "men"), Vec::<String>::new());
     }
 }
