@@ -160,9 +160,13 @@ pub struct App {
 /// Folded states by stream, each with the stream version it reflects.
 #[derive(Default)]
 struct StateCache {
-    org: Option<(u64, Arc<Organization>)>,
-    programs: HashMap<String, (u64, Arc<Option<Program>>)>,
+    org: Slot<Organization>,
+    programs: HashMap<String, Slot<Option<Program>>>,
 }
+
+/// A state folded from one stream as the cache keeps it: its stream version and the state
+/// (`None` while a reader folds it forward).
+type Slot<S> = Option<(u64, Arc<S>)>;
 
 /// Decodes a stored event into the domain; a redacted event decodes from the scrubbed copy it
 /// kept, and is skipped (`None`) when it kept none.
@@ -316,46 +320,45 @@ impl App {
     /// The organization's current state, shared with the cache (no copy when nothing was
     /// recorded since the last read).
     fn organization_shared(&self) -> Result<(Arc<Organization>, u64), AppError> {
-        let now = self.store.stream_version(ORGANIZATION_STREAM);
-        let cached = {
-            let mut cache = self.cache();
-            match &cache.org {
-                Some((v, org)) if *v == now => return Ok((org.clone(), *v)),
-                // Taken out, so that folding what was recorded since copies nothing (unless
-                // a reader still holds it).
-                _ => cache.org.take(),
-            }
-        };
-        let (version, org) =
-            self.catch_up(ORGANIZATION_STREAM, cached.unwrap_or_default(), |org, f| {
-                org.apply(&f.meta, &f.event)
-            })?;
-        let mut cache = self.cache();
-        if cache.org.as_ref().is_none_or(|(v, _)| *v <= version) {
-            cache.org = Some((version, org.clone()));
-        }
-        Ok((org, version))
+        self.cached_fold(
+            ORGANIZATION_STREAM,
+            |c| &mut c.org,
+            |org, f| org.apply(&f.meta, &f.event),
+        )
     }
 
-    /// Folds the events of `stream` past `version` into a state folded up to it; the state is
-    /// copied (from the cache's shared one) only when there is something to fold.
-    fn catch_up<S: Clone>(
+    /// The state of `stream` kept in the cache's `slot`, folded up to the stream's version.
+    /// Shared with the cache when nothing was recorded since; otherwise taken out of the cache
+    /// while what was recorded since is folded into it, so that nothing is copied (unless a
+    /// reader still holds it), and put back unless a newer one was meanwhile.
+    fn cached_fold<S: Clone + Default>(
         &self,
         stream: &str,
-        (mut version, mut state): (u64, Arc<S>),
+        slot: impl Fn(&mut StateCache) -> &mut Slot<S>,
         mut fold: impl FnMut(&mut S, &Fact),
-    ) -> Result<(u64, Arc<S>), AppError> {
-        if self.store.stream_version(stream) == version {
-            // Nothing recorded since: no read of the log at all.
-            return Ok((version, state));
-        }
+    ) -> Result<(Arc<S>, u64), AppError> {
+        let now = self.store.stream_version(stream);
+        let cached = {
+            let mut cache = self.cache();
+            let kept = slot(&mut cache);
+            match kept {
+                Some((v, state)) if *v == now => return Ok((state.clone(), *v)),
+                _ => kept.take(),
+            }
+        };
+        let (mut version, mut state) = cached.unwrap_or_default();
         for ev in self.store.read_stream(stream, version + 1)? {
             version = ev.version();
             if let Some(f) = decode(&ev)? {
                 fold(Arc::make_mut(&mut state), &f);
             }
         }
-        Ok((version, state))
+        let mut cache = self.cache();
+        let kept = slot(&mut cache);
+        if kept.as_ref().is_none_or(|(v, _)| *v <= version) {
+            *kept = Some((version, state.clone()));
+        }
+        Ok((state, version))
     }
 
     fn cache(&self) -> std::sync::MutexGuard<'_, StateCache> {
@@ -383,31 +386,13 @@ impl App {
     /// cache, and its stream version.
     fn program_shared(&self, slug: &str) -> Result<(Arc<Option<Program>>, u64), AppError> {
         let stream = program_stream(slug)?;
-        let now = self.store.stream_version(stream.as_str());
-        let cached = {
-            let mut cache = self.cache();
-            match cache.programs.get(stream.as_str()) {
-                Some((v, program)) if *v == now => return Ok((program.clone(), *v)),
-                // Taken out, so that folding what was recorded since copies nothing (unless
-                // a reader still holds it).
-                _ => cache.programs.remove(stream.as_str()),
-            }
-        };
-        let (version, program) =
-            self.catch_up(stream.as_str(), cached.unwrap_or_default(), |p, f| {
+        self.cached_fold(
+            stream.as_str(),
+            |c| c.programs.entry(stream.as_str().to_string()).or_default(),
+            |p, f| {
                 Program::fold_one(p, &f.meta, &f.event);
-            })?;
-        let mut cache = self.cache();
-        let newer = cache
-            .programs
-            .get(stream.as_str())
-            .is_some_and(|(v, _)| *v > version);
-        if !newer {
-            cache
-                .programs
-                .insert(stream.as_str().to_string(), (version, program.clone()));
-        }
-        Ok((program, version))
+            },
+        )
     }
 
     /// Every program's slug with its stream's version, sorted by slug.

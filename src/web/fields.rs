@@ -44,13 +44,13 @@ impl Filled {
             .map(|(_, v)| v.as_str())
     }
 
-    /// Every value of field `name` (each value split at commas, as a list flag takes it).
+    /// Every value of field `name` (each value read as a list flag reads it: split at commas,
+    /// `\,` kept as a comma).
     fn all(&self, name: &str) -> Vec<String> {
         self.values
             .iter()
             .filter(|(k, _)| k == name)
-            .flat_map(|(_, v)| v.split(',').map(|p| p.trim().to_string()))
-            .filter(|p| !p.is_empty())
+            .flat_map(|(_, v)| crate::flags::list(v))
             .collect()
     }
 

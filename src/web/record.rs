@@ -378,7 +378,7 @@ fn field_of(message: &str, value: Option<&str>, fields: &[(String, String)]) -> 
         if let Some((k, _)) = fields.iter().find(|(k, v)| {
             !k.starts_with('_')
                 && k != "expected_version"
-                && (v.trim() == value || v.split(',').any(|p| p.trim() == value))
+                && (v.trim() == value || flags::list(v).iter().any(|p| p == value))
         }) {
             return match k.strip_prefix("result.") {
                 Some(_) => "result".to_string(),
