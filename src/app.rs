@@ -21,7 +21,8 @@ use crate::domain::{
 };
 use crate::store::record::{is_redaction_marker, redaction_kept, FORMAT_1};
 use crate::store::{
-    AppendRequest, Clock, EventStore, NewEvent, RecordedEvent, StoreError, ORGANIZATION_STREAM,
+    AppendRequest, Appended, AppendedEvent, Clock, EventStore, NewEvent, RecordedEvent, StoreError,
+    ORGANIZATION_STREAM,
 };
 
 /// What can go wrong running a command.
@@ -395,6 +396,62 @@ impl App {
         )
     }
 
+    /// Folds a batch just appended into the program's cached state from the events the
+    /// domain decided (not decoded back from the store), when the cache holds the state the
+    /// batch was decided against; otherwise the next read catches up from the store.
+    fn advance_program(
+        &self,
+        slug: &str,
+        read_version: u64,
+        appended: &Appended,
+        decided: Vec<Event>,
+    ) -> Result<(), AppError> {
+        let stream = program_stream(slug)?;
+        let stream = stream.as_str();
+        let written: Vec<&AppendedEvent> = appended
+            .events
+            .iter()
+            .filter(|e| e.stream == stream)
+            .collect();
+        if written.len() != decided.len() || written.is_empty() {
+            return Ok(());
+        }
+        let taken = {
+            let mut cache = self.cache();
+            match cache.programs.get_mut(stream) {
+                Some(kept @ Some(_)) if kept.as_ref().is_some_and(|(v, _)| *v == read_version) => {
+                    kept.take()
+                }
+                _ => None,
+            }
+        };
+        let Some((mut version, mut state)) = taken else {
+            return Ok(());
+        };
+        for (event, at) in decided.iter().zip(&written) {
+            if at.version != version + 1 {
+                // Not the stream's next event: leave the state for the next read to refold.
+                return Ok(());
+            }
+            // The envelope as stored (the store's clock set `recorded_at`).
+            let stored = self.store.get(at.seq)?;
+            debug_assert_eq!(
+                decode(&stored)?.map(|f| f.event).as_ref(),
+                Some(event),
+                "a decided event reads back as itself"
+            );
+            let meta = meta_of(&stored);
+            Program::fold_one(Arc::make_mut(&mut state), &meta, event);
+            version = at.version;
+        }
+        let mut cache = self.cache();
+        let kept = cache.programs.entry(stream.to_string()).or_default();
+        if kept.as_ref().is_none_or(|(v, _)| *v <= version) {
+            *kept = Some((version, state));
+        }
+        Ok(())
+    }
+
     /// Every program's slug with its stream's version, sorted by slug.
     pub fn program_versions(&self) -> Vec<(String, u64)> {
         self.store
@@ -504,9 +561,17 @@ impl App {
         }
         let event_types = batch.events.iter().map(|e| e.event_type.clone()).collect();
         let erased = batch.erased.clone();
+        let program_events = std::mem::take(&mut batch.program_events);
         let request = guarded_request(&read, slug.as_deref(), batch, &options.actor)?;
+        let read_version = read.program_version;
+        // The cache's copy is the only one left, so folding it forward copies nothing.
+        drop(read);
         let appended = if erased.is_empty() {
-            self.store.append(request)?
+            let appended = self.store.append(request)?;
+            if let (Some(slug), false) = (slug.as_deref(), appended.duplicate) {
+                self.advance_program(slug, read_version, &appended, program_events)?;
+            }
+            appended
         } else {
             // One erasure, all or nothing: the events that record it and every redaction.
             let eraser = PersonEraser::new(erased, &options.actor);
@@ -865,6 +930,9 @@ struct DecidedBatch {
     erased: Vec<String>,
     /// Ids of the events the batch voids (plain voids and corrections).
     voided: Vec<Uuid>,
+    /// The program's events as the domain decided them, in order, so that the cached state
+    /// can be folded forward after the append without decoding them back from the store.
+    program_events: Vec<Event>,
 }
 
 /// Decides every command in order against working copies of the states, each seeing what the
@@ -876,15 +944,17 @@ fn decide_batch(
     now: Timestamp,
     options: &RunOptions,
 ) -> Result<DecidedBatch, AppError> {
-    // The organization is copied only when the batch changes it (most commands are a
-    // program's); the program is the batch's to change.
+    // The states are copied only when the batch changes them for a later decision: the
+    // last event of a batch is folded by nobody, so a batch of one program event (the
+    // commonest) copies nothing.
     let mut org = read.org.clone();
-    let mut program = Option::clone(&read.program);
+    let mut program = read.program.clone();
     let mut batch = DecidedBatch {
         events: Vec::new(),
         reads_org: false,
         erased: Vec::new(),
         voided: Vec::new(),
+        program_events: Vec::new(),
     };
     for (i, cmd) in commands.iter().enumerate() {
         if let (Command::CreateProgram(c), Some(slug)) = (cmd, slug) {
@@ -896,7 +966,7 @@ fn decide_batch(
                 )));
             }
         }
-        let decision = domain::decide(&org, program.as_ref(), cmd, now).map_err(|error| {
+        let decision = domain::decide(&org, (*program).as_ref(), cmd, now).map_err(|error| {
             if commands.len() > 1 {
                 AppError::RuleInBatch {
                     index: i + 1,
@@ -915,13 +985,18 @@ fn decide_batch(
         if let Command::ErasePerson(c) = cmd {
             batch.erased.push(c.person.clone());
         }
-        for decided in decision.events {
+        let count = decision.events.len();
+        for (j, decided) in decision.events.into_iter().enumerate() {
             let index = batch.events.len() as u64;
             let id = match options.command_id {
                 Some(cid) => Uuid::new_v5(&cid, &index.to_be_bytes()),
                 None => Uuid::new_v4(),
             };
-            let event = stage(&mut org, &mut program, decided, id, now, options)?;
+            let last = i + 1 == commands.len() && j + 1 == count;
+            let (event, decided) = stage(&mut org, &mut program, decided, id, now, options, last)?;
+            if event.stream != ORGANIZATION_STREAM {
+                batch.program_events.push(decided);
+            }
             batch.events.push(event);
         }
     }
@@ -929,20 +1004,26 @@ fn decide_batch(
 }
 
 /// Folds one decided event into the working states (so later commands of the batch see it)
-/// and makes it a new event for the log, with its business time.
+/// and makes it a new event for the log, with its business time; gives the event back.
+///
+/// The `last` event of a batch is a program's folded by nobody here (nothing is decided after
+/// it), so the program is not copied for it: its version is the next one, and its business
+/// time reads the program as it stands (folding the event changes neither a session's time
+/// nor the organization's zone).
 fn stage(
     org: &mut Arc<Organization>,
-    program: &mut Option<Program>,
+    program: &mut Arc<Option<Program>>,
     decided: domain::Decided,
     id: Uuid,
     now: Timestamp,
     options: &RunOptions,
-) -> Result<NewEvent, AppError> {
+    last: bool,
+) -> Result<(NewEvent, Event), AppError> {
     let stream = decided.stream.as_str().to_string();
     let version = if stream == ORGANIZATION_STREAM {
         org.version + 1
     } else {
-        program.as_ref().map_or(1, |p| p.version + 1)
+        Option::as_ref(&**program).map_or(1, |p| p.version + 1)
     };
     let meta = EventMeta {
         seq: 0,
@@ -953,15 +1034,19 @@ fn stage(
         occurred_at: now,
         actor: options.actor.clone(),
     };
+    let exists =
+        || AppError::Invalid("a program event was decided before the program exists".into());
     if stream == ORGANIZATION_STREAM {
         Arc::make_mut(org).apply(&meta, &decided.event);
-    } else if !Program::fold_one(program, &meta, &decided.event) {
-        return Err(AppError::Invalid(
-            "a program event was decided before the program exists".into(),
-        ));
+    } else if last {
+        if program.is_none() && !matches!(decided.event, Event::ProgramCreated(_)) {
+            return Err(exists());
+        }
+    } else if !Program::fold_one(Arc::make_mut(program), &meta, &decided.event) {
+        return Err(exists());
     }
     let encoded = domain::encode(&decided.event);
-    let occurred_at = session_end(&decided.event, program.as_ref())
+    let occurred_at = session_end(&decided.event, Option::as_ref(program))
         .filter(|end| *end <= now)
         .or_else(|| occurred_at(decided.event.business_date(), org, now))
         .or(options.business_time);
@@ -974,7 +1059,7 @@ fn stage(
     ev.personal = personal;
     ev.occurred_at = occurred_at;
     ev.correlation_id = options.command_id;
-    Ok(ev)
+    Ok((ev, decided.event))
 }
 
 /// The append of a decided batch, guarded by the versions the decisions rested on: the
@@ -1083,6 +1168,58 @@ fn check_library(commands: &[Command]) -> Result<(), AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The cached state folded forward from the decided events after each append (not read
+    /// back from the store) is the state a fresh fold of the store gives, for every program of
+    /// the demo and for batches of several commands.
+    #[test]
+    fn a_program_folded_forward_after_its_appends_equals_a_fold_of_the_store() {
+        let steps = crate::demo::script(crate::demo::DEMO_SEED);
+        let clock = Arc::new(crate::demo::StepClock::new(steps[0].now));
+        let store = Arc::new(crate::store::MemoryStore::with_clock(clock.clone()));
+        let app = App::new(store.clone(), clock.clone());
+        for step in &steps {
+            clock.set(step.now);
+            let command = Command::from_json(&step.command).expect("demo command");
+            let options = RunOptions {
+                actor: step.actor.clone(),
+                command_id: Some(step.command_id),
+                ..RunOptions::default()
+            };
+            app.run(step.program.as_deref(), &[command], &options)
+                .expect("demo step");
+        }
+        let practice = |minutes: u32| {
+            Command::from_json(&serde_json::json!({"type": "LogPractice", "person": "elise-joly",
+                "skill": "catalogue-search", "kind": "sandbox", "minutes": minutes, "on": "2026-10-30"}))
+            .expect("command")
+        };
+        let batch = [practice(10), practice(20), practice(30)];
+        let ran = app
+            .run(
+                Some(crate::demo::ROLLOUT),
+                &batch,
+                &RunOptions {
+                    actor: "coordinator".into(),
+                    ..RunOptions::default()
+                },
+            )
+            .expect("a batch of three");
+        assert_eq!(ran.seqs.len(), 3);
+        let fresh = App::new(store.clone(), clock);
+        let versions = app.program_versions();
+        assert!(versions.len() >= 2);
+        for (slug, version) in versions {
+            let kept = app.program(&slug).expect("kept").expect("exists");
+            let folded = fresh.program(&slug).expect("folded").expect("exists");
+            assert_eq!(kept.1, version);
+            assert_eq!(
+                serde_json::to_value(&kept.0).expect("json"),
+                serde_json::to_value(&folded.0).expect("json"),
+                "program {slug}"
+            );
+        }
+    }
 
     fn org_in(zone: Option<&str>) -> Organization {
         Organization {
