@@ -4,33 +4,13 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Output};
 
 use baton::demo::{DEMO_END, MENTORING, ROLLOUT};
 
-fn run(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_baton"))
-        .env_remove("COLUMNS")
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env("BATON_ACTOR", "tester")
-        .output()
-        .unwrap()
-}
+#[path = "common/cli.rs"]
+mod cli;
 
-fn ok(data: &Path, args: &[&str]) -> (String, String) {
-    let out = run(data, args);
-    assert!(
-        out.status.success(),
-        "baton {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+use cli::{ok_with_stderr as ok, run};
 
 /// The head `baton verify` reports, `SEQ:HASH`.
 fn head(data: &Path) -> String {

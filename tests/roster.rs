@@ -3,39 +3,10 @@
 //! enrol in bulk.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn run(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_baton"))
-        .env_remove("COLUMNS")
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env("BATON_ACTOR", "tester")
-        .output()
-        .unwrap()
-}
-
-fn ok(data: &Path, args: &[&str]) -> String {
-    let out = run(data, args);
-    assert!(
-        out.status.success(),
-        "baton {args:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn fails(data: &Path, args: &[&str]) -> String {
-    let out = run(data, args);
-    assert!(
-        !out.status.success(),
-        "expected a failure: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8(out.stderr).unwrap()
-}
+#[path = "common/cli.rs"]
+mod cli;
+use cli::{fails, ok};
 
 fn head(data: &Path) -> String {
     let v: serde_json::Value =

@@ -3,26 +3,13 @@
 //! `cargo insta review`; CI never writes snapshots (`INSTA_UPDATE=no`).
 
 use std::path::Path;
-use std::process::Command;
 
 use baton::demo::{DEMO_END, MENTORING, ROLLOUT};
 
-fn baton(data: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
-        .env_remove("COLUMNS")
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env("BATON_ACTOR", "tester")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "baton {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+#[path = "common/cli.rs"]
+mod cli;
+
+use cli::ok as baton;
 
 fn with_demo(check: impl FnOnce(&Path)) {
     let dir = tempfile::tempdir().unwrap();
