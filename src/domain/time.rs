@@ -7,7 +7,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, NaiveDateTime, SecondsFormat, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, TimeZone, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A UTC instant truncated to whole microseconds.
@@ -61,16 +61,44 @@ impl Timestamp {
         let err = || TimestampError {
             value: s.to_string(),
         };
-        if s.len() != 27 || !s.ends_with('Z') || s.as_bytes()[19] != b'.' {
+        // Fixed positions, every digit checked, the date and time checked by chrono: so only
+        // the canonical form is accepted (what `Display` writes), without formatting it back.
+        // Why by hand: checkpoints hold millions of timestamps, and a format-string parse
+        // followed by a round trip through `Display` was a tenth of reading one.
+        let b = s.as_bytes();
+        if b.len() != 27 {
             return Err(err());
         }
-        let naive =
-            NaiveDateTime::parse_from_str(&s[..26], "%Y-%m-%dT%H:%M:%S%.6f").map_err(|_| err())?;
-        let ts = Timestamp::from_datetime(naive.and_utc());
-        if ts.to_string() != s {
+        let digits = |from: usize, to: usize| -> Option<u32> {
+            b[from..to].iter().try_fold(0u32, |n, &c| {
+                c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+            })
+        };
+        let separators = [
+            (4, b'-'),
+            (7, b'-'),
+            (10, b'T'),
+            (13, b':'),
+            (16, b':'),
+            (19, b'.'),
+            (26, b'Z'),
+        ];
+        if separators.iter().any(|&(i, c)| b[i] != c) {
             return Err(err());
         }
-        Ok(ts)
+        let field = |from, to| digits(from, to).ok_or_else(err);
+        let date = NaiveDate::from_ymd_opt(field(0, 4)? as i32, field(5, 7)?, field(8, 10)?)
+            .ok_or_else(err)?;
+        let time = NaiveTime::from_hms_micro_opt(
+            field(11, 13)?,
+            field(14, 16)?,
+            field(17, 19)?,
+            field(20, 26)?,
+        )
+        .ok_or_else(err)?;
+        Ok(Timestamp::from_datetime(
+            NaiveDateTime::new(date, time).and_utc(),
+        ))
     }
 
     /// Parses any RFC 3339 instant (any offset, any precision) and truncates it to microseconds.
@@ -117,14 +145,94 @@ impl Serialize for Timestamp {
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(deserializer)?;
-        Timestamp::parse_strict(&s).map_err(serde::de::Error::custom)
+        // A visitor, so that a string borrowed from the input is parsed where it lies.
+        struct Strict;
+        impl serde::de::Visitor<'_> for Strict {
+            type Value = Timestamp;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a timestamp YYYY-MM-DDTHH:MM:SS.ffffffZ")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Timestamp, E> {
+                Timestamp::parse_strict(s).map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_str(Strict)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The parse this one replaced: chrono's format-string parse, then the round trip through
+    /// `Display` that kept only the canonical form.
+    fn reference(s: &str) -> Option<Timestamp> {
+        if s.len() != 27 || !s.ends_with('Z') || s.as_bytes()[19] != b'.' {
+            return None;
+        }
+        let naive = NaiveDateTime::parse_from_str(s.get(..26)?, "%Y-%m-%dT%H:%M:%S%.6f").ok()?;
+        let ts = Timestamp::from_datetime(naive.and_utc());
+        (ts.to_string() == s).then_some(ts)
+    }
+
+    #[test]
+    fn the_strict_parse_accepts_exactly_what_the_reference_accepts() {
+        let mut cases: Vec<String> = vec![
+            "2026-03-01T09:30:00.000000Z".into(),
+            "2024-02-29T23:59:59.999999Z".into(),
+            "2025-02-29T12:00:00.000000Z".into(),
+            "0000-01-01T00:00:00.000000Z".into(),
+            "9999-12-31T23:59:59.999999Z".into(),
+            "2026-13-01T00:00:00.000000Z".into(),
+            "2026-00-10T00:00:00.000000Z".into(),
+            "2026-01-32T00:00:00.000000Z".into(),
+            "2026-01-01T24:00:00.000000Z".into(),
+            "2026-01-01T23:60:00.000000Z".into(),
+            "2026-01-01T23:59:60.000000Z".into(),
+            "2026-01-01 23:59:59.000000Z".into(),
+            "2026-01-01T23:59:59,000000Z".into(),
+            "2026-01-01T23:59:59.000000z".into(),
+            "+026-01-01T23:59:59.000000Z".into(),
+            "2026-01-01T23:59:59.00000+Z".into(),
+            "2026-1-01T23:59:59.0000000Z".into(),
+            "2026-01-01T23:59:59.000000".into(),
+            "2026-01-01T23:59:59.0000000Z".into(),
+            "2026-01-01T23:59:59.00000éZ".into(),
+            "".into(),
+        ];
+        // Every single-byte change of a valid stamp, to printable ASCII.
+        let valid = b"2026-07-15T08:05:09.012345Z";
+        for i in 0..valid.len() {
+            for c in [
+                b'0', b'5', b'9', b'-', b':', b'.', b'T', b'Z', b' ', b'a', b'+',
+            ] {
+                let mut v = valid.to_vec();
+                v[i] = c;
+                cases.push(String::from_utf8(v).unwrap());
+            }
+        }
+        for case in &cases {
+            assert_eq!(
+                Timestamp::parse_strict(case).ok(),
+                reference(case),
+                "{case:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_timestamp_deserializes_from_borrowed_and_escaped_strings() {
+        let ts: Timestamp = serde_json::from_str("\"2026-03-01T09:30:00.000000Z\"").unwrap();
+        assert_eq!(ts, Timestamp::from_ymd_hms(2026, 3, 1, 9, 30, 0).unwrap());
+        let escaped: Timestamp =
+            serde_json::from_str("\"2026-03-01T09:30:00.000000\\u005a\"").unwrap();
+        assert_eq!(escaped, ts);
+        let value = serde_json::json!("2026-03-01T09:30:00.000000Z");
+        assert_eq!(serde_json::from_value::<Timestamp>(value).unwrap(), ts);
+        let err = serde_json::from_str::<Timestamp>("\"2026-03-01\"").unwrap_err();
+        assert!(err.to_string().contains("2026-03-01"), "{err}");
+        assert!(serde_json::from_str::<Timestamp>("17").is_err());
+    }
 
     #[test]
     fn formats_with_six_digits_and_z() {
