@@ -69,13 +69,17 @@ fn sync_parent(files: &dyn SyncFiles, path: &Path) -> Result<(), StoreError> {
 pub(crate) const SLED_ERASING: &str = "sled.erasing";
 /// Where a restore writes the restored sled database before swapping it in.
 pub(crate) const SLED_RESTORING: &str = "sled.restoring";
-/// The databases a swap may bring in: an erasure's and a restore's (one at a time: the
-/// writer runs one swap at a time and a store holds one restore at a time).
-const SLED_FRESH: [&str; 2] = [SLED_ERASING, SLED_RESTORING];
+/// Where opening a store rewrites a database of an older layout before swapping it in.
+pub(crate) const SLED_UPGRADING: &str = "sled.upgrading";
+/// The databases a swap may bring in: an erasure's, a restore's and an upgrade's (one at a
+/// time: the writer runs one swap at a time, a store holds one restore at a time, and an
+/// upgrade runs while the store is opened, before the writer starts).
+const SLED_FRESH: [&str; 3] = [SLED_ERASING, SLED_RESTORING, SLED_UPGRADING];
 /// Where the old sled database goes during the swap.
 const SLED_OLD: &str = "sled.old";
 
-/// Swaps a complete, fsynced `fresh` database (`sled.erasing` or `sled.restoring`) in for
+/// Swaps a complete, fsynced `fresh` database (`sled.erasing`, `sled.restoring` or
+/// `sled.upgrading`) in for
 /// `sled`: `sled` → `sled.old`, then `fresh` → `sled`, then the directory is fsynced.
 pub(crate) fn swap_in(files: &dyn SyncFiles, store: &Path, fresh: &str) -> std::io::Result<()> {
     debug_assert!(SLED_FRESH.contains(&fresh));

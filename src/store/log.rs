@@ -225,34 +225,11 @@ pub(crate) fn fingerprint_of(ev: &RecordedEvent) -> Hash {
     )
 }
 
-/// What the id index holds for one event.
+/// What the planner knows of a stored id: its seq and the fingerprint of its content.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct IdEntry {
     pub seq: u64,
     pub fingerprint: Hash,
-}
-
-impl IdEntry {
-    pub fn encode(&self) -> [u8; 40] {
-        let mut out = [0u8; 40];
-        out[..8].copy_from_slice(&self.seq.to_be_bytes());
-        out[8..].copy_from_slice(&self.fingerprint);
-        out
-    }
-
-    pub fn decode(bytes: &[u8]) -> Option<IdEntry> {
-        if bytes.len() != 40 {
-            return None;
-        }
-        let mut seq = [0u8; 8];
-        seq.copy_from_slice(&bytes[..8]);
-        let mut fingerprint = [0u8; 32];
-        fingerprint.copy_from_slice(&bytes[8..]);
-        Some(IdEntry {
-            seq: u64::from_be_bytes(seq),
-            fingerprint,
-        })
-    }
 }
 
 /// What the writer keeps in memory about the log's tip.

@@ -1,25 +1,50 @@
 //! The durable event store on sled.
 //!
-//! # Layout in sled
+//! # Layout in sled (layout 2)
 //!
 //! One tree (sled's default), so that one `Batch` makes a whole commit atomic:
 //!
 //! | key | value |
 //! |---|---|
-//! | `E` seq (u64 BE) | the event's binary record ([`RecordedEvent`]) |
-//! | `S` stream `0x00` version (u64 BE) | seq (u64 BE) |
-//! | `H` stream | the stream's version (u64 BE) |
-//! | `I` event id (16 bytes) | seq (u64 BE) and the content fingerprint (32 bytes) |
+//! | `E` seq (u64 BE) | the event's binary record ([`RecordedEvent`]: it holds its stream, version and id) |
+//! | `C` first seq of a commit (u64 BE) | the commit's index entries, one per event in seq order: id (16 bytes), length of the stream name (1 byte), the name |
+//! | `Vlayout` | `2` |
+//!
+//! So an append of N events writes N + 1 keys (layout 1, before: 3N plus one stream head
+//! per touched stream). The stream index (each stream's seqs by version) and the id index
+//! (id → seq) live in memory, built from the `C` keys when first needed (an export or a
+//! verify never builds them) and kept up to date by the writer; about 60 bytes per event
+//! (a million events: ~60 MiB). Stream versions are counted from the `C` keys when the store
+//! is opened, which also checks that they cover the log gaplessly. The fingerprint that
+//! tells an identical retry from a reused id is not stored: it is computed from the stored
+//! record when an id is found (only a retry pays for it), so an erasure's redaction changes it
+//! as it did before. Restores, erasures and upgrades write one `C` key per 4,096 events.
+//!
+//! A store written before (layout 1: `E`, `S` stream+version → seq, `I` id → seq and
+//! fingerprint, `H` stream → version, no `Vlayout`) is upgraded when it is opened: the
+//! records are copied into a fresh database in `sled.upgrading`, fsynced and swapped in by the
+//! erasure's two renames, so a crash leaves layout 1 (upgraded again at the next open) or
+//! layout 2 ([`super::dir::recover_swap`] completes a swap half done).
 //!
 //! # Writing
 //!
 //! A single writer thread owns the log's head (last seq, head hash, stream versions). Callers
 //! check and canonicalize their request, send it, and wait. The writer takes every request
 //! waiting in its queue (group commit), plans each in order (ids, then versions, then
-//! positions), writes one atomic batch, makes it durable once ([`Durability`]: sled `flush`
-//! plus fsync of sled's files and directory), writes the fsynced high-water mark, and only then
-//! answers every request of the group and notifies subscribers. Readers never see events past
-//! the last durable seq.
+//! positions), writes one atomic batch (the records and one `C` key), makes it durable once
+//! ([`Durability`]: sled `flush` plus fsync of sled's files and directory), writes the
+//! fsynced high-water mark, and only then adds the commit to the in-memory indexes, answers
+//! every request of the group and notifies subscribers. Readers never see events past the
+//! last durable seq.
+//!
+//! The syncs per commit stay three (sled's flush with its `sync_file_range`, the
+//! `fdatasync` of sled's `db`, the `fdatasync` of the high-water mark): the mark is the
+//! witness outside sled that an acknowledged event was lost (DESIGN §4, guarantee 7), so it
+//! must be durable before the acknowledgement, and it cannot be written before sled's data is
+//! durable, or a crash in between would leave a mark above what sled holds and the store
+//! would be refused as truncated although nothing acknowledged was lost. Layout 2 takes
+//! nothing from this argument: the mark still names the last acknowledged seq and hash, and
+//! opening still checks them against the `E` record before anything else.
 //!
 //! # Restoring
 //!
@@ -27,7 +52,8 @@
 //! of its own in `sled.restoring` while the caller checks the file line by line; at the
 //! commit that database is flushed and fsynced, and the writer swaps it in for the empty
 //! one (the erasure's two renames) and writes the high-water mark. A rejected file's staging
-//! folder is removed; a crash leaves either the empty store or the whole restore.
+//! folder is removed; a crash leaves either the empty store or the whole restore. The ids
+//! seen so far go to a tree of the staging database of their own, dropped before the swap.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -316,11 +342,44 @@ struct Shared {
     /// Why: a restore stages its database in one folder (`sled.restoring`), so two restores
     /// at once are refused rather than written over each other.
     restoring: AtomicBool,
+    /// The stream and id indexes, `None` until first needed (an export or a verify never
+    /// needs them, so they cost those nothing). The writer adds each durable commit while it
+    /// holds this lock and moves `durable_seq`, so a build sees every commit up to the
+    /// durable seq it reads and no later one. A std lock: never held across an `.await`.
+    index: RwLock<Option<Index>>,
 }
 
 impl Shared {
     fn db(&self) -> sled::Db {
         self.db.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Runs `f` on the in-memory index, building it from the per-commit keys when needed.
+    fn with_index<T>(&self, f: impl FnOnce(&Index) -> T) -> Result<T, StoreError> {
+        {
+            let guard = self.index.read().unwrap_or_else(|p| p.into_inner());
+            if let Some(index) = guard.as_ref() {
+                return Ok(f(index));
+            }
+        }
+        let mut guard = self.index.write().unwrap_or_else(|p| p.into_inner());
+        if guard.is_none() {
+            let durable = self.durable_seq.load(Ordering::Acquire);
+            let db = self.db();
+            let built = match catch_unwind(AssertUnwindSafe(|| Index::build(&db, durable))) {
+                Ok(built) => built,
+                Err(panic) => Err(format!("sled panicked: {}", panic_text(&panic))),
+            };
+            let built = built.map_err(|detail| StoreError::Damaged {
+                path: self.path.display().to_string(),
+                detail: format!("the stream and id index: {detail}"),
+            })?;
+            *guard = Some(built);
+        }
+        match guard.as_ref() {
+            Some(index) => Ok(f(index)),
+            None => Err(StoreError::Closed("the index could not be built".into())),
+        }
     }
 }
 
@@ -347,26 +406,134 @@ fn e_key(seq: u64) -> [u8; 9] {
     k
 }
 
-fn s_key(stream: &str, version: u64) -> Vec<u8> {
-    let mut k = Vec::with_capacity(stream.len() + 10);
-    k.push(b'S');
-    k.extend_from_slice(stream.as_bytes());
-    k.push(0);
-    k.extend_from_slice(&version.to_be_bytes());
+fn c_key(first_seq: u64) -> [u8; 9] {
+    let mut k = [b'C'; 9];
+    k[1..].copy_from_slice(&first_seq.to_be_bytes());
     k
 }
 
-fn h_key(stream: &str) -> Vec<u8> {
-    let mut k = Vec::with_capacity(stream.len() + 1);
-    k.push(b'H');
-    k.extend_from_slice(stream.as_bytes());
-    k
+/// The key that names the layout of the keys (absent in a store written before layout 2).
+const LAYOUT_KEY: &[u8] = b"Vlayout";
+/// The layout this code writes and reads: see the module documentation.
+const LAYOUT: &[u8] = b"2";
+
+/// Adds the index entry of `record` to a commit's packed index value: the id (16 bytes), the
+/// length of the stream name (1 byte) and the name. Stream names are at most 72 bytes.
+fn pack_entry(packed: &mut Vec<u8>, record: &RecordedEvent) {
+    let stream = record.stream().as_bytes();
+    packed.extend_from_slice(record.id().as_bytes());
+    packed.push(u8::try_from(stream.len()).unwrap_or(u8::MAX));
+    packed.extend_from_slice(stream);
 }
 
-fn i_key(id: &Uuid) -> [u8; 17] {
-    let mut k = [b'I'; 17];
-    k[1..].copy_from_slice(id.as_bytes());
-    k
+/// Calls `f` with each (id, stream) of a packed commit index value, in seq order; the number
+/// of entries, or what is wrong with the value.
+fn unpack_entries(
+    bytes: &[u8],
+    mut f: impl FnMut(Uuid, &str) -> Result<(), String>,
+) -> Result<u64, String> {
+    let mut at = 0;
+    let mut n = 0;
+    while at < bytes.len() {
+        let header = bytes
+            .get(at..at + 17)
+            .ok_or_else(|| "an index entry is cut short".to_string())?;
+        let id = Uuid::from_slice(&header[..16]).map_err(|e| e.to_string())?;
+        let len = usize::from(header[16]);
+        let stream = bytes
+            .get(at + 17..at + 17 + len)
+            .ok_or_else(|| "an index entry is cut short".to_string())?;
+        let stream = std::str::from_utf8(stream)
+            .map_err(|_| "a stream name in the index is not UTF-8".to_string())?;
+        f(id, stream)?;
+        at += 17 + len;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Walks the per-commit index keys of `db` in seq order, up to the commit that ends at
+/// `last_seq`, calling `f` with each event's seq, id and stream. Fails when the commits do not
+/// cover exactly 1..=`last_seq`, gaplessly.
+fn scan_commits(
+    db: &sled::Db,
+    last_seq: u64,
+    mut f: impl FnMut(u64, Uuid, &str) -> Result<(), String>,
+) -> Result<(), String> {
+    if last_seq == 0 {
+        return Ok(());
+    }
+    let mut next = 1;
+    for item in db.range(c_key(1)..=c_key(last_seq)) {
+        let (key, value) = item.map_err(|e| format!("reading the index: {e}"))?;
+        let first = be_u64(&key[1..]).ok_or("bad index key")?;
+        if first != next {
+            return Err(format!(
+                "the index has no entry for seq {next} (its next commit starts at seq {first})"
+            ));
+        }
+        let mut seq = first;
+        let n = unpack_entries(&value, |id, stream| {
+            f(seq, id, stream)?;
+            seq += 1;
+            Ok(())
+        })
+        .map_err(|e| format!("the index of the commit at seq {first}: {e}"))?;
+        if n == 0 {
+            return Err(format!("the index of the commit at seq {first} is empty"));
+        }
+        next = first + n;
+    }
+    if next != last_seq + 1 {
+        return Err(format!(
+            "the index covers seqs 1 to {} but the log ends at seq {last_seq}",
+            next - 1
+        ));
+    }
+    Ok(())
+}
+
+/// The in-memory indexes, built from the per-commit index keys when first needed and kept up
+/// to date by the writer after each durable commit.
+#[derive(Default)]
+struct Index {
+    /// Each stream's seqs, by version (version `v` at `v - 1`).
+    streams: HashMap<String, Vec<u64>>,
+    /// Each event id's seq.
+    ids: HashMap<Uuid, u64>,
+}
+
+impl Index {
+    fn build(db: &sled::Db, last_seq: u64) -> Result<Index, String> {
+        let mut index = Index::default();
+        scan_commits(db, last_seq, |seq, id, stream| index.add(seq, id, stream))?;
+        Ok(index)
+    }
+
+    fn add(&mut self, seq: u64, id: Uuid, stream: &str) -> Result<(), String> {
+        if let Some(other) = self.ids.insert(id, seq) {
+            return Err(format!(
+                "id {id} is indexed at seq {other} and at seq {seq}"
+            ));
+        }
+        match self.streams.get_mut(stream) {
+            Some(seqs) => seqs.push(seq),
+            None => {
+                self.streams.insert(stream.to_string(), vec![seq]);
+            }
+        }
+        Ok(())
+    }
+
+    /// The seqs of `stream` from `from_version` (1-based) on.
+    fn seqs(&self, stream: &str, from_version: u64) -> Vec<u64> {
+        let from = usize::try_from(from_version.max(1) - 1).unwrap_or(usize::MAX);
+        self.streams
+            .get(stream)
+            .and_then(|seqs| seqs.get(from..))
+            .map(<[u64]>::to_vec)
+            .unwrap_or_default()
+    }
 }
 
 fn be_u64(bytes: &[u8]) -> Option<u64> {
@@ -503,13 +670,13 @@ impl SledStore {
         };
 
         let created = !sled_path.exists();
-        let db = open_sled(&sled_path, config.cache_bytes).map_err(damaged)?;
+        let mut db = open_sled(&sled_path, config.cache_bytes).map_err(damaged)?;
         if created {
             // sled's new folder is an entry of the store directory: make it durable.
             super::dir::sync_dir(&*dir.files, path)?;
         }
-        let loaded = catch_unwind(AssertUnwindSafe(|| load_head(&db)));
-        let head = match loaded {
+        let loaded = catch_unwind(AssertUnwindSafe(|| load_tip(&db)));
+        let mut head = match loaded {
             Ok(Ok(head)) => head,
             Ok(Err(detail)) => return Err(damaged(detail)),
             Err(panic) => {
@@ -541,6 +708,37 @@ impl SledStore {
                 )));
             }
         }
+        match db.get(LAYOUT_KEY) {
+            Ok(Some(layout)) if layout == LAYOUT => {}
+            Ok(Some(layout)) => {
+                return Err(damaged(format!(
+                    "sled's keys are in layout {:?}, which this version does not read",
+                    String::from_utf8_lossy(&layout)
+                )))
+            }
+            Ok(None) if db.is_empty() => {
+                // A new database: it says its layout before it holds anything.
+                db.insert(LAYOUT_KEY, LAYOUT)
+                    .and_then(|_| db.flush())
+                    .map_err(|e| damaged(format!("writing its layout: {e}")))?;
+            }
+            Ok(None) => {
+                db = upgrade(db, &dir, &config, &sled_path)?;
+            }
+            Err(e) => return Err(damaged(format!("reading its layout: {e}"))),
+        }
+        let last_seq = head.last_seq;
+        let versions = catch_unwind(AssertUnwindSafe(|| stream_versions(&db, last_seq)));
+        head.streams = match versions {
+            Ok(Ok(streams)) => streams,
+            Ok(Err(detail)) => return Err(damaged(format!("its index: {detail}"))),
+            Err(panic) => {
+                return Err(damaged(format!(
+                    "sled panicked while reading its index: {}",
+                    panic_text(&panic)
+                )))
+            }
+        };
         if head.last_seq > hw.seq {
             // Written and flushed, but the crash came before the acknowledgement: keep them.
             config
@@ -570,6 +768,7 @@ impl SledStore {
             cache_bytes: config.cache_bytes,
             restore_reopen_bytes: config.restore_reopen_bytes,
             restoring: AtomicBool::new(false),
+            index: RwLock::new(None),
         });
         let (tx, rx) = mpsc::channel();
         let writer = Writer {
@@ -683,8 +882,9 @@ fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "unknown panic".into())
 }
 
-/// Rebuilds the head from sled: the last event and every stream's version.
-fn load_head(db: &sled::Db) -> Result<Head, String> {
+/// Reads the tip of the log from sled: the last event (stream versions are read from the
+/// index, [`stream_versions`]).
+fn load_tip(db: &sled::Db) -> Result<Head, String> {
     let mut head = Head::default();
     if let Some(last) = db.scan_prefix(b"E").next_back() {
         let (key, value) = last.map_err(|e| format!("reading the last event: {e}"))?;
@@ -700,15 +900,82 @@ fn load_head(db: &sled::Db) -> Result<Head, String> {
         head.head_hash = record.hash();
         head.last_recorded = Some(record.recorded_at());
     }
-    for item in db.scan_prefix(b"H") {
-        let (key, value) = item.map_err(|e| format!("reading stream heads: {e}"))?;
-        let stream = String::from_utf8(key[1..].to_vec())
-            .map_err(|_| "a stream name is not UTF-8".to_string())?;
-        let version =
-            be_u64(&value).ok_or_else(|| format!("the version of stream {stream} is corrupt"))?;
-        head.streams.insert(stream, version);
-    }
     Ok(head)
+}
+
+/// Every stream's version, counted from the per-commit index keys (which must cover the log
+/// up to `last_seq`). Holds one entry per stream, whatever the log's length.
+fn stream_versions(db: &sled::Db, last_seq: u64) -> Result<HashMap<String, u64>, String> {
+    let mut streams: HashMap<String, u64> = HashMap::new();
+    scan_commits(db, last_seq, |_, _, stream| {
+        match streams.get_mut(stream) {
+            Some(v) => *v += 1,
+            None => {
+                streams.insert(stream.to_string(), 1);
+            }
+        }
+        Ok(())
+    })?;
+    Ok(streams)
+}
+
+/// Upgrades a database written in layout 1 (before this version: per event a record `E`, a
+/// stream index key `S` and an id index key `I`, per stream a head `H`) to layout 2, the
+/// erasure's way: every record is copied into a fresh database in `sled.upgrading` with one
+/// index key per 4,096 events and the layout key, which is flushed, fsynced and swapped in
+/// by the two renames. A crash before the first rename leaves the store in layout 1 (the
+/// next open removes the folder and upgrades again); after it, the next open completes the
+/// swap ([`super::dir::recover_swap`]). A log with a gap is refused and left as it is.
+fn upgrade(
+    db: sled::Db,
+    dir: &StoreDir,
+    config: &StoreConfig,
+    sled_path: &Path,
+) -> Result<sled::Db, StoreError> {
+    let fresh_path = dir.path.join(super::dir::SLED_UPGRADING);
+    let io = |e: std::io::Error| StoreError::io("upgrading the store's layout", e);
+    let other = |e: String| io(std::io::Error::other(e));
+    match std::fs::remove_dir_all(&fresh_path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
+        _ => {}
+    }
+    let written = (|| -> Result<(), StoreError> {
+        let mut fresh =
+            FreshDb::create(&fresh_path, config.cache_bytes, config.restore_reopen_bytes)
+                .map_err(other)?;
+        let mut packer = Packer::default();
+        for item in db.scan_prefix(b"E") {
+            let (_, value) = item.map_err(|e| other(e.to_string()))?;
+            let record = RecordedEvent::from_bytes(value).map_err(|e| StoreError::Damaged {
+                path: dir.path.display().to_string(),
+                detail: format!("upgrading its layout: {e}"),
+            })?;
+            packer.push(&record).map_err(|detail| StoreError::Damaged {
+                path: dir.path.display().to_string(),
+                detail: format!("upgrading its layout: {detail}"),
+            })?;
+            if packer.full() {
+                let (batch, bytes) = packer.take();
+                fresh.apply(batch, bytes).map_err(other)?;
+            }
+        }
+        let (mut batch, bytes) = packer.take();
+        batch.insert(LAYOUT_KEY, LAYOUT);
+        fresh.apply(batch, bytes).map_err(other)?;
+        fresh.finish().map_err(other)?;
+        sync_tree(&*dir.files, &fresh_path).map_err(io)
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_dir_all(&fresh_path);
+        return Err(e);
+    }
+    drop(db);
+    super::dir::swap_in(&*dir.files, &dir.path, super::dir::SLED_UPGRADING).map_err(io)?;
+    super::dir::remove_old(&*dir.files, &dir.path).map_err(io)?;
+    open_sled(sled_path, config.cache_bytes).map_err(|e| StoreError::Damaged {
+        path: dir.path.display().to_string(),
+        detail: format!("the upgraded database does not open: {e}"),
+    })
 }
 
 struct Writer {
@@ -728,6 +995,7 @@ struct Writer {
 /// The writer's view for planning: this group's pending writes over what sled holds.
 struct GroupView<'a> {
     db: &'a sled::Db,
+    shared: &'a Shared,
     ids: &'a HashMap<Uuid, IdEntry>,
     events: &'a HashMap<u64, RecordedEvent>,
 }
@@ -737,19 +1005,16 @@ impl LogView for GroupView<'_> {
         if let Some(entry) = self.ids.get(id) {
             return Ok(Some(*entry));
         }
-        match self.db.get(i_key(id)) {
-            Ok(Some(v)) => IdEntry::decode(&v)
-                .map(Some)
-                .ok_or_else(|| StoreError::Damaged {
-                    path: String::new(),
-                    detail: format!("the index entry of id {id} is corrupt"),
-                }),
-            Ok(None) => Ok(None),
-            Err(e) => Err(StoreError::io(
-                "reading the id index",
-                std::io::Error::other(e),
-            )),
-        }
+        let Some(seq) = self.shared.with_index(|index| index.ids.get(id).copied())? else {
+            return Ok(None);
+        };
+        // The fingerprint is the stored record's (redacted, once erased): read only for an
+        // id that is stored, that is, for a retry.
+        let stored = self.event(seq)?;
+        Ok(Some(IdEntry {
+            seq,
+            fingerprint: log::fingerprint_of(&stored),
+        }))
     }
 
     fn event(&self, seq: u64) -> Result<RecordedEvent, StoreError> {
@@ -837,6 +1102,10 @@ impl Writer {
         let mut events = HashMap::new();
         let mut undos = Vec::new();
         let mut touched: Vec<String> = Vec::new();
+        // This group's records, in seq order, and their index entries packed into one key.
+        let mut written: Vec<u64> = Vec::new();
+        let mut packed = Vec::new();
+        let mut first_seq = 0;
         let mut replies = Vec::with_capacity(group.len());
         for request in group {
             if let Some(reason) = &self.failed {
@@ -862,6 +1131,7 @@ impl Writer {
                 Request::Append(prepared, reply) => {
                     let view = GroupView {
                         db: &self.db,
+                        shared: &self.shared,
                         ids: &ids,
                         events: &events,
                     };
@@ -872,9 +1142,14 @@ impl Writer {
                             undo,
                         }) => {
                             for (record, entry) in records {
-                                add_record(&mut batch, &record, &entry);
+                                if packed.is_empty() {
+                                    first_seq = record.seq();
+                                }
+                                batch.insert(&e_key(record.seq()), record.as_bytes());
+                                pack_entry(&mut packed, &record);
                                 touched.push(record.stream().to_string());
                                 ids.insert(record.id(), entry);
+                                written.push(record.seq());
                                 events.insert(record.seq(), record);
                             }
                             undos.push(undo);
@@ -905,11 +1180,7 @@ impl Writer {
             }
         }
         if wrote {
-            for stream in &touched {
-                if let Some(v) = self.head.streams.get(stream) {
-                    batch.insert(h_key(stream), &v.to_be_bytes());
-                }
-            }
+            batch.insert(&c_key(first_seq), packed);
             if let Err(reason) = self.write_durably(batch) {
                 // Nothing of this group is acknowledged.
                 for undo in undos.into_iter().rev() {
@@ -922,7 +1193,9 @@ impl Writer {
                     }
                 }
             } else {
-                self.publish(&touched, true);
+                let added: Vec<&RecordedEvent> =
+                    written.iter().filter_map(|seq| events.get(seq)).collect();
+                self.publish(&touched, Some(&added), true);
             }
         }
         for Reply::Append(tx, result, _) in replies {
@@ -945,6 +1218,7 @@ impl Writer {
         let mut head = self.head.clone();
         let view = GroupView {
             db: &self.db,
+            shared: &self.shared,
             ids: &HashMap::new(),
             events: &HashMap::new(),
         };
@@ -957,8 +1231,9 @@ impl Writer {
                 } => (records, Some(appended)),
             },
         };
+        let added: Vec<RecordedEvent> = records.iter().map(|(r, _)| r.clone()).collect();
         let fresh = self.dir.path.join(super::dir::SLED_ERASING);
-        let result = self.rewrite(&fresh, &head, records, &mut *eraser, now);
+        let result = self.rewrite(&fresh, records, &mut *eraser, now);
         if let Err(e) = result {
             let _ = std::fs::remove_dir_all(&fresh);
             return Err(e);
@@ -982,7 +1257,12 @@ impl Writer {
             hash: self.head.head_hash,
         })?;
         let streams: Vec<String> = self.head.streams.keys().cloned().collect();
-        self.publish(&streams, appended.as_ref().is_some_and(|a| !a.duplicate));
+        let added: Vec<&RecordedEvent> = added.iter().collect();
+        self.publish(
+            &streams,
+            Some(&added),
+            appended.as_ref().is_some_and(|a| !a.duplicate),
+        );
         Ok(appended)
     }
 
@@ -1019,13 +1299,14 @@ impl Writer {
             hash: self.head.head_hash,
         })?;
         let streams: Vec<String> = self.head.streams.keys().cloned().collect();
-        self.publish(&streams, true);
+        self.publish(&streams, None, true);
         Ok(())
     }
 
-    /// Shows readers what is now durable: the head, the versions of `streams`, the durable
-    /// seq; and tells subscribers when `notify`.
-    fn publish(&self, streams: &[String], notify: bool) {
+    /// Shows readers what is now durable: the head, the versions of `streams`, the index
+    /// entries of `added` (`None`: the database was replaced, the index is rebuilt when next
+    /// needed), the durable seq; and tells subscribers when `notify`.
+    fn publish(&self, streams: &[String], added: Option<&[&RecordedEvent]>, notify: bool) {
         let mut committed = self
             .shared
             .committed
@@ -1041,20 +1322,38 @@ impl Writer {
             }
         }
         drop(committed);
+        let mut index = self.shared.index.write().unwrap_or_else(|p| p.into_inner());
+        match (index.as_mut(), added) {
+            (Some(built), Some(added)) => {
+                for record in added {
+                    if built
+                        .add(record.seq(), record.id(), record.stream())
+                        .is_err()
+                    {
+                        // Cannot happen (the plan checked the ids): rebuilt, and told, if so.
+                        *index = None;
+                        break;
+                    }
+                }
+            }
+            (_, None) => *index = None,
+            (None, Some(_)) => {}
+        }
         self.shared
             .durable_seq
             .store(self.head.last_seq, Ordering::Release);
+        drop(index);
         if notify {
             let _ = self.shared.notify.send(self.head.last_seq);
         }
     }
 
-    /// Writes the whole database afresh into `path`: every key of the current one, the events
-    /// the eraser picks redacted, then `records`; flushed and fsynced.
+    /// Writes the whole database afresh into `path`: every record of the current one, the
+    /// events the eraser picks redacted, then `records`, with their index keys and the layout
+    /// key; flushed and fsynced.
     fn rewrite(
         &self,
         path: &Path,
-        head: &Head,
         mut records: Vec<(RecordedEvent, IdEntry)>,
         eraser: &mut dyn Eraser,
         now: crate::domain::Timestamp,
@@ -1067,60 +1366,36 @@ impl Writer {
             Err(e) => return Err(io(e)),
         }
         let fresh_err = |e: String| io(std::io::Error::other(e));
-        let mut fresh = FreshDb::create(path, &self.shared).map_err(fresh_err)?;
-        let mut batch = sled::Batch::default();
-        let mut in_batch = 0;
-        let mut batch_bytes = 0;
-        let mut erased_ids: HashMap<Uuid, IdEntry> = HashMap::new();
-        for item in self.db.iter() {
-            let (key, value) = item.map_err(sled_err)?;
-            let mut value = value;
-            if key.first() == Some(&b'E') {
-                let ev =
-                    RecordedEvent::from_bytes(value.clone()).map_err(|e| StoreError::Damaged {
-                        path: String::new(),
-                        detail: e.0,
-                    })?;
-                if let Some(redacted) = super::erased(&ev, now, eraser)? {
-                    // The id index keeps no hash of the erased content either (an `I` key
-                    // sorts after every `E` key, so this entry wins).
-                    let entry = IdEntry {
-                        seq: ev.seq(),
-                        fingerprint: log::fingerprint_of(&redacted),
-                    };
-                    erased_ids.insert(redacted.id(), entry);
-                    value = redacted.as_bytes().into();
-                }
-            }
-            if key.first() == Some(&b'I') && key.len() == 17 {
-                let id = Uuid::from_slice(&key[1..]).unwrap_or_default();
-                if let Some(entry) = erased_ids.remove(&id) {
-                    value = entry.encode()[..].into();
-                }
-            }
-            batch_bytes += key.len() + value.len();
-            batch.insert(key, value);
-            in_batch += 1;
-            if in_batch == 4096 {
-                let bytes = std::mem::take(&mut batch_bytes);
-                fresh
-                    .apply(std::mem::take(&mut batch), bytes)
-                    .map_err(fresh_err)?;
-                in_batch = 0;
+        let mut fresh = FreshDb::create(
+            path,
+            self.shared.cache_bytes,
+            self.shared.restore_reopen_bytes,
+        )
+        .map_err(fresh_err)?;
+        let mut packer = Packer::default();
+        let damaged = |detail: String| StoreError::Damaged {
+            path: String::new(),
+            detail,
+        };
+        for item in self.db.scan_prefix(b"E") {
+            let (_, value) = item.map_err(sled_err)?;
+            let ev = RecordedEvent::from_bytes(value).map_err(|e| damaged(e.0))?;
+            let ev = super::erased(&ev, now, eraser)?.unwrap_or(ev);
+            packer.push(&ev).map_err(damaged)?;
+            if packer.full() {
+                let (batch, bytes) = packer.take();
+                fresh.apply(batch, bytes).map_err(fresh_err)?;
             }
         }
         for (record, _) in &mut records {
             if let Some(redacted) = super::erased(record, now, eraser)? {
                 *record = redacted;
             }
+            packer.push(record).map_err(damaged)?;
         }
-        for (record, entry) in &records {
-            add_record(&mut batch, record, entry);
-            if let Some(v) = head.streams.get(record.stream()) {
-                batch.insert(h_key(record.stream()), &v.to_be_bytes());
-            }
-        }
-        fresh.apply(batch, batch_bytes).map_err(fresh_err)?;
+        let (mut batch, bytes) = packer.take();
+        batch.insert(LAYOUT_KEY, LAYOUT);
+        fresh.apply(batch, bytes).map_err(fresh_err)?;
         fresh.finish().map_err(fresh_err)?;
         sync_tree(&*self.dir.files, path).map_err(io)
     }
@@ -1149,13 +1424,69 @@ impl Writer {
     }
 }
 
-fn add_record(batch: &mut sled::Batch, record: &RecordedEvent, entry: &IdEntry) {
-    batch.insert(&e_key(record.seq()), record.as_bytes());
-    batch.insert(
-        s_key(record.stream(), record.version()),
-        &record.seq().to_be_bytes(),
-    );
-    batch.insert(&i_key(&record.id()), &entry.encode()[..]);
+/// Records on their way into a fresh database (a restore's, an erasure's rewrite, an
+/// upgrade), in seq order, a batch at a time, each batch with one index key for its records.
+#[derive(Default)]
+struct Packer {
+    batch: sled::Batch,
+    packed: Vec<u8>,
+    first: u64,
+    count: u64,
+    bytes: usize,
+    /// The seq the next record must have (1 at first).
+    next: Option<u64>,
+    /// Whether a record may skip seqs (a restore's: see [`Packer::push`]).
+    allow_gaps: bool,
+}
+
+impl Packer {
+    /// Adds a record; refused when it does not follow the previous one (a gap in the log).
+    fn push(&mut self, record: &RecordedEvent) -> Result<(), String> {
+        let next = self.next.unwrap_or(1);
+        if record.seq() != next {
+            if !self.allow_gaps {
+                return Err(format!(
+                    "seq {} comes where seq {next} should",
+                    record.seq()
+                ));
+            }
+            // Stored as given (a restore's records were checked by its caller; a tampered
+            // log handed to `restore` must stay there for `verify` to name).
+            self.close_run();
+        }
+        self.next = Some(record.seq() + 1);
+        if self.count == 0 {
+            self.first = record.seq();
+        }
+        self.batch.insert(&e_key(record.seq()), record.as_bytes());
+        pack_entry(&mut self.packed, record);
+        self.count += 1;
+        self.bytes += record.as_bytes().len() + 9;
+        Ok(())
+    }
+
+    fn full(&self) -> bool {
+        self.count >= STAGE_BATCH_EVENTS as u64 || self.bytes >= STAGE_BATCH_BYTES
+    }
+
+    /// The batch so far with its index key, and its bytes; the packer starts a new batch
+    /// after the last record.
+    fn take(&mut self) -> (sled::Batch, usize) {
+        self.close_run();
+        let batch = std::mem::take(&mut self.batch);
+        let bytes = std::mem::take(&mut self.bytes);
+        (batch, bytes)
+    }
+
+    /// Adds the index key of the records pushed since the last one.
+    fn close_run(&mut self) {
+        if self.count > 0 {
+            let packed = std::mem::take(&mut self.packed);
+            self.bytes += packed.len() + 9;
+            self.batch.insert(&c_key(self.first), packed);
+            self.count = 0;
+        }
+    }
 }
 
 /// A sled database written afresh, nobody reading it, then swapped in whole or removed: a
@@ -1175,12 +1506,12 @@ struct FreshDb {
 
 impl FreshDb {
     /// Creates the database in `path` (an empty or missing folder) with the store's settings.
-    fn create(path: &Path, shared: &Shared) -> Result<FreshDb, String> {
+    fn create(path: &Path, cache_bytes: u64, reopen_bytes: usize) -> Result<FreshDb, String> {
         Ok(FreshDb {
             path: path.to_path_buf(),
-            cache_bytes: shared.cache_bytes,
-            reopen_bytes: shared.restore_reopen_bytes,
-            db: Some(open_sled(path, shared.cache_bytes)?),
+            cache_bytes,
+            reopen_bytes,
+            db: Some(open_sled(path, cache_bytes)?),
             since_open: 0,
         })
     }
@@ -1220,6 +1551,11 @@ impl FreshDb {
 /// has the writer swap it in for the empty database. Dropped without a commit, the staged
 /// folder is removed and the store is as it was; after a crash, opening the store removes it.
 ///
+/// Each batch is written with its index key (layout 2), and its ids also go to a tree of the
+/// staging database of their own ([`RESTORE_IDS`]), so that a later line can be checked
+/// against every earlier id without holding them in memory; the tree is dropped before the
+/// staged database is swapped in.
+///
 /// Memory stays bounded whatever the log's size: one batch (at most [`STAGE_BATCH_EVENTS`]
 /// events or [`STAGE_BATCH_BYTES`]), the ids of that batch, the stream versions, and sled's
 /// cache.
@@ -1228,14 +1564,17 @@ struct StagedRestore<'a> {
     path: PathBuf,
     /// `None` once committed.
     db: Option<FreshDb>,
-    batch: sled::Batch,
-    /// The ids of the records in `batch` (earlier ones are in `db`), with their seq.
+    packer: Packer,
+    /// The ids of the records in `packer` (earlier ones are in the [`RESTORE_IDS`] tree),
+    /// with their seq.
     batch_ids: HashMap<Uuid, u64>,
-    batch_bytes: usize,
     head: Head,
     /// Set once the staged folder is the writer's to swap in (or to remove).
     handed_over: bool,
 }
+
+/// The tree of a restore's staging database that holds the ids seen so far (id → seq).
+const RESTORE_IDS: &[u8] = b"restore-ids";
 
 /// The most records a restore writes to its staging database at once.
 const STAGE_BATCH_EVENTS: usize = 4096;
@@ -1258,7 +1597,12 @@ impl<'a> StagedRestore<'a> {
         let io = |e: std::io::Error| StoreError::io("restore: creating the staging database", e);
         let opened = match std::fs::remove_dir_all(&path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(e)),
-            _ => FreshDb::create(&path, &store.shared).map_err(|e| io(std::io::Error::other(e))),
+            _ => FreshDb::create(
+                &path,
+                store.shared.cache_bytes,
+                store.shared.restore_reopen_bytes,
+            )
+            .map_err(|e| io(std::io::Error::other(e))),
         };
         let db = match opened {
             Ok(db) => db,
@@ -1271,9 +1615,11 @@ impl<'a> StagedRestore<'a> {
             store,
             path,
             db: Some(db),
-            batch: sled::Batch::default(),
+            packer: Packer {
+                allow_gaps: true,
+                ..Packer::default()
+            },
             batch_ids: HashMap::new(),
-            batch_bytes: 0,
             head: Head::default(),
             handed_over: false,
         })
@@ -1286,12 +1632,21 @@ impl<'a> StagedRestore<'a> {
     }
 
     fn write_batch(&mut self) -> Result<(), StoreError> {
-        let batch = std::mem::take(&mut self.batch);
-        self.batch_ids.clear();
-        let bytes = std::mem::take(&mut self.batch_bytes);
-        self.db()?
-            .apply(batch, bytes)
-            .map_err(|e| StoreError::io("restore: the staging database", std::io::Error::other(e)))
+        let (batch, mut bytes) = self.packer.take();
+        let mut ids = sled::Batch::default();
+        for (id, seq) in self.batch_ids.drain() {
+            ids.insert(id.as_bytes(), &seq.to_be_bytes());
+            bytes += 24;
+        }
+        let err =
+            |e: String| StoreError::io("restore: the staging database", std::io::Error::other(e));
+        let fresh = self.db()?;
+        fresh
+            .db()
+            .and_then(|db| db.open_tree(RESTORE_IDS).map_err(|e| e.to_string()))
+            .and_then(|tree| tree.apply_batch(ids).map_err(|e| e.to_string()))
+            .map_err(err)?;
+        fresh.apply(batch, bytes).map_err(err)
     }
 }
 
@@ -1306,42 +1661,44 @@ impl Restore for StagedRestore<'_> {
                 std::io::Error::other(e),
             )
         };
-        match self.db()?.db().map_err(read)?.get(i_key(id)) {
-            Ok(Some(v)) => Ok(IdEntry::decode(&v).map(|e| e.seq)),
-            Ok(None) => Ok(None),
-            Err(e) => Err(StoreError::io(
-                "restore: reading the staging database",
-                std::io::Error::other(e),
-            )),
-        }
+        let found = self
+            .db()?
+            .db()
+            .and_then(|db| db.open_tree(RESTORE_IDS).map_err(|e| e.to_string()))
+            .and_then(|tree| tree.get(id.as_bytes()).map_err(|e| e.to_string()))
+            .map_err(read)?;
+        Ok(found.and_then(|v| be_u64(&v)))
     }
 
     fn push(&mut self, record: RecordedEvent) -> Result<(), StoreError> {
-        let entry = IdEntry {
-            seq: record.seq(),
-            fingerprint: log::fingerprint_of(&record),
-        };
-        add_record(&mut self.batch, &record, &entry);
+        self.packer
+            .push(&record)
+            .map_err(|message| StoreError::Invalid {
+                field: "seq".into(),
+                message,
+            })?;
         self.batch_ids.insert(record.id(), record.seq());
-        self.batch_bytes += record.as_bytes().len();
         self.head.advance(&record);
-        if self.batch_ids.len() >= STAGE_BATCH_EVENTS || self.batch_bytes >= STAGE_BATCH_BYTES {
+        if self.packer.full() {
             self.write_batch()?;
         }
         Ok(())
     }
 
     fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
-        for (stream, version) in &self.head.streams {
-            self.batch.insert(h_key(stream), &version.to_be_bytes());
-        }
         self.write_batch()?;
         let io = |e: std::io::Error| StoreError::io("restore: syncing the staging database", e);
+        let other = |e: String| io(std::io::Error::other(e));
         let db = self
             .db
             .take()
             .ok_or_else(|| StoreError::Closed("the restore was already committed".into()))?;
-        db.finish().map_err(|e| io(std::io::Error::other(e)))?;
+        let staged = db.db().map_err(other)?;
+        staged
+            .drop_tree(RESTORE_IDS)
+            .and_then(|_| staged.insert(LAYOUT_KEY, LAYOUT))
+            .map_err(|e| other(e.to_string()))?;
+        db.finish().map_err(other)?;
         sync_tree(&*self.store.shared.files, &self.path).map_err(io)?;
         let (reply, rx) = oneshot::channel();
         let head = std::mem::take(&mut self.head);
@@ -1395,23 +1752,14 @@ impl EventStore for SledStore {
         from_version: u64,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         let durable = self.shared.durable_seq.load(Ordering::Acquire);
-        let start = s_key(stream, from_version.max(1));
-        let end = s_key(stream, u64::MAX);
-        let mut out = Vec::new();
+        let seqs = self
+            .shared
+            .with_index(|index| index.seqs(stream, from_version))?;
         let db = self.shared.db();
-        for item in db.range(start..=end) {
-            let (_, value) =
-                item.map_err(|e| StoreError::io("reading a stream", std::io::Error::other(e)))?;
-            let seq = be_u64(&value).ok_or_else(|| StoreError::Damaged {
-                path: String::new(),
-                detail: format!("the stream index of {stream} is corrupt"),
-            })?;
-            if seq > durable {
-                break;
-            }
-            out.push(read_event(&db, seq)?);
-        }
-        Ok(out)
+        seqs.into_iter()
+            .take_while(|&seq| seq <= durable)
+            .map(|seq| read_event(&db, seq))
+            .collect()
     }
 
     fn get(&self, seq: u64) -> Result<RecordedEvent, StoreError> {
@@ -1462,39 +1810,25 @@ impl EventStore for SledStore {
 
     fn iter_stream(&self, stream: &str, from_version: u64) -> EventIter<'_> {
         let durable = self.shared.durable_seq.load(Ordering::Acquire);
+        let seqs = match self
+            .shared
+            .with_index(|index| index.seqs(stream, from_version))
+        {
+            Ok(seqs) => seqs,
+            Err(e) => return Box::new(std::iter::once(Err(e))),
+        };
         let db = self.shared.db();
-        let start = s_key(stream, from_version.max(1));
-        let end = s_key(stream, u64::MAX);
-        let stream = stream.to_string();
-        let range = db.range(start..=end);
         Box::new(
-            range
-                .map(move |item| {
-                    let (_, value) = item.map_err(|e| {
-                        StoreError::io("reading a stream", std::io::Error::other(e))
-                    })?;
-                    be_u64(&value).ok_or_else(|| StoreError::Damaged {
-                        path: String::new(),
-                        detail: format!("the stream index of {stream} is corrupt"),
-                    })
-                })
-                .take_while(move |seq| !matches!(seq, Ok(seq) if *seq > durable))
-                .map(move |seq| read_event(&db, seq?)),
+            seqs.into_iter()
+                .take_while(move |&seq| seq <= durable)
+                .map(move |seq| read_event(&db, seq)),
         )
     }
 
     fn find_id(&self, id: &Uuid) -> Result<Option<u64>, StoreError> {
         let durable = self.shared.durable_seq.load(Ordering::Acquire);
-        match self.shared.db().get(i_key(id)) {
-            Ok(Some(v)) => Ok(IdEntry::decode(&v)
-                .map(|e| e.seq)
-                .filter(|&seq| seq <= durable)),
-            Ok(None) => Ok(None),
-            Err(e) => Err(StoreError::io(
-                "reading the id index",
-                std::io::Error::other(e),
-            )),
-        }
+        let seq = self.shared.with_index(|index| index.ids.get(id).copied())?;
+        Ok(seq.filter(|&seq| seq <= durable))
     }
 
     fn load_checkpoint(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
@@ -1530,49 +1864,100 @@ impl EventStore for SledStore {
 }
 
 /// Integrity checks of the sled indexes against the events; used by `verify`.
+///
+/// Streams the per-commit index keys beside the records, in seq order: each index entry must
+/// name its record's id and stream, the versions it implies (one more per entry of the same
+/// stream) must be the records', the keys must cover the log with neither gap nor overlap, and
+/// the stream versions the store serves must be the ones counted. Holds one entry per stream.
 pub(crate) fn check_indexes(store: &SledStore) -> Result<Vec<String>, StoreError> {
     let db = store.db();
+    let read = |e: sled::Error| StoreError::io("reading the log", std::io::Error::other(e));
     let mut problems = Vec::new();
     let mut streams: HashMap<String, u64> = HashMap::new();
-    for item in db.scan_prefix(b"E") {
-        let (_, value) =
-            item.map_err(|e| StoreError::io("reading the log", std::io::Error::other(e)))?;
-        let Ok(ev) = RecordedEvent::from_bytes(value) else {
-            continue;
-        };
-        let seq = ev.seq();
-        match db.get(s_key(ev.stream(), ev.version())) {
-            Ok(Some(v)) if be_u64(&v) == Some(seq) => {}
-            _ => problems.push(format!(
-                "seq {seq}: the stream index has no entry for {}@{}",
-                ev.stream(),
-                ev.version()
-            )),
-        }
-        match db.get(i_key(&ev.id())) {
-            Ok(Some(v)) if IdEntry::decode(&v).map(|e| e.seq) == Some(seq) => {}
-            _ => problems.push(format!(
-                "seq {seq}: the id index has no entry for {}",
-                ev.id()
-            )),
-        }
-        let v = streams.entry(ev.stream().to_string()).or_default();
-        *v = (*v).max(ev.version());
+    let mut records = db.scan_prefix(b"E");
+    let mut next = 1u64;
+    match db.get(LAYOUT_KEY).map_err(read)? {
+        Some(layout) if layout == LAYOUT => {}
+        _ => problems.push("the layout key is missing or wrong".to_string()),
     }
-    for (stream, version) in &streams {
-        match db.get(h_key(stream)) {
-            Ok(Some(v)) if be_u64(&v) == Some(*version) => {}
-            _ => problems.push(format!(
-                "the head of stream {stream} does not say version {version}"
-            )),
+    'commits: for item in db.scan_prefix(b"C") {
+        let (key, value) = item.map_err(read)?;
+        let first = be_u64(&key[1..]).unwrap_or(0);
+        if first != next {
+            problems.push(format!(
+                "seq {next}: the index's next commit starts at seq {first}"
+            ));
+            break;
+        }
+        let mut entries = Vec::new();
+        if let Err(e) = unpack_entries(&value, |id, stream| {
+            entries.push((id, stream.to_string()));
+            Ok(())
+        }) {
+            problems.push(format!("seq {first}: the index of its commit: {e}"));
+            break;
+        }
+        for (id, stream) in entries {
+            let seq = next;
+            next += 1;
+            let version = streams.entry(stream.clone()).or_default();
+            *version += 1;
+            let record = match records.next() {
+                Some(item) => {
+                    let (_, value) = item.map_err(read)?;
+                    match RecordedEvent::from_bytes(value) {
+                        Ok(ev) => ev,
+                        Err(e) => {
+                            problems.push(format!("seq {seq}: {e}"));
+                            break 'commits;
+                        }
+                    }
+                }
+                None => {
+                    problems.push(format!(
+                        "seq {seq}: the index names an event the log does not hold"
+                    ));
+                    break 'commits;
+                }
+            };
+            if record.seq() != seq {
+                problems.push(format!(
+                    "seq {seq}: the index is at seq {seq} but the log at seq {}",
+                    record.seq()
+                ));
+                break 'commits;
+            }
+            if record.id() != id || record.stream() != stream || record.version() != *version {
+                problems.push(format!(
+                    "seq {seq}: the index says {id} in {stream}@{version}, the event is {} in {}@{}",
+                    record.id(),
+                    record.stream(),
+                    record.version()
+                ));
+            }
         }
     }
-    let index_entries = db.scan_prefix(b"S").count();
-    let total: u64 = streams.values().sum();
-    if index_entries as u64 != total {
-        problems.push(format!(
-            "the stream index has {index_entries} entries for {total} events"
-        ));
+    if problems.is_empty() {
+        if let Some(item) = records.next() {
+            let (key, _) = item.map_err(read)?;
+            let seq = be_u64(&key[1..]).unwrap_or(0);
+            problems.push(format!("seq {seq}: the index has no entry for this event"));
+        }
+        let served: HashMap<String, u64> = store.streams().into_iter().collect();
+        for (stream, version) in &streams {
+            if served.get(stream) != Some(version) {
+                problems.push(format!(
+                    "the head of stream {stream} does not say version {version}"
+                ));
+            }
+        }
+        if served.len() != streams.len() {
+            problems.push(format!(
+                "the store serves {} streams, the index holds {}",
+                served.len(),
+                streams.len()
+            ));
+        }
     }
     Ok(problems)
 }
