@@ -160,12 +160,28 @@ fn measure(copies: usize) -> Peaks {
     }
 }
 
+/// Each operation's least peak over measurements of one log size.
+fn least(runs: [Peaks; 3]) -> Peaks {
+    let min = |f: fn(&Peaks) -> usize| runs.iter().map(f).min().unwrap_or(0);
+    Peaks {
+        events: runs[0].events,
+        restore: min(|p| p.restore),
+        export: min(|p| p.export),
+        verify: min(|p| p.verify),
+        open: min(|p| p.open),
+    }
+}
+
 #[test]
 fn restore_export_and_verify_take_memory_bounded_by_a_constant() {
     // Warm-up: what a first use allocates once (sled's and the allocator's lazy statics).
     measure(1);
-    let small = measure(2);
-    let large = measure(9);
+    // Each size is measured three times, on fresh stores, and each operation's least peak
+    // kept: now and then sled's open of a store just written holds an extra buffer of about
+    // 8 MiB, whatever the log's length (seen with both store layouts, in about one run of
+    // five), while what grows with the log shows in every measurement.
+    let small = least(std::array::from_fn::<_, 3, _>(|_| measure(2)));
+    let large = least(std::array::from_fn::<_, 3, _>(|_| measure(9)));
     if let Some(copies) = std::env::var("BATON_MEMORY_COPIES")
         .ok()
         .and_then(|c| c.parse().ok())

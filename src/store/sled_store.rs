@@ -354,7 +354,8 @@ impl Shared {
         self.db.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// Runs `f` on the in-memory index, building it from the per-commit keys when needed.
+    /// Runs `f` on the in-memory stream index, building it from the per-commit keys when
+    /// needed (without the id index: a read never looks an id up).
     fn with_index<T>(&self, f: impl FnOnce(&Index) -> T) -> Result<T, StoreError> {
         {
             let guard = self.index.read().unwrap_or_else(|p| p.into_inner());
@@ -362,11 +363,36 @@ impl Shared {
                 return Ok(f(index));
             }
         }
+        self.build_index(false, |index| f(index))
+    }
+
+    /// The seq of an event id, building the id index (and the stream index) when needed.
+    fn seq_of_id(&self, id: &Uuid) -> Result<Option<u64>, StoreError> {
+        {
+            let guard = self.index.read().unwrap_or_else(|p| p.into_inner());
+            if let Some(ids) = guard.as_ref().and_then(|index| index.ids.as_ref()) {
+                return Ok(ids.get(id).copied());
+            }
+        }
+        self.build_index(true, |index| {
+            index.ids.as_ref().and_then(|ids| ids.get(id).copied())
+        })
+    }
+
+    /// Builds what is missing of the index (the id index too when `ids`) under the write lock,
+    /// which the writer holds while it adds a durable commit and moves `durable_seq`, so a
+    /// build sees every commit up to the durable seq it reads and no later one.
+    fn build_index<T>(&self, ids: bool, f: impl FnOnce(&Index) -> T) -> Result<T, StoreError> {
         let mut guard = self.index.write().unwrap_or_else(|p| p.into_inner());
-        if guard.is_none() {
+        let missing_ids = ids && guard.as_ref().is_none_or(|index| index.ids.is_none());
+        if guard.is_none() || missing_ids {
             let durable = self.durable_seq.load(Ordering::Acquire);
             let db = self.db();
-            let built = match catch_unwind(AssertUnwindSafe(|| Index::build(&db, durable))) {
+            let have = guard.take();
+            let built = match catch_unwind(AssertUnwindSafe(|| match have {
+                Some(mut index) => index.build_ids(&db, durable).map(|()| index),
+                None => Index::build(&db, durable, ids),
+            })) {
                 Ok(built) => built,
                 Err(panic) => Err(format!("sled panicked: {}", panic_text(&panic))),
             };
@@ -499,22 +525,32 @@ fn scan_commits(
 struct Index {
     /// Each stream's seqs, by version (version `v` at `v - 1`).
     streams: HashMap<String, Vec<u64>>,
-    /// Each event id's seq.
-    ids: HashMap<Uuid, u64>,
+    /// Each event id's seq; `None` until an id is first looked up (a read never does, and
+    /// inserting every id of a long log is most of a build).
+    ids: Option<HashMap<Uuid, u64>>,
 }
 
 impl Index {
-    fn build(db: &sled::Db, last_seq: u64) -> Result<Index, String> {
-        let mut index = Index::default();
+    fn build(db: &sled::Db, last_seq: u64, ids: bool) -> Result<Index, String> {
+        let mut index = Index {
+            streams: HashMap::new(),
+            ids: ids.then(HashMap::new),
+        };
         scan_commits(db, last_seq, |seq, id, stream| index.add(seq, id, stream))?;
         Ok(index)
     }
 
+    /// Adds the id index to a stream index built up to `last_seq`.
+    fn build_ids(&mut self, db: &sled::Db, last_seq: u64) -> Result<(), String> {
+        let mut ids = HashMap::new();
+        scan_commits(db, last_seq, |seq, id, _| add_id(&mut ids, seq, id))?;
+        self.ids = Some(ids);
+        Ok(())
+    }
+
     fn add(&mut self, seq: u64, id: Uuid, stream: &str) -> Result<(), String> {
-        if let Some(other) = self.ids.insert(id, seq) {
-            return Err(format!(
-                "id {id} is indexed at seq {other} and at seq {seq}"
-            ));
+        if let Some(ids) = &mut self.ids {
+            add_id(ids, seq, id)?;
         }
         match self.streams.get_mut(stream) {
             Some(seqs) => seqs.push(seq),
@@ -533,6 +569,15 @@ impl Index {
             .and_then(|seqs| seqs.get(from..))
             .map(<[u64]>::to_vec)
             .unwrap_or_default()
+    }
+}
+
+fn add_id(ids: &mut HashMap<Uuid, u64>, seq: u64, id: Uuid) -> Result<(), String> {
+    match ids.insert(id, seq) {
+        Some(other) => Err(format!(
+            "id {id} is indexed at seq {other} and at seq {seq}"
+        )),
+        None => Ok(()),
     }
 }
 
@@ -1005,7 +1050,7 @@ impl LogView for GroupView<'_> {
         if let Some(entry) = self.ids.get(id) {
             return Ok(Some(*entry));
         }
-        let Some(seq) = self.shared.with_index(|index| index.ids.get(id).copied())? else {
+        let Some(seq) = self.shared.seq_of_id(id)? else {
             return Ok(None);
         };
         // The fingerprint is the stored record's (redacted, once erased): read only for an
@@ -1827,7 +1872,7 @@ impl EventStore for SledStore {
 
     fn find_id(&self, id: &Uuid) -> Result<Option<u64>, StoreError> {
         let durable = self.shared.durable_seq.load(Ordering::Acquire);
-        let seq = self.shared.with_index(|index| index.ids.get(id).copied())?;
+        let seq = self.shared.seq_of_id(id)?;
         Ok(seq.filter(|&seq| seq <= durable))
     }
 
