@@ -3,7 +3,7 @@
 //! --append` and `baton do` take batches of any size the user gives them.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use baton::domain::Timestamp;
 use baton::store::record::{self, blake3_of, Envelope};
@@ -11,16 +11,10 @@ use baton::store::{jsonl, AppendRequest, EventStore, MemoryStore, NewEvent, ZERO
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-fn baton(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_baton"))
-        .env_remove("COLUMNS")
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env("BATON_ACTOR", "tester")
-        .output()
-        .unwrap()
-}
+#[path = "common/cli.rs"]
+mod cli;
+
+use cli::run as baton;
 
 /// One event of a hand-built log: (stream, type, schema, actor, data, id).
 struct Spec {
