@@ -12,8 +12,9 @@
 //!
 //! So an append of N events writes N + 1 keys (layout 1, before: 3N plus one stream head
 //! per touched stream). The stream index (each stream's seqs by version) and the id index
-//! (id → seq) live in memory, built from the `C` keys when first needed (an export or a
-//! verify never builds them) and kept up to date by the writer; about 60 bytes per event
+//! (id → seq) live in memory, built from the `C` keys when first needed — the id index only
+//! when an id is first looked up (an append or `find_id`; a read never does), and neither by
+//! an export or a verify — and kept up to date by the writer; about 60 bytes per event
 //! (a million events: ~60 MiB). Stream versions are counted from the `C` keys when the store
 //! is opened, which also checks that they cover the log gaplessly. The fingerprint that
 //! tells an identical retry from a reused id is not stored: it is computed from the stored
