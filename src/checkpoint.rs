@@ -84,8 +84,9 @@ impl Checkpointed for World {
 
 impl Checkpointed for SkillsRisk {
     const NAME: &'static str = "risk";
-    // 2: each practice keeps its minutes (the retention model's dose).
-    const FORMAT: u32 = 2;
+    // 2: each practice keeps its minutes (the retention model's dose); 3: a practice is saved
+    // as an array.
+    const FORMAT: u32 = 3;
     // Small (the organization and practice days): saved whenever it moved, so that the next
     // `risk` finds it at the head.
     const SAVE_AFTER: u64 = 1;
@@ -172,28 +173,51 @@ pub fn catalogue_fingerprint() -> String {
     hasher.finalize().to_hex().to_string()
 }
 
-/// Decodes a checkpoint made by this code and this schema, with the given name and format.
+/// A checkpoint's envelope without its state (which is skipped, not built: reading the
+/// envelope of a large checkpoint that will not be used costs a scan, not its state).
+#[derive(Deserialize)]
+struct Header {
+    projection: String,
+    format: u32,
+    code: String,
+    catalogue: String,
+    seq: u64,
+    hash: String,
+    max_occurred: Timestamp,
+}
+
+/// Where a checkpoint made by this code and this schema, with the given name and format, was
+/// taken; `None` if it is not one.
+fn decode_header(text: &str, name: &str, format: u32) -> Option<Position> {
+    let header: Header = serde_json::from_str(text).ok()?;
+    let fits = header.projection == name
+        && header.format == format
+        && header.code == env!("CARGO_PKG_VERSION")
+        && header.catalogue == catalogue_fingerprint()
+        && header.seq > 0;
+    fits.then_some(Position {
+        seq: header.seq,
+        hash: parse_hex(&header.hash)?,
+        max_occurred: header.max_occurred,
+    })
+}
+
+/// Decodes a checkpoint made by this code and this schema, with the given name and format, if
+/// `wanted` accepts where it was taken.
 fn decode_saved<T: DeserializeOwned>(
     bytes: &[u8],
     name: &str,
     format: u32,
+    wanted: impl FnOnce(&Position) -> bool,
 ) -> Option<(T, Position)> {
     // One check of the whole text, instead of one per string as `from_slice` does.
-    let saved: Saved<T> = serde_json::from_str(std::str::from_utf8(bytes).ok()?).ok()?;
-    let fits = saved.projection == name
-        && saved.format == format
-        && saved.code == env!("CARGO_PKG_VERSION")
-        && saved.catalogue == catalogue_fingerprint()
-        && saved.seq > 0;
-    let hash = parse_hex(&saved.hash)?;
-    fits.then_some((
-        saved.state,
-        Position {
-            seq: saved.seq,
-            hash,
-            max_occurred: saved.max_occurred,
-        },
-    ))
+    let text = std::str::from_utf8(bytes).ok()?;
+    let at = decode_header(text, name, format)?;
+    if !wanted(&at) {
+        return None;
+    }
+    let saved: Saved<T> = serde_json::from_str(text).ok()?;
+    Some((saved.state, at))
 }
 
 /// Saves `state` as the checkpoint `name` at `at` (unless a redaction came after `epoch`).
@@ -238,11 +262,11 @@ fn save_ref<T: Serialize>(
 /// Loads the saved fold if it is valid for this code, this log and `as_of`.
 fn load<P: Checkpointed>(app: &App, as_of: Timestamp) -> Option<(P, Position)> {
     let bytes = app.store().load_checkpoint(P::NAME).ok()??;
-    let (state, at) = decode_saved::<P>(&bytes, P::NAME, P::FORMAT)?;
-    let valid = at.max_occurred <= as_of
-        && at.seq <= app.store().head().last_seq
-        && app.store().get(at.seq).is_ok_and(|ev| ev.hash() == at.hash);
-    valid.then_some((state, at))
+    decode_saved::<P>(&bytes, P::NAME, P::FORMAT, |at| {
+        at.max_occurred <= as_of
+            && at.seq <= app.store().head().last_seq
+            && app.store().get(at.seq).is_ok_and(|ev| ev.hash() == at.hash)
+    })
 }
 
 /// The whole-log fold `P` of every event that occurred by `as_of`, starting from its valid
@@ -319,8 +343,10 @@ pub struct AtHead<T> {
 impl<T: DeserializeOwned> AtHead<T> {
     /// The checkpoint `name` in `bytes`, if this code saved it at exactly `head`.
     pub fn load(bytes: &[u8], name: &str, format: u32, head: LogHead) -> Option<AtHead<T>> {
-        let (state, at) = decode_saved::<T>(bytes, name, format)?;
-        (at.seq == head.last_seq && at.hash == head.head_hash).then_some(AtHead {
+        let (state, at) = decode_saved::<T>(bytes, name, format, |at| {
+            at.seq == head.last_seq && at.hash == head.head_hash
+        })?;
+        Some(AtHead {
             state,
             max_occurred: at.max_occurred,
         })
@@ -447,7 +473,9 @@ pub fn programs(app: &App) -> Result<Vec<ProgramSummary>, AppError> {
         .load_checkpoint(PROGRAMS)
         .ok()
         .flatten()
-        .and_then(|bytes| decode_saved::<Vec<ProgramSummary>>(&bytes, PROGRAMS, PROGRAMS_FORMAT))
+        .and_then(|bytes| {
+            decode_saved::<Vec<ProgramSummary>>(&bytes, PROGRAMS, PROGRAMS_FORMAT, |_| true)
+        })
         .map(|(lines, _)| lines.into_iter().map(|l| (l.program.clone(), l)).collect())
         .unwrap_or_default();
     let mut lines = Vec::new();

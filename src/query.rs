@@ -86,6 +86,38 @@ impl Answer {
     pub fn json(&self) -> Value {
         with_head(self.view.clone(), &self.head, self.list_key)
     }
+
+    /// [`Answer::json`] as something to serialize, without copying the view (a view can be
+    /// tens of megabytes on a long log).
+    pub fn json_ref(&self) -> impl Serialize + '_ {
+        WithHead(self)
+    }
+}
+
+/// An answer serialized as [`with_head`] builds it.
+struct WithHead<'a>(&'a Answer);
+
+impl Serialize for WithHead<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let answer = self.0;
+        let ours = json!({"seq": answer.head.last_seq, "hash": hex(&answer.head.head_hash)});
+        let mut map = serializer.serialize_map(None)?;
+        match &answer.view {
+            Value::Object(view) => {
+                // As in `with_head`: a view's own "head" would take the head's place.
+                map.serialize_entry("head", view.get("head").unwrap_or(&ours))?;
+                for (k, v) in view.iter().filter(|(k, _)| *k != "head") {
+                    map.serialize_entry(k, v)?;
+                }
+            }
+            other => {
+                map.serialize_entry("head", &ours)?;
+                map.serialize_entry(answer.list_key, other)?;
+            }
+        }
+        map.end()
+    }
 }
 
 /// Why a view cannot be given.
@@ -886,8 +918,8 @@ pub struct Rendered {
 
 impl Rendered {
     fn of(answer: &Answer) -> Result<Rendered, QueryError> {
-        let json =
-            serde_json::to_vec(&answer.json()).map_err(|e| QueryError::Internal(e.to_string()))?;
+        let json = serde_json::to_vec(&answer.json_ref())
+            .map_err(|e| QueryError::Internal(e.to_string()))?;
         let gzip = gzipped(&json).map_err(|e| QueryError::Internal(e.to_string()))?;
         Ok(Rendered {
             json: json.into(),
@@ -1205,6 +1237,32 @@ mod tests {
             state: RwLock::new(empty_state()),
             folded: tokio::sync::watch::channel(0).0,
             rendered: std::sync::Mutex::default(),
+        }
+    }
+
+    #[test]
+    fn an_answer_serialized_in_place_is_its_json() {
+        let head = LogHead {
+            last_seq: 7,
+            head_hash: [3; 32],
+        };
+        let views = [
+            json!({"b": 1, "a": [1, 2], "c": {"z": null}}),
+            json!([{"x": 1}, {"y": 2}]),
+            json!({"a": 1, "head": "the view's own"}),
+            json!("text"),
+        ];
+        for view in views {
+            let answer = Answer {
+                title: "t".into(),
+                view,
+                head,
+                list_key: "programs",
+            };
+            assert_eq!(
+                serde_json::to_string_pretty(&answer.json_ref()).unwrap(),
+                serde_json::to_string_pretty(&answer.json()).unwrap()
+            );
         }
     }
 

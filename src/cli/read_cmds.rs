@@ -52,7 +52,7 @@ pub(super) fn print<T: serde::Serialize>(
 /// Prints an answer of the read path.
 pub(super) fn print_answer(format: Format, answer: &Answer) -> anyhow::Result<ExitCode> {
     match format {
-        Format::Json => outln!("{}", serde_json::to_string_pretty(&answer.json())?)?,
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&answer.json_ref())?)?,
         Format::Table => out!(
             "{}",
             render::table_styled(

@@ -305,11 +305,7 @@ impl LearnerJourney {
                 .iter()
                 .filter(|x| x.person == person)
                 .collect();
-            let completed = learner.is_some()
-                && dashboard::compute(org, prog, now)
-                    .learners
-                    .iter()
-                    .any(|l| l.person == person && l.completed);
+            let completed = learner.is_some() && dashboard::learner_completed(prog, person);
             programs.push(ProgramPart {
                 program: prog.slug.clone(),
                 title: prog.title.clone(),

@@ -58,13 +58,32 @@ pub struct SkillsRisk {
     removed: BTreeMap<Uuid, (String, Uuid, Practice)>,
 }
 
-/// One practice of a skill by a person.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// One practice of a skill by a person. Saved as `[person, skill, on, minutes]`: a long log
+/// holds hundreds of thousands of them, and the checkpoint is read and written whole.
+#[derive(Clone, Debug)]
 struct Practice {
     person: String,
     skill: String,
     on: NaiveDate,
     minutes: u32,
+}
+
+impl Serialize for Practice {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (&self.person, &self.skill, self.on, self.minutes).serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Practice {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let (person, skill, on, minutes) = Deserialize::deserialize(deserializer)?;
+        Ok(Practice {
+            person,
+            skill,
+            on,
+            minutes,
+        })
+    }
 }
 
 impl Projection for SkillsRisk {

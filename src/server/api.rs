@@ -166,7 +166,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Q<T> {
 /// An answer as JSON, with its title for people in `X-Baton-Title` (the CLI prints tables
 /// from it).
 fn answered(answer: Answer) -> Response {
-    titled(Json(answer.json()).into_response(), &answer.title)
+    titled(Json(answer.json_ref()).into_response(), &answer.title)
 }
 
 /// A response with its title for people in `X-Baton-Title`.

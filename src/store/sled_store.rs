@@ -668,12 +668,14 @@ const CHECKPOINT_MAGIC: &[u8; 8] = b"BATONCP1";
 fn read_checkpoint_file(store: &Path, name: &str) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
     let path = checkpoint_path(store, name)?;
     match std::fs::read(&path) {
-        Ok(bytes) => {
+        Ok(mut bytes) => {
             if bytes.len() < 16 || &bytes[..8] != CHECKPOINT_MAGIC {
                 return Ok(None);
             }
             let len = u64::from_be_bytes(bytes[8..16].try_into().unwrap_or_default());
-            Ok(Some((len, bytes[16..].to_vec())))
+            // In place: a checkpoint can be a hundred megabytes.
+            bytes.drain(..16);
+            Ok(Some((len, bytes)))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(StoreError::io(format!("reading {}", path.display()), e)),

@@ -391,6 +391,46 @@ pub fn exposures(
 }
 
 /// Computes the dashboard of `p` as of `now`.
+/// One learner's progress toward completion: required modules attended, whether the
+/// evaluation passed, and whether the learner completed (the definitions at the top).
+fn learner_completion(
+    p: &Program,
+    id: &str,
+    required: &[&crate::domain::events::ModuleDefined],
+    outcome_level: u8,
+) -> (u32, bool, bool) {
+    match p.kind {
+        ProgramKind::Training => {
+            let attended = attended_modules(p, id);
+            let req_att = required
+                .iter()
+                .filter(|m| attended.contains(&m.module))
+                .count() as u32;
+            let passed = !required.is_empty()
+                && required.iter().all(|m| {
+                    m.skills
+                        .iter()
+                        .all(|t| latest_learning(p, id, &t.skill).is_some_and(|l| l >= t.level))
+                });
+            let completed = !required.is_empty() && req_att == required.len() as u32 && passed;
+            (req_att, passed, completed)
+        }
+        ProgramKind::Mentoring => {
+            let pair = p.pairs.values().find(|x| x.mentee == id);
+            let passed = latest_learning_any(p, id).is_some_and(|l| l >= outcome_level);
+            let done = pair.is_some_and(|x| x.assignments.values().all(|a| a.done_on.is_some()));
+            (0, passed, pair.is_some() && done && passed)
+        }
+    }
+}
+
+/// Whether the learner `id` of `p` completed it, as the dashboard counts it (without
+/// computing the whole dashboard).
+pub fn learner_completed(p: &Program, id: &str) -> bool {
+    let outcome_level = p.desired_outcome.as_ref().map(|o| o.level).unwrap_or(2);
+    p.learners.contains_key(id) && learner_completion(p, id, &required_modules(p), outcome_level).2
+}
+
 pub fn compute(org: &Organization, p: &Program, now: Timestamp) -> DashboardView {
     let today = today(org, now);
     let aud = audience(org, p, today);
@@ -459,30 +499,7 @@ pub fn compute(org: &Organization, p: &Program, now: Timestamp) -> DashboardView
     let mut learners = Vec::new();
     let mut completed_n = 0;
     for id in p.learners.keys() {
-        let (req_att, passed, completed) = match p.kind {
-            ProgramKind::Training => {
-                let attended = attended_modules(p, id);
-                let req_att = required
-                    .iter()
-                    .filter(|m| attended.contains(&m.module))
-                    .count() as u32;
-                let passed = !required.is_empty()
-                    && required.iter().all(|m| {
-                        m.skills
-                            .iter()
-                            .all(|t| latest_learning(p, id, &t.skill).is_some_and(|l| l >= t.level))
-                    });
-                let completed = !required.is_empty() && req_att == required.len() as u32 && passed;
-                (req_att, passed, completed)
-            }
-            ProgramKind::Mentoring => {
-                let pair = p.pairs.values().find(|x| &x.mentee == id);
-                let passed = latest_learning_any(p, id).is_some_and(|l| l >= outcome_level);
-                let done =
-                    pair.is_some_and(|x| x.assignments.values().all(|a| a.done_on.is_some()));
-                (0, passed, pair.is_some() && done && passed)
-            }
-        };
+        let (req_att, passed, completed) = learner_completion(p, id, &required, outcome_level);
         let in_aud = aud.contains(id);
         if in_aud && completed {
             completed_n += 1;
