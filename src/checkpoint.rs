@@ -35,7 +35,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::app::{decode, App, AppError};
-use crate::domain::{Event, Timestamp};
+use crate::domain::{Event, Program, Timestamp};
 use crate::projections::dashboard::Dashboard;
 use crate::projections::programs::ProgramSummary;
 use crate::projections::risk::SkillsRisk;
@@ -173,33 +173,26 @@ pub fn catalogue_fingerprint() -> String {
     hasher.finalize().to_hex().to_string()
 }
 
-/// A checkpoint's envelope without its state (which is skipped, not built: reading the
-/// envelope of a large checkpoint that will not be used costs a scan, not its state).
-#[derive(Deserialize)]
-struct Header {
-    projection: String,
-    format: u32,
-    code: String,
-    catalogue: String,
-    seq: u64,
-    hash: String,
-    max_occurred: Timestamp,
+/// Where the checkpoint `saved` was taken, if this code and this schema made it with the given
+/// name and format.
+fn position<T>(saved: &Saved<T>, name: &str, format: u32) -> Option<Position> {
+    let fits = saved.projection == name
+        && saved.format == format
+        && saved.code == env!("CARGO_PKG_VERSION")
+        && saved.catalogue == catalogue_fingerprint()
+        && saved.seq > 0;
+    fits.then_some(Position {
+        seq: saved.seq,
+        hash: parse_hex(&saved.hash)?,
+        max_occurred: saved.max_occurred,
+    })
 }
 
-/// Where a checkpoint made by this code and this schema, with the given name and format, was
-/// taken; `None` if it is not one.
+/// [`position`] of a checkpoint's text, its state skipped, not built (the envelope of a large
+/// checkpoint that will not be used costs a scan, not its state).
 fn decode_header(text: &str, name: &str, format: u32) -> Option<Position> {
-    let header: Header = serde_json::from_str(text).ok()?;
-    let fits = header.projection == name
-        && header.format == format
-        && header.code == env!("CARGO_PKG_VERSION")
-        && header.catalogue == catalogue_fingerprint()
-        && header.seq > 0;
-    fits.then_some(Position {
-        seq: header.seq,
-        hash: parse_hex(&header.hash)?,
-        max_occurred: header.max_occurred,
-    })
+    let saved: Saved<serde::de::IgnoredAny> = serde_json::from_str(text).ok()?;
+    position(&saved, name, format)
 }
 
 /// Decodes a checkpoint made by this code and this schema, with the given name and format, if
@@ -278,20 +271,22 @@ pub fn fold_as_of<P: Checkpointed>(
     let epoch = app.store().checkpoint_epoch();
     let loaded = load::<P>(app, as_of);
     let from_checkpoint = loaded.is_some();
-    let folded = fold_from(app, as_of, epoch, loaded)?;
+    let folded = fold_from(app, as_of, epoch, loaded, true)?;
     if from_checkpoint && folded.0.is_stale() {
         // The checkpoint lacked what an event after it needed (a void's replay).
-        return fold_from(app, as_of, epoch, None);
+        return fold_from(app, as_of, epoch, None, true);
     }
     Ok(folded)
 }
 
-/// [`fold_as_of`] from `loaded` (or from scratch).
+/// [`fold_as_of`] from `loaded` (or from scratch); a new checkpoint is saved only if
+/// `may_save` (a state loaded in part must not be saved as the whole).
 fn fold_from<P: Checkpointed>(
     app: &App,
     as_of: Timestamp,
     epoch: u64,
     loaded: Option<(P, Position)>,
+    may_save: bool,
 ) -> Result<(P, Provenance), AppError> {
     let (mut state, from_seq, mut window) = match loaded {
         Some((state, at)) => (state, at.seq, Window::new(as_of, at.max_occurred)),
@@ -310,7 +305,8 @@ fn fold_from<P: Checkpointed>(
         }
     }
     let mut saved = false;
-    if let (true, true, Some((seq, hash))) = (window.complete, replayed >= P::SAVE_AFTER, last) {
+    let worth = may_save && replayed >= P::SAVE_AFTER;
+    if let (true, true, Some((seq, hash))) = (window.complete, worth, last) {
         let at = Position {
             seq,
             hash,
@@ -331,7 +327,128 @@ fn fold_from<P: Checkpointed>(
 
 /// The world folded from every event that occurred by `as_of` (see [`fold_as_of`]).
 pub fn world_as_of(app: &App, as_of: Timestamp) -> Result<(World, Provenance), AppError> {
-    fold_as_of(app, as_of)
+    world_for(app, as_of, WorldNeeds::ALL)
+}
+
+/// Which programs a read of the world needs. A program left out is one the read would find
+/// nothing in: it names neither the person (as its checkpoint's JSON holds every id the
+/// program refers to, a program whose text lacks the id, quoted, does not refer to them) nor
+/// is among the programs asked for.
+#[derive(Clone, Copy, Debug)]
+pub struct WorldNeeds<'a> {
+    /// Only programs that name this person.
+    pub person: Option<&'a str>,
+    /// Only these programs (none: all).
+    pub programs: &'a [String],
+}
+
+impl WorldNeeds<'_> {
+    /// Every program.
+    pub const ALL: WorldNeeds<'static> = WorldNeeds {
+        person: None,
+        programs: &[],
+    };
+
+    fn is_all(&self) -> bool {
+        self.person.is_none() && self.programs.is_empty()
+    }
+}
+
+/// The world of every event that occurred by `as_of`, with at least the programs `needs`
+/// names (and any the events after its checkpoint touch): the organization and those
+/// programs are exactly what [`world_as_of`] gives. The world checkpoint is read for the
+/// organization, and only the programs needed are decoded (on every core).
+pub fn world_for(
+    app: &App,
+    as_of: Timestamp,
+    needs: WorldNeeds<'_>,
+) -> Result<(World, Provenance), AppError> {
+    let epoch = app.store().checkpoint_epoch();
+    let loaded = load_world(app, as_of, needs);
+    let from_checkpoint = loaded.is_some();
+    let (loaded, complete) = match loaded {
+        Some((world, at, complete)) => (Some((world, at)), complete),
+        None => (None, true),
+    };
+    let folded = fold_from(app, as_of, epoch, loaded, complete)?;
+    if from_checkpoint && folded.0.is_stale() {
+        // The checkpoint lacked what an event after it needed (a void's replay).
+        return fold_from(app, as_of, epoch, None, true);
+    }
+    Ok(folded)
+}
+
+/// The world checkpoint with its programs left as text, to decode only those needed.
+#[derive(Deserialize)]
+struct RawWorld<'a> {
+    org: crate::domain::Organization,
+    #[serde(borrow)]
+    programs: std::collections::BTreeMap<String, &'a serde_json::value::RawValue>,
+}
+
+/// The world checkpoint, if valid for this code, this log and `as_of`, with the programs
+/// `needs` names, those the events after it touch, and all of them when enough events follow
+/// it for a new checkpoint to be saved; and whether it holds every program.
+fn load_world(
+    app: &App,
+    as_of: Timestamp,
+    needs: WorldNeeds<'_>,
+) -> Option<(World, Position, bool)> {
+    use rayon::prelude::*;
+    let bytes = app.store().load_checkpoint(WORLD).ok()??;
+    let text = std::str::from_utf8(&bytes).ok()?;
+    // One scan: the programs stay text until chosen.
+    let saved: Saved<RawWorld<'_>> = serde_json::from_str(text).ok()?;
+    let at = position(&saved, WORLD, World::FORMAT)?;
+    let valid = at.max_occurred <= as_of
+        && at.seq <= app.store().head().last_seq
+        && app.store().get(at.seq).is_ok_and(|ev| ev.hash() == at.hash);
+    if !valid {
+        return None;
+    }
+    let mut all = needs.is_all();
+    let mut touched = std::collections::BTreeSet::new();
+    if !all {
+        let mut after = 0;
+        for ev in app.store().iter_from(at.seq + 1) {
+            let ev = ev.ok()?;
+            after += 1;
+            if after >= World::SAVE_AFTER {
+                all = true;
+                break;
+            }
+            if let Some(slug) = crate::domain::StreamId::parse(ev.stream())
+                .ok()
+                .and_then(|s| s.program_slug().map(str::to_string))
+            {
+                touched.insert(slug);
+            }
+        }
+    }
+    // The id as serde_json writes a string, quotes and escapes included.
+    let needle = needs.person.and_then(|p| serde_json::to_string(p).ok());
+    let wanted = |slug: &String, raw: &str| {
+        all || touched.contains(slug)
+            || ((needs.programs.is_empty() || needs.programs.contains(slug))
+                && needle.as_deref().is_none_or(|n| raw.contains(n)))
+    };
+    let chosen: Vec<(&String, &&serde_json::value::RawValue)> = saved
+        .state
+        .programs
+        .iter()
+        .filter(|(slug, raw)| wanted(slug, raw.get()))
+        .collect();
+    let complete = chosen.len() == saved.state.programs.len();
+    let programs = chosen
+        .par_iter()
+        .map(|(slug, raw)| Ok(((*slug).clone(), serde_json::from_str::<Program>(raw.get())?)))
+        .collect::<Result<_, serde_json::Error>>()
+        .ok()?;
+    let world = World {
+        org: saved.state.org,
+        programs,
+    };
+    Some((world, at, complete))
 }
 
 /// A fold saved at exactly the log's head, read without opening the log.

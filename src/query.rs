@@ -611,6 +611,7 @@ impl Reader {
     fn world_as_of(
         &mut self,
         as_of: Option<&str>,
+        needs: checkpoint::WorldNeeds<'_>,
     ) -> Result<(WorldRef, Timestamp, LogHead), QueryError> {
         let t = self.as_of(as_of)?;
         if let Some(live) = self.live.clone() {
@@ -621,7 +622,7 @@ impl Reader {
         }
         let app = self.app()?;
         let head = app.store().head();
-        let (world, _) = checkpoint::world_as_of(app, t)?;
+        let (world, _) = checkpoint::world_for(app, t, needs)?;
         Ok((WorldRef::Owned(Box::new(world)), t, head))
     }
 
@@ -634,7 +635,11 @@ impl Reader {
         as_of: Option<&str>,
         may_see: &dyn Fn(&str) -> bool,
     ) -> Result<Answer, QueryError> {
-        let (world, t, head) = self.world_as_of(as_of)?;
+        let needs = checkpoint::WorldNeeds {
+            person: Some(person),
+            programs: &[],
+        };
+        let (world, t, head) = self.world_as_of(as_of, needs)?;
         let view = world.with(|w| {
             // The journey reads the world; a live one is borrowed, not copied.
             crate::projections::journey::journey_of(w, person, t)
@@ -648,7 +653,7 @@ impl Reader {
 
     /// Release time per supervisor across programs.
     pub fn supervisors(&mut self, as_of: Option<&str>) -> Result<Answer, QueryError> {
-        let (world, t, head) = self.world_as_of(as_of)?;
+        let (world, t, head) = self.world_as_of(as_of, checkpoint::WorldNeeds::ALL)?;
         let view = world.with(|w| crate::projections::supervisors::supervisors(w, t));
         Answer::new(format!("Supervisors (as of {t})"), &view, head)
     }
@@ -780,7 +785,11 @@ pub fn due_at(
     t: Timestamp,
     config: &crate::projections::due::DueConfig,
 ) -> Result<(World, crate::projections::due::DueView), QueryError> {
-    let (world, _) = checkpoint::world_as_of(app, t)?;
+    let needs = checkpoint::WorldNeeds {
+        person: config.person.as_deref(),
+        programs: &config.programs,
+    };
+    let (world, _) = checkpoint::world_for(app, t, needs)?;
     if let Some(p) = &config.person {
         if world.org.person(p).is_none() {
             return Err(QueryError::NotFound(format!(
@@ -838,7 +847,11 @@ pub fn calendar_at(
             }))
         }
         None => {
-            let (world, _) = checkpoint::world_as_of(app, t)?;
+            let needs = checkpoint::WorldNeeds {
+                person,
+                programs: only,
+            };
+            let (world, _) = checkpoint::world_for(app, t, needs)?;
             check_person(&world.org)?;
             let programs: Vec<&Program> = world
                 .programs

@@ -527,3 +527,79 @@ fn the_world_checkpoint_leaves_the_program_logs_out_and_a_later_void_folds_from_
     assert!(world.programs[slug].log.is_voided(practice.meta.id));
     assert_eq!(world_json(world), world_json(from_scratch(&app, t)));
 }
+
+#[test]
+fn a_world_read_for_one_person_decodes_only_what_names_them_and_gives_the_same_views() {
+    use baton::checkpoint::{world_for, WorldNeeds};
+    use baton::projections::{due, journey};
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let app = App::new(store.clone(), Arc::new(SystemClock));
+    let t = end(&app);
+    world_as_of(&app, t).unwrap();
+    // One more practice in one program, after the checkpoint.
+    let practice = app
+        .all_facts()
+        .unwrap()
+        .into_iter()
+        .find(|f| f.event.type_name() == "PracticeLogged")
+        .unwrap();
+    let baton::domain::Event::PracticeLogged(logged) = &practice.event else {
+        unreachable!()
+    };
+    let mut data = serde_json::to_value(logged).unwrap();
+    data["minutes"] = serde_json::json!(5);
+    let ev = NewEvent::new(&practice.meta.stream, "PracticeLogged", 1, data)
+        .occurred_at(practice.meta.occurred_at);
+    store.append(AppendRequest::new("test", vec![ev])).unwrap();
+    let touched = practice
+        .meta
+        .stream
+        .trim_start_matches("program-")
+        .to_string();
+
+    let (full, _) = world_as_of(&app, t).unwrap();
+    let checkpoint_at = store.head().last_seq - 1;
+    let mut partial_somewhere = false;
+    for person in full.org.people.keys() {
+        let needs = WorldNeeds {
+            person: Some(person),
+            programs: &[],
+        };
+        let (world, p) = world_for(&app, t, needs).unwrap();
+        assert_eq!((p.from_seq, p.saved), (checkpoint_at, false), "{person}");
+        assert!(world.programs.contains_key(&touched), "{person}");
+        partial_somewhere |= world.programs.len() < full.programs.len();
+        assert_eq!(
+            serde_json::to_value(journey::journey_of(&world, person, t)).unwrap(),
+            serde_json::to_value(journey::journey_of(&full, person, t)).unwrap(),
+            "{person}'s journey"
+        );
+        let config = due::DueConfig {
+            person: Some(person.clone()),
+            ..due::DueConfig::default()
+        };
+        assert_eq!(
+            serde_json::to_value(due::due(&world, t, &config)).unwrap(),
+            serde_json::to_value(due::due(&full, t, &config)).unwrap(),
+            "{person}'s due items"
+        );
+    }
+    assert!(partial_somewhere, "some person is not in every program");
+    // One program asked for, by name.
+    let other: Vec<String> = full
+        .programs
+        .keys()
+        .filter(|s| **s != touched)
+        .cloned()
+        .collect();
+    let needs = WorldNeeds {
+        person: None,
+        programs: &other,
+    };
+    let (world, _) = world_for(&app, t, needs).unwrap();
+    assert_eq!(world.programs.len(), full.programs.len());
+    // A partial read never replaced the checkpoint: the whole world still starts from it.
+    let (_, p) = world_as_of(&app, t).unwrap();
+    assert_eq!(p.from_seq, checkpoint_at);
+}
