@@ -4,7 +4,8 @@
 //!
 //! - **`world`**: the folded [`World`] (the organization and every program, without the
 //!   programs' event logs, which no read needs: a void after it means a fold from scratch)
-//!   that `journey`, `due` and the calendars start from, and **`risk`**: the compact [`SkillsRisk`] fold (the organization and the
+//!   that `journey`, `due` and the calendars start from (a read decodes only the programs it
+//!   needs, see [`world_for`]), and **`risk`**: the compact [`SkillsRisk`] fold (the organization and the
 //!   practice logged). Each is valid for any log that still holds the event it was saved at:
 //!   when the log grew since, only the rest is folded.
 //! - **`dashboard-<slug>`**: one program's [`Dashboard`] fold (the organization and that

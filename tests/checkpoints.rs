@@ -57,6 +57,25 @@ fn end(app: &App) -> Timestamp {
     parse_as_of(DEMO_END, &app.organization().unwrap().0).unwrap()
 }
 
+/// The demo in a sled store under `dir`, its app and the demo's end, with the world's
+/// checkpoint saved at the head.
+fn demo_with_world_checkpoint(dir: &std::path::Path) -> (Arc<dyn EventStore>, App, Timestamp) {
+    let store = demo_store(dir);
+    let app = App::new(store.clone(), Arc::new(SystemClock));
+    let t = end(&app);
+    world_as_of(&app, t).unwrap();
+    (store, app, t)
+}
+
+/// The log's first practice.
+fn first_practice(app: &App) -> baton::app::Fact {
+    app.all_facts()
+        .unwrap()
+        .into_iter()
+        .find(|f| f.event.type_name() == "PracticeLogged")
+        .unwrap()
+}
+
 #[test]
 fn a_checkpoint_is_saved_then_used_and_gives_the_same_view() {
     let dir = tempfile::tempdir().unwrap();
@@ -132,10 +151,7 @@ fn an_earlier_as_of_ignores_the_checkpoint() {
 #[test]
 fn unfit_checkpoints_are_discarded_safely() {
     let dir = tempfile::tempdir().unwrap();
-    let store = demo_store(dir.path());
-    let app = App::new(store.clone(), Arc::new(SystemClock));
-    let t = end(&app);
-    world_as_of(&app, t).unwrap();
+    let (store, app, t) = demo_with_world_checkpoint(dir.path());
     let good = store.load_checkpoint(WORLD).unwrap().unwrap();
     let expected = world_json(from_scratch(&app, t));
     // Each variant changes one thing of the good checkpoint.
@@ -348,12 +364,7 @@ fn the_risk_checkpoint_is_compact_follows_the_log_and_answers_at_the_head() {
     assert_eq!(serde_json::to_value(risk.result(t)).unwrap(), expected);
 
     // A voided practice entry leaves the risk fold as it leaves the program.
-    let practice = app
-        .all_facts()
-        .unwrap()
-        .into_iter()
-        .find(|f| f.event.type_name() == "PracticeLogged")
-        .unwrap();
+    let practice = first_practice(&app);
     let slug = practice
         .meta
         .stream
@@ -479,10 +490,7 @@ fn program_lines_are_reused_while_their_stream_is_unchanged() {
 #[test]
 fn the_world_checkpoint_leaves_the_program_logs_out_and_a_later_void_folds_from_scratch() {
     let dir = tempfile::tempdir().unwrap();
-    let store = demo_store(dir.path());
-    let app = App::new(store.clone(), Arc::new(SystemClock));
-    let t = end(&app);
-    world_as_of(&app, t).unwrap();
+    let (store, app, t) = demo_with_world_checkpoint(dir.path());
     let saved: serde_json::Value =
         serde_json::from_slice(&store.load_checkpoint(WORLD).unwrap().unwrap()).unwrap();
     for (slug, program) in saved["state"]["programs"].as_object().unwrap() {
@@ -498,12 +506,7 @@ fn the_world_checkpoint_leaves_the_program_logs_out_and_a_later_void_folds_from_
         .unwrap()
         .is_empty());
     // One more ordinary event is folded on top of the checkpoint.
-    let practice = app
-        .all_facts()
-        .unwrap()
-        .into_iter()
-        .find(|f| f.event.type_name() == "PracticeLogged")
-        .unwrap();
+    let practice = first_practice(&app);
     let before = store.head().last_seq;
     let ev = NewEvent::new(
         &practice.meta.stream,
@@ -533,17 +536,9 @@ fn a_world_read_for_one_person_decodes_only_what_names_them_and_gives_the_same_v
     use baton::checkpoint::{world_for, WorldNeeds};
     use baton::projections::{due, journey};
     let dir = tempfile::tempdir().unwrap();
-    let store = demo_store(dir.path());
-    let app = App::new(store.clone(), Arc::new(SystemClock));
-    let t = end(&app);
-    world_as_of(&app, t).unwrap();
+    let (store, app, t) = demo_with_world_checkpoint(dir.path());
     // One more practice in one program, after the checkpoint.
-    let practice = app
-        .all_facts()
-        .unwrap()
-        .into_iter()
-        .find(|f| f.event.type_name() == "PracticeLogged")
-        .unwrap();
+    let practice = first_practice(&app);
     let baton::domain::Event::PracticeLogged(logged) = &practice.event else {
         unreachable!()
     };
