@@ -403,6 +403,7 @@ fn a_restore_rejected_after_many_batches_leaves_nothing_behind() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("line 10000"), "{err}");
     assert!(!data.join("sled.restoring").exists());
+    assert!(!data.join("sled.restore-ids").exists());
     assert_eq!(events_in(&data), 0);
     // The store takes the good file afterwards.
     let good = big_log(10_000);
@@ -436,12 +437,15 @@ fn a_restore_interrupted_at_any_step_has_happened_wholly_or_not_at_all() {
         .status
         .success());
 
-    // 1. The staging database written (completely or not), not swapped in.
+    // 1. The staging database written (completely or not), not swapped in; the ids seen so
+    // far beside it.
     let state = dir.path().join("not-swapped");
     copy_dir(&empty, &state);
     copy_dir(&restored.join("sled"), &state.join("sled.restoring"));
+    copy_dir(&restored.join("sled"), &state.join("sled.restore-ids"));
     assert_eq!(events_in(&state), 0);
     assert!(!state.join("sled.restoring").exists());
+    assert!(!state.join("sled.restore-ids").exists());
     // 2. Between the two renames.
     let state = dir.path().join("between-renames");
     copy_dir(&empty, &state);
@@ -479,6 +483,7 @@ fn a_restore_interrupted_at_any_step_has_happened_wholly_or_not_at_all() {
             "killed after {delay_ms} ms: {n} events"
         );
         assert!(!data.join("sled.restoring").exists());
+        assert!(!data.join("sled.restore-ids").exists());
     }
 }
 
@@ -506,6 +511,7 @@ fn a_restore_that_reopens_its_staging_database_keeps_every_guarantee() {
     let err = import(&bad).expect_err("a bad last line").to_string();
     assert!(err.contains("line 10000"), "{err}");
     assert!(!data.join("sled.restoring").exists());
+    assert!(!data.join("sled.restore-ids").exists());
     assert_eq!(SledStore::open(&data).unwrap().head().last_seq, 0);
     // The good file: every event, the indexes intact, the export byte-identical.
     assert_eq!(import(&good).expect("the good file").events, 10_000);

@@ -75,6 +75,9 @@ pub(crate) const SLED_UPGRADING: &str = "sled.upgrading";
 /// time: the writer runs one swap at a time, a store holds one restore at a time, and an
 /// upgrade runs while the store is opened, before the writer starts).
 const SLED_FRESH: [&str; 3] = [SLED_ERASING, SLED_RESTORING, SLED_UPGRADING];
+/// Where a restore keeps the ids it has seen (a database of its own, never swapped in:
+/// removed when the restore ends, and by the next open after a crash).
+pub(crate) const SLED_RESTORE_IDS: &str = "sled.restore-ids";
 /// Where the old sled database goes during the swap.
 const SLED_OLD: &str = "sled.old";
 
@@ -119,6 +122,11 @@ pub(crate) fn recover_swap(files: &dyn SyncFiles, store: &Path) -> std::io::Resu
     }
     if old.exists() && live.exists() {
         fs::remove_dir_all(&old)?;
+        changed = true;
+    }
+    let ids = store.join(SLED_RESTORE_IDS);
+    if ids.exists() {
+        fs::remove_dir_all(&ids)?;
         changed = true;
     }
     if changed {

@@ -1599,10 +1599,10 @@ impl FreshDb {
 /// has the writer swap it in for the empty database. Dropped without a commit, the staged
 /// folder is removed and the store is as it was; after a crash, opening the store removes it.
 ///
-/// Each batch is written with its index key (layout 2), and its ids also go to a tree of the
-/// staging database of their own ([`RESTORE_IDS`]), so that a later line can be checked
-/// against every earlier id without holding them in memory; the tree is dropped before the
-/// staged database is swapped in.
+/// Each batch is written with its index key (layout 2), and its ids also go to a database of
+/// their own beside it (`sled.restore-ids`), so that a later line can be checked against every
+/// earlier id without holding them in memory; that database is removed, not swapped in (a
+/// tree of the staging database cost a `drop_tree` that read it all back, and its pages).
 ///
 /// Memory stays bounded whatever the log's size: one batch (at most [`STAGE_BATCH_EVENTS`]
 /// events or [`STAGE_BATCH_BYTES`]), the ids of that batch, the stream versions, and sled's
@@ -1612,17 +1612,21 @@ struct StagedRestore<'a> {
     path: PathBuf,
     /// `None` once committed.
     db: Option<FreshDb>,
+    /// The ids seen so far (id → seq), in `ids_path`; `None` once committed.
+    ids: Option<FreshDb>,
+    ids_path: PathBuf,
     packer: Packer,
-    /// The ids of the records in `packer` (earlier ones are in the [`RESTORE_IDS`] tree),
-    /// with their seq.
+    /// The ids of the records in `packer` (earlier ones are in `ids`), with their seq.
     batch_ids: HashMap<Uuid, u64>,
+    /// The bytes `batch_ids` will write.
+    batch_ids_bytes: usize,
     head: Head,
     /// Set once the staged folder is the writer's to swap in (or to remove).
     handed_over: bool,
 }
 
-/// The tree of a restore's staging database that holds the ids seen so far (id → seq).
-const RESTORE_IDS: &[u8] = b"restore-ids";
+/// sled's cache for a restore's ids (16-byte keys, 8-byte values).
+const RESTORE_IDS_CACHE_BYTES: u64 = 16 << 20;
 
 /// The most records a restore writes to its staging database at once.
 const STAGE_BATCH_EVENTS: usize = 4096;
@@ -1642,19 +1646,20 @@ impl<'a> StagedRestore<'a> {
             });
         }
         let path = store.shared.path.join(super::dir::SLED_RESTORING);
+        let ids_path = store.shared.path.join(super::dir::SLED_RESTORE_IDS);
         let io = |e: std::io::Error| StoreError::io("restore: creating the staging database", e);
-        let opened = match std::fs::remove_dir_all(&path) {
+        let fresh = |path: &Path, cache_bytes: u64| match std::fs::remove_dir_all(path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(e)),
-            _ => FreshDb::create(
-                &path,
-                store.shared.cache_bytes,
-                store.shared.restore_reopen_bytes,
-            )
-            .map_err(|e| io(std::io::Error::other(e))),
+            _ => FreshDb::create(path, cache_bytes, store.shared.restore_reopen_bytes)
+                .map_err(|e| io(std::io::Error::other(e))),
         };
-        let db = match opened {
-            Ok(db) => db,
+        let opened = fresh(&path, store.shared.cache_bytes)
+            .and_then(|db| Ok((db, fresh(&ids_path, RESTORE_IDS_CACHE_BYTES)?)));
+        let (db, ids) = match opened {
+            Ok(both) => both,
             Err(e) => {
+                let _ = std::fs::remove_dir_all(&path);
+                let _ = std::fs::remove_dir_all(&ids_path);
                 store.shared.restoring.store(false, Ordering::Release);
                 return Err(e);
             }
@@ -1663,11 +1668,14 @@ impl<'a> StagedRestore<'a> {
             store,
             path,
             db: Some(db),
+            ids: Some(ids),
+            ids_path,
             packer: Packer {
                 allow_gaps: true,
                 ..Packer::default()
             },
             batch_ids: HashMap::new(),
+            batch_ids_bytes: 0,
             head: Head::default(),
             handed_over: false,
         })
@@ -1680,21 +1688,23 @@ impl<'a> StagedRestore<'a> {
     }
 
     fn write_batch(&mut self) -> Result<(), StoreError> {
-        let (batch, mut bytes) = self.packer.take();
+        let (batch, bytes) = self.packer.take();
         let mut ids = sled::Batch::default();
         for (id, seq) in self.batch_ids.drain() {
             ids.insert(id.as_bytes(), &seq.to_be_bytes());
-            bytes += 24;
         }
         let err =
             |e: String| StoreError::io("restore: the staging database", std::io::Error::other(e));
-        let fresh = self.db()?;
-        fresh
-            .db()
-            .and_then(|db| db.open_tree(RESTORE_IDS).map_err(|e| e.to_string()))
-            .and_then(|tree| tree.apply_batch(ids).map_err(|e| e.to_string()))
-            .map_err(err)?;
-        fresh.apply(batch, bytes).map_err(err)
+        let id_bytes = self.batch_ids_bytes;
+        self.batch_ids_bytes = 0;
+        self.ids()?.apply(ids, id_bytes).map_err(err)?;
+        self.db()?.apply(batch, bytes).map_err(err)
+    }
+
+    fn ids(&mut self) -> Result<&mut FreshDb, StoreError> {
+        self.ids
+            .as_mut()
+            .ok_or_else(|| StoreError::Closed("the restore was already committed".into()))
     }
 }
 
@@ -1710,10 +1720,9 @@ impl Restore for StagedRestore<'_> {
             )
         };
         let found = self
-            .db()?
+            .ids()?
             .db()
-            .and_then(|db| db.open_tree(RESTORE_IDS).map_err(|e| e.to_string()))
-            .and_then(|tree| tree.get(id.as_bytes()).map_err(|e| e.to_string()))
+            .and_then(|db| db.get(id.as_bytes()).map_err(|e| e.to_string()))
             .map_err(read)?;
         Ok(found.and_then(|v| be_u64(&v)))
     }
@@ -1726,6 +1735,7 @@ impl Restore for StagedRestore<'_> {
                 message,
             })?;
         self.batch_ids.insert(record.id(), record.seq());
+        self.batch_ids_bytes += 24;
         self.head.advance(&record);
         if self.packer.full() {
             self.write_batch()?;
@@ -1741,10 +1751,12 @@ impl Restore for StagedRestore<'_> {
             .db
             .take()
             .ok_or_else(|| StoreError::Closed("the restore was already committed".into()))?;
+        // The ids are no longer needed: their database is closed and removed.
+        drop(self.ids.take());
+        std::fs::remove_dir_all(&self.ids_path).map_err(io)?;
         let staged = db.db().map_err(other)?;
         staged
-            .drop_tree(RESTORE_IDS)
-            .and_then(|_| staged.insert(LAYOUT_KEY, LAYOUT))
+            .insert(LAYOUT_KEY, LAYOUT)
             .map_err(|e| other(e.to_string()))?;
         db.finish().map_err(other)?;
         sync_tree(&*self.store.shared.files, &self.path).map_err(io)?;
@@ -1761,6 +1773,9 @@ impl Drop for StagedRestore<'_> {
     fn drop(&mut self) {
         // Closed before its folder is removed (sled holds its files open).
         drop(self.db.take());
+        if self.ids.take().is_some() {
+            let _ = std::fs::remove_dir_all(&self.ids_path);
+        }
         if !self.handed_over {
             // Not committed: nothing of it may stay.
             let _ = std::fs::remove_dir_all(&self.path);
