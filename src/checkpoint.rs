@@ -189,15 +189,9 @@ fn position<T>(saved: &Saved<T>, name: &str, format: u32) -> Option<Position> {
     })
 }
 
-/// [`position`] of a checkpoint's text, its state skipped, not built (the envelope of a large
-/// checkpoint that will not be used costs a scan, not its state).
-fn decode_header(text: &str, name: &str, format: u32) -> Option<Position> {
-    let saved: Saved<serde::de::IgnoredAny> = serde_json::from_str(text).ok()?;
-    position(&saved, name, format)
-}
-
 /// Decodes a checkpoint made by this code and this schema, with the given name and format, if
-/// `wanted` accepts where it was taken.
+/// `wanted` accepts where it was taken. The state is built only then: the envelope of a large
+/// checkpoint that will not be used costs a scan, not its state.
 fn decode_saved<T: DeserializeOwned>(
     bytes: &[u8],
     name: &str,
@@ -206,12 +200,17 @@ fn decode_saved<T: DeserializeOwned>(
 ) -> Option<(T, Position)> {
     // One check of the whole text, instead of one per string as `from_slice` does.
     let text = std::str::from_utf8(bytes).ok()?;
-    let at = decode_header(text, name, format)?;
-    if !wanted(&at) {
-        return None;
-    }
-    let saved: Saved<T> = serde_json::from_str(text).ok()?;
-    Some((saved.state, at))
+    let saved: Saved<&serde_json::value::RawValue> = serde_json::from_str(text).ok()?;
+    let at = position(&saved, name, format).filter(wanted)?;
+    Some((serde_json::from_str(saved.state.get()).ok()?, at))
+}
+
+/// Whether a checkpoint taken `at` holds only what occurred by `as_of` and the log still holds
+/// the event it was taken at.
+fn fits_log(app: &App, as_of: Timestamp, at: &Position) -> bool {
+    at.max_occurred <= as_of
+        && at.seq <= app.store().head().last_seq
+        && app.store().get(at.seq).is_ok_and(|ev| ev.hash() == at.hash)
 }
 
 /// Saves `state` as the checkpoint `name` at `at` (unless a redaction came after `epoch`).
@@ -256,11 +255,7 @@ fn save_ref<T: Serialize>(
 /// Loads the saved fold if it is valid for this code, this log and `as_of`.
 fn load<P: Checkpointed>(app: &App, as_of: Timestamp) -> Option<(P, Position)> {
     let bytes = app.store().load_checkpoint(P::NAME).ok()??;
-    decode_saved::<P>(&bytes, P::NAME, P::FORMAT, |at| {
-        at.max_occurred <= as_of
-            && at.seq <= app.store().head().last_seq
-            && app.store().get(at.seq).is_ok_and(|ev| ev.hash() == at.hash)
-    })
+    decode_saved::<P>(&bytes, P::NAME, P::FORMAT, |at| fits_log(app, as_of, at))
 }
 
 /// The whole-log fold `P` of every event that occurred by `as_of`, starting from its valid
@@ -269,10 +264,27 @@ pub fn fold_as_of<P: Checkpointed>(
     app: &App,
     as_of: Timestamp,
 ) -> Result<(P, Provenance), AppError> {
+    fold_loaded(app, as_of, |app| {
+        load::<P>(app, as_of).map(|(state, at)| (state, at, true))
+    })
+}
+
+/// The fold `P` as of `as_of` from what `load` gives (the state, where it was taken, and
+/// whether it is whole, so that it may be saved again), or from scratch; from scratch again
+/// if an event after the checkpoint needed what it left out.
+fn fold_loaded<P: Checkpointed>(
+    app: &App,
+    as_of: Timestamp,
+    load: impl FnOnce(&App) -> Option<(P, Position, bool)>,
+) -> Result<(P, Provenance), AppError> {
+    // Taken before the checkpoint is read: a redaction after it forbids saving what was read.
     let epoch = app.store().checkpoint_epoch();
-    let loaded = load::<P>(app, as_of);
+    let (loaded, whole) = match load(app) {
+        Some((state, at, whole)) => (Some((state, at)), whole),
+        None => (None, true),
+    };
     let from_checkpoint = loaded.is_some();
-    let folded = fold_from(app, as_of, epoch, loaded, true)?;
+    let folded = fold_from(app, as_of, epoch, loaded, whole)?;
     if from_checkpoint && folded.0.is_stale() {
         // The checkpoint lacked what an event after it needed (a void's replay).
         return fold_from(app, as_of, epoch, None, true);
@@ -364,19 +376,7 @@ pub fn world_for(
     as_of: Timestamp,
     needs: WorldNeeds<'_>,
 ) -> Result<(World, Provenance), AppError> {
-    let epoch = app.store().checkpoint_epoch();
-    let loaded = load_world(app, as_of, needs);
-    let from_checkpoint = loaded.is_some();
-    let (loaded, complete) = match loaded {
-        Some((world, at, complete)) => (Some((world, at)), complete),
-        None => (None, true),
-    };
-    let folded = fold_from(app, as_of, epoch, loaded, complete)?;
-    if from_checkpoint && folded.0.is_stale() {
-        // The checkpoint lacked what an event after it needed (a void's replay).
-        return fold_from(app, as_of, epoch, None, true);
-    }
-    Ok(folded)
+    fold_loaded(app, as_of, |app| load_world(app, as_of, needs))
 }
 
 /// The world checkpoint with its programs left as text, to decode only those needed.
@@ -400,13 +400,7 @@ fn load_world(
     let text = std::str::from_utf8(&bytes).ok()?;
     // One scan: the programs stay text until chosen.
     let saved: Saved<RawWorld<'_>> = serde_json::from_str(text).ok()?;
-    let at = position(&saved, WORLD, World::FORMAT)?;
-    let valid = at.max_occurred <= as_of
-        && at.seq <= app.store().head().last_seq
-        && app.store().get(at.seq).is_ok_and(|ev| ev.hash() == at.hash);
-    if !valid {
-        return None;
-    }
+    let at = position(&saved, WORLD, World::FORMAT).filter(|at| fits_log(app, as_of, at))?;
     let mut all = needs.is_all();
     let mut touched = std::collections::BTreeSet::new();
     if !all {

@@ -37,10 +37,7 @@ use crate::store::{Clock, LockedStore, LogHead, RecordedEvent, ORGANIZATION_STRE
 /// …}, …}`; a list becomes `{"head": …, list_key: [...]}`.
 pub fn with_head(value: Value, head: &LogHead, list_key: &str) -> Value {
     let mut out = Map::new();
-    out.insert(
-        "head".into(),
-        json!({"seq": head.last_seq, "hash": hex(&head.head_hash)}),
-    );
+    out.insert("head".into(), head_json(head));
     match value {
         Value::Object(map) => out.extend(map),
         other => {
@@ -48,6 +45,11 @@ pub fn with_head(value: Value, head: &LogHead, list_key: &str) -> Value {
         }
     }
     Value::Object(out)
+}
+
+/// The `head` member of a view's JSON.
+fn head_json(head: &LogHead) -> Value {
+    json!({"seq": head.last_seq, "hash": hex(&head.head_hash)})
 }
 
 /// A table's title line with the head it was computed from, `… · head SEQ:HASH`, so that a
@@ -101,7 +103,7 @@ impl Serialize for WithHead<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let answer = self.0;
-        let ours = json!({"seq": answer.head.last_seq, "hash": hex(&answer.head.head_hash)});
+        let ours = head_json(&answer.head);
         let mut map = serializer.serialize_map(None)?;
         match &answer.view {
             Value::Object(view) => {

@@ -305,7 +305,7 @@ impl LearnerJourney {
                 .iter()
                 .filter(|x| x.person == person)
                 .collect();
-            let completed = learner.is_some() && dashboard::learner_completed(prog, person);
+            let completed = dashboard::learner_completed(prog, person);
             programs.push(ProgramPart {
                 program: prog.slug.clone(),
                 title: prog.title.clone(),

@@ -1618,8 +1618,6 @@ struct StagedRestore<'a> {
     packer: Packer,
     /// The ids of the records in `packer` (earlier ones are in `ids`), with their seq.
     batch_ids: HashMap<Uuid, u64>,
-    /// The bytes `batch_ids` will write.
-    batch_ids_bytes: usize,
     head: Head,
     /// Set once the staged folder is the writer's to swap in (or to remove).
     handed_over: bool,
@@ -1675,37 +1673,32 @@ impl<'a> StagedRestore<'a> {
                 ..Packer::default()
             },
             batch_ids: HashMap::new(),
-            batch_ids_bytes: 0,
             head: Head::default(),
             handed_over: false,
         })
     }
 
-    fn db(&mut self) -> Result<&mut FreshDb, StoreError> {
-        self.db
-            .as_mut()
-            .ok_or_else(|| StoreError::Closed("the restore was already committed".into()))
-    }
-
     fn write_batch(&mut self) -> Result<(), StoreError> {
         let (batch, bytes) = self.packer.take();
+        // A key of 16 bytes and a value of 8 each.
+        let id_bytes = self.batch_ids.len() * 24;
         let mut ids = sled::Batch::default();
         for (id, seq) in self.batch_ids.drain() {
             ids.insert(id.as_bytes(), &seq.to_be_bytes());
         }
         let err =
             |e: String| StoreError::io("restore: the staging database", std::io::Error::other(e));
-        let id_bytes = self.batch_ids_bytes;
-        self.batch_ids_bytes = 0;
-        self.ids()?.apply(ids, id_bytes).map_err(err)?;
-        self.db()?.apply(batch, bytes).map_err(err)
+        uncommitted(&mut self.ids)?
+            .apply(ids, id_bytes)
+            .map_err(err)?;
+        uncommitted(&mut self.db)?.apply(batch, bytes).map_err(err)
     }
+}
 
-    fn ids(&mut self) -> Result<&mut FreshDb, StoreError> {
-        self.ids
-            .as_mut()
-            .ok_or_else(|| StoreError::Closed("the restore was already committed".into()))
-    }
+/// One of a restore's databases, until the restore is committed.
+fn uncommitted(db: &mut Option<FreshDb>) -> Result<&mut FreshDb, StoreError> {
+    db.as_mut()
+        .ok_or_else(|| StoreError::Closed("the restore was already committed".into()))
 }
 
 impl Restore for StagedRestore<'_> {
@@ -1719,8 +1712,7 @@ impl Restore for StagedRestore<'_> {
                 std::io::Error::other(e),
             )
         };
-        let found = self
-            .ids()?
+        let found = uncommitted(&mut self.ids)?
             .db()
             .and_then(|db| db.get(id.as_bytes()).map_err(|e| e.to_string()))
             .map_err(read)?;
@@ -1735,7 +1727,6 @@ impl Restore for StagedRestore<'_> {
                 message,
             })?;
         self.batch_ids.insert(record.id(), record.seq());
-        self.batch_ids_bytes += 24;
         self.head.advance(&record);
         if self.packer.full() {
             self.write_batch()?;

@@ -390,7 +390,6 @@ pub fn exposures(
     out
 }
 
-/// Computes the dashboard of `p` as of `now`.
 /// One learner's progress toward completion: required modules attended, whether the
 /// evaluation passed, and whether the learner completed (the definitions at the top).
 fn learner_completion(
@@ -431,6 +430,7 @@ pub fn learner_completed(p: &Program, id: &str) -> bool {
     p.learners.contains_key(id) && learner_completion(p, id, &required_modules(p), outcome_level).2
 }
 
+/// Computes the dashboard of `p` as of `now`.
 pub fn compute(org: &Organization, p: &Program, now: Timestamp) -> DashboardView {
     let today = today(org, now);
     let aud = audience(org, p, today);
