@@ -32,12 +32,15 @@
 //! checkpoint, and a fold that began before it cannot save one (see
 //! [`crate::store::EventStore::checkpoint_epoch`]).
 
+use std::collections::HashMap;
+
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::app::{decode, App, AppError};
 use crate::domain::{Event, Program, Timestamp};
 use crate::projections::dashboard::Dashboard;
+use crate::projections::journey::{self, ProgramPart};
 use crate::projections::programs::ProgramSummary;
 use crate::projections::risk::SkillsRisk;
 use crate::projections::world::World;
@@ -160,6 +163,9 @@ pub struct Provenance {
     pub replayed: u64,
     /// Whether a new checkpoint was saved.
     pub saved: bool,
+    /// Whether every event read was folded (none occurred after the as-of time): the fold is
+    /// the log's up to where it was read.
+    pub complete: bool,
 }
 
 /// A fingerprint of every event type and schema the code knows.
@@ -334,6 +340,7 @@ fn fold_from<P: Checkpointed>(
             from_seq,
             replayed,
             saved,
+            complete: window.complete,
         },
     ))
 }
@@ -351,19 +358,27 @@ pub fn world_as_of(app: &App, as_of: Timestamp) -> Result<(World, Provenance), A
 pub struct WorldNeeds<'a> {
     /// Only programs that name this person.
     pub person: Option<&'a str>,
-    /// Only these programs (none: all).
-    pub programs: &'a [String],
+    /// Only these programs (`None`: all; `Some` of none: only the organization).
+    pub programs: Option<&'a [String]>,
 }
 
-impl WorldNeeds<'_> {
+impl<'a> WorldNeeds<'a> {
     /// Every program.
     pub const ALL: WorldNeeds<'static> = WorldNeeds {
         person: None,
-        programs: &[],
+        programs: None,
     };
 
+    /// The programs that name `person` (any, for `None`) among `programs` (all, when empty).
+    pub fn new(person: Option<&'a str>, programs: &'a [String]) -> WorldNeeds<'a> {
+        WorldNeeds {
+            person,
+            programs: (!programs.is_empty()).then_some(programs),
+        }
+    }
+
     fn is_all(&self) -> bool {
-        self.person.is_none() && self.programs.is_empty()
+        self.person.is_none() && self.programs.is_none()
     }
 }
 
@@ -424,7 +439,7 @@ fn load_world(
     let needle = needs.person.and_then(|p| serde_json::to_string(p).ok());
     let wanted = |slug: &String, raw: &str| {
         all || touched.contains(slug)
-            || ((needs.programs.is_empty() || needs.programs.contains(slug))
+            || (needs.programs.is_none_or(|p| p.contains(slug))
                 && needle.as_deref().is_none_or(|n| raw.contains(n)))
     };
     let chosen: Vec<(&String, &&serde_json::value::RawValue)> = saved
@@ -610,4 +625,126 @@ pub fn programs(app: &App) -> Result<Vec<ProgramSummary>, AppError> {
         max_occurred: Timestamp::EPOCH,
     };
     Ok(save(app, PROGRAMS, PROGRAMS_FORMAT, &at, lines, epoch).0)
+}
+
+/// The journey checkpoint's name for a person.
+pub fn journey_name(person: &str) -> String {
+    format!("journey-{person}")
+}
+
+/// Bump when [`ProgramPart`] or how it is made changes.
+pub const JOURNEY_FORMAT: u32 = 1;
+
+/// A person's journey as saved: their part in each program, with the program's stream version
+/// it was made from and until when it holds.
+#[derive(Serialize, Deserialize)]
+struct SavedJourney {
+    organization_version: u64,
+    programs: Vec<SavedPart>,
+}
+
+/// One program's part of a saved journey.
+#[derive(Serialize, Deserialize)]
+struct SavedPart {
+    program: String,
+    version: u64,
+    /// The first instant it no longer holds ([`journey::part_valid_until`]); `None`: while the
+    /// program stays at `version` (it does not name the person).
+    valid_until: Option<Timestamp>,
+    part: Option<ProgramPart>,
+}
+
+/// `person`'s journey as of `as_of` (`None` for a person the organization does not know), as
+/// [`journey::journey_of`] gives it from the world. A program's saved part is reused while
+/// its stream and the organization's are at the versions it was made from and `as_of` is
+/// within the time it holds; the other programs are decoded from the world checkpoint and
+/// made again. The parts are saved at the log's head when every event was read.
+pub fn journey(
+    app: &App,
+    person: &str,
+    as_of: Timestamp,
+) -> Result<Option<journey::JourneyView>, AppError> {
+    let epoch = app.store().checkpoint_epoch();
+    // Read before the world: a write in between leaves a part marked older than it is (made
+    // again next time), never newer.
+    let head = app.store().head();
+    let versions = app.program_versions();
+    let organization_version = app.store().stream_version(ORGANIZATION_STREAM);
+    let name = journey_name(person);
+    let current: HashMap<&str, u64> = versions.iter().map(|(s, v)| (s.as_str(), *v)).collect();
+    let mut kept: HashMap<String, SavedPart> = app
+        .store()
+        .load_checkpoint(&name)
+        .ok()
+        .flatten()
+        .and_then(|bytes| {
+            decode_saved::<SavedJourney>(&bytes, &name, JOURNEY_FORMAT, |at| {
+                fits_log(app, as_of, at)
+            })
+        })
+        .filter(|(saved, _)| saved.organization_version == organization_version)
+        .map(|(saved, _)| {
+            saved
+                .programs
+                .into_iter()
+                .filter(|p| {
+                    current.get(p.program.as_str()) == Some(&p.version)
+                        && p.valid_until.is_none_or(|v| as_of < v)
+                })
+                .map(|p| (p.program.clone(), p))
+                .collect()
+        })
+        .unwrap_or_default();
+    let stale: Vec<String> = versions
+        .iter()
+        .filter(|(slug, _)| !kept.contains_key(slug))
+        .map(|(slug, _)| slug.clone())
+        .collect();
+    let needs = WorldNeeds {
+        person: Some(person),
+        programs: (!kept.is_empty()).then_some(&stale[..]),
+    };
+    let (world, provenance) = world_for(app, as_of, needs)?;
+    if world.org.person(person).is_none() {
+        return Ok(None);
+    }
+    let day = crate::domain::today(&world.org, as_of);
+    let made = |slug: &str, version: u64| {
+        let program = world.programs.get(slug);
+        SavedPart {
+            program: slug.to_string(),
+            version,
+            valid_until: program.map(|p| journey::part_valid_until(&world.org, p, person, as_of)),
+            part: program.and_then(|p| journey::program_part(p, person, as_of, day)),
+        }
+    };
+    let mut parts: Vec<SavedPart> = versions
+        .iter()
+        .map(|(slug, version)| kept.remove(slug).unwrap_or_else(|| made(slug, *version)))
+        .collect();
+    // A program created after the versions were read (its version 0 is never current).
+    for slug in world.programs.keys() {
+        if !current.contains_key(slug.as_str()) {
+            parts.push(made(slug, 0));
+        }
+    }
+    parts.sort_by(|a, b| a.program.cmp(&b.program));
+    if provenance.complete && head.last_seq > 0 {
+        let at = Position {
+            seq: head.last_seq,
+            hash: head.head_hash,
+            max_occurred: as_of,
+        };
+        let saved = SavedJourney {
+            organization_version,
+            programs: parts,
+        };
+        save_ref(app, &name, JOURNEY_FORMAT, &at, &saved, epoch);
+        parts = saved.programs;
+    }
+    Ok(journey::view_of(
+        &world.org,
+        person,
+        parts.into_iter().filter_map(|p| p.part),
+    ))
 }

@@ -637,15 +637,27 @@ impl Reader {
         as_of: Option<&str>,
         may_see: &dyn Fn(&str) -> bool,
     ) -> Result<Answer, QueryError> {
-        let needs = checkpoint::WorldNeeds {
-            person: Some(person),
-            programs: &[],
-        };
-        let (world, t, head) = self.world_as_of(as_of, needs)?;
-        let view = world.with(|w| {
-            // The journey reads the world; a live one is borrowed, not copied.
-            crate::projections::journey::journey_of(w, person, t)
+        let t = self.as_of(as_of)?;
+        // A live world is borrowed, not copied; otherwise the saved parts of the journey are
+        // reused where they still hold.
+        let live = self.live.as_ref().and_then(|live| {
+            let state = live.read();
+            (state.max_occurred <= t).then(|| {
+                let world = state.journey.world();
+                (
+                    crate::projections::journey::journey_of(world, person, t),
+                    state.head,
+                )
+            })
         });
+        let (view, head) = match live {
+            Some(answer) => answer,
+            None => {
+                let app = self.app()?;
+                let head = app.store().head();
+                (checkpoint::journey(app, person, t)?, head)
+            }
+        };
         let mut view = view.ok_or_else(|| {
             QueryError::NotFound(format!("no person {person:?} in the organization"))
         })?;
@@ -787,10 +799,7 @@ pub fn due_at(
     t: Timestamp,
     config: &crate::projections::due::DueConfig,
 ) -> Result<(World, crate::projections::due::DueView), QueryError> {
-    let needs = checkpoint::WorldNeeds {
-        person: config.person.as_deref(),
-        programs: &config.programs,
-    };
+    let needs = checkpoint::WorldNeeds::new(config.person.as_deref(), &config.programs);
     let (world, _) = checkpoint::world_for(app, t, needs)?;
     if let Some(p) = &config.person {
         if world.org.person(p).is_none() {
@@ -849,10 +858,7 @@ pub fn calendar_at(
             }))
         }
         None => {
-            let needs = checkpoint::WorldNeeds {
-                person,
-                programs: only,
-            };
+            let needs = checkpoint::WorldNeeds::new(person, only);
             let (world, _) = checkpoint::world_for(app, t, needs)?;
             check_person(&world.org)?;
             let programs: Vec<&Program> = world

@@ -557,10 +557,7 @@ fn a_world_read_for_one_person_decodes_only_what_names_them_and_gives_the_same_v
     let checkpoint_at = store.head().last_seq - 1;
     let mut partial_somewhere = false;
     for person in full.org.people.keys() {
-        let needs = WorldNeeds {
-            person: Some(person),
-            programs: &[],
-        };
+        let needs = WorldNeeds::new(Some(person), &[]);
         let (world, p) = world_for(&app, t, needs).unwrap();
         assert_eq!((p.from_seq, p.saved), (checkpoint_at, false), "{person}");
         assert!(world.programs.contains_key(&touched), "{person}");
@@ -588,13 +585,114 @@ fn a_world_read_for_one_person_decodes_only_what_names_them_and_gives_the_same_v
         .filter(|s| **s != touched)
         .cloned()
         .collect();
-    let needs = WorldNeeds {
-        person: None,
-        programs: &other,
-    };
+    let needs = WorldNeeds::new(None, &other);
     let (world, _) = world_for(&app, t, needs).unwrap();
     assert_eq!(world.programs.len(), full.programs.len());
     // A partial read never replaced the checkpoint: the whole world still starts from it.
     let (_, p) = world_as_of(&app, t).unwrap();
     assert_eq!(p.from_seq, checkpoint_at);
+}
+
+#[test]
+fn a_journey_from_its_saved_parts_equals_the_journey_of_the_whole_world() {
+    use baton::domain::program::SessionStatus;
+    use baton::projections::journey;
+    let dir = tempfile::tempdir().unwrap();
+    let (store, app, t) = demo_with_world_checkpoint(dir.path());
+    let people: Vec<String> = from_scratch(&app, t).org.people.keys().cloned().collect();
+    let check = |at: Timestamp, what: &str| {
+        let full = from_scratch(&app, at);
+        for person in &people {
+            assert_eq!(
+                serde_json::to_value(checkpoint::journey(&app, person, at).unwrap()).unwrap(),
+                serde_json::to_value(journey::journey_of(&full, person, at)).unwrap(),
+                "{person}'s journey {what}"
+            );
+        }
+    };
+    check(t, "when first made");
+    check(t, "from its saved parts");
+    assert!(checkpoint::journey(&app, "nobody", t).unwrap().is_none());
+
+    // The saved parts are what is shown while they hold: a part altered on disk shows through.
+    let person = &people[0];
+    let name = checkpoint::journey_name(person);
+    let saved = store.load_checkpoint(&name).unwrap().unwrap();
+    let mut value: serde_json::Value = serde_json::from_slice(&saved).unwrap();
+    let (index, slug) = value["state"]["programs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .find(|(_, p)| !p["part"].is_null())
+        .map(|(i, p)| (i, p["program"].as_str().unwrap().to_string()))
+        .expect("a program the person is in");
+    value["state"]["programs"][index]["part"]["title"] = "altered".into();
+    let epoch = store.checkpoint_epoch();
+    let altered = serde_json::to_vec(&value).unwrap();
+    assert!(store.save_checkpoint(&name, &altered, epoch).unwrap());
+    let shown = |at: Timestamp| {
+        let view = checkpoint::journey(&app, person, at).unwrap().unwrap();
+        let part = view.programs.into_iter().find(|p| p.program == slug);
+        part.unwrap().title
+    };
+    assert_eq!(shown(t), "altered", "a part that holds is reused");
+    assert!(store.save_checkpoint(&name, &altered, epoch).unwrap());
+    let earlier = t.plus_micros(-86_400_000_000);
+    assert_ne!(shown(earlier), "altered", "not for an earlier as-of");
+    assert!(store.save_checkpoint(&name, &altered, epoch).unwrap());
+    let program = format!("program-{slug}");
+    let ev = NewEvent::new(
+        &program,
+        "GoalSet",
+        1,
+        serde_json::json!({"goal": "A goal set after the journey was saved"}),
+    )
+    .occurred_at(t);
+    store.append(AppendRequest::new("test", vec![ev])).unwrap();
+    assert_ne!(shown(t), "altered", "not once the program changed");
+    check(t, "after the program changed");
+
+    // One more practice in one program.
+    let practice = first_practice(&app);
+    let baton::domain::Event::PracticeLogged(logged) = &practice.event else {
+        unreachable!()
+    };
+    let mut data = serde_json::to_value(logged).unwrap();
+    data["minutes"] = serde_json::json!(5);
+    let ev = NewEvent::new(&practice.meta.stream, "PracticeLogged", 1, data)
+        .occurred_at(practice.meta.occurred_at);
+    store.append(AppendRequest::new("test", vec![ev])).unwrap();
+    check(t, "after a practice");
+
+    // Time passes a session to come (upcoming until it starts), then the day ends.
+    let full = from_scratch(&app, t);
+    let start = full
+        .programs
+        .values()
+        .flat_map(|p| p.sessions.values())
+        .filter(|s| s.status == SessionStatus::Scheduled && s.time.start > t)
+        .map(|s| s.time.start)
+        .min()
+        .expect("the demo has a session to come");
+    check(start.plus_micros(-1), "just before a session starts");
+    check(start, "as a session starts");
+    check(start.plus_micros(86_400_000_000), "the day after");
+
+    // The organization changes: an assessment.
+    let assessed = app
+        .all_facts()
+        .unwrap()
+        .into_iter()
+        .find(|f| f.event.type_name() == "SkillAssessed")
+        .unwrap();
+    let baton::domain::Event::SkillAssessed(a) = &assessed.event else {
+        unreachable!()
+    };
+    let mut data = serde_json::to_value(a).unwrap();
+    data["level"] = serde_json::json!(4);
+    let ev = NewEvent::new("organization", "SkillAssessed", 1, data)
+        .occurred_at(assessed.meta.occurred_at);
+    store.append(AppendRequest::new("test", vec![ev])).unwrap();
+    check(start.plus_micros(86_400_000_000), "after an assessment");
 }

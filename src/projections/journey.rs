@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::events::{AbsenceReason, AssessmentSource, ProgramKind};
 use crate::domain::program::{CommitmentStatus, SessionStatus, TrainerStatus};
-use crate::domain::{today, Event, EventMeta, Timestamp};
+use crate::domain::{end_of_day, today, Event, EventMeta, Organization, Program, Timestamp};
 
 use super::audit::summary;
 use super::dashboard;
@@ -71,7 +71,7 @@ pub struct AssessmentRow {
 }
 
 /// The person's part in one program.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ProgramPart {
     /// Slug.
     pub program: String,
@@ -80,7 +80,8 @@ pub struct ProgramPart {
     /// Kind.
     pub kind: ProgramKind,
     /// Roles: `learner`, `mentee`, `trainer`, `mentor`.
-    pub roles: Vec<&'static str>,
+    #[serde(deserialize_with = "labels")]
+    pub roles: Vec<Label>,
     /// Trainer invitation status, if invited.
     pub trainer_status: Option<TrainerStatus>,
     /// Enrolled on.
@@ -107,17 +108,18 @@ pub struct ProgramPart {
     pub commitment: Option<CommitmentPart>,
     /// Mentoring pairs the person is in (as mentor or mentee), with their coaching sessions
     /// and assignments.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pairs: Vec<PairPart>,
 }
 
 /// A mentoring pair the person is in.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PairPart {
     /// Pair id.
     pub pair: String,
     /// `mentor` or `mentee`.
-    pub role: &'static str,
+    #[serde(deserialize_with = "label")]
+    pub role: Label,
     /// The other person of the pair.
     pub with: String,
     /// Paired on.
@@ -129,7 +131,7 @@ pub struct PairPart {
 }
 
 /// A coaching session of a pair.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CoachingPart {
     /// Id.
     pub session: String,
@@ -138,11 +140,12 @@ pub struct CoachingPart {
     /// Length.
     pub duration_minutes: u32,
     /// `held` or `scheduled`.
-    pub status: &'static str,
+    #[serde(deserialize_with = "label")]
+    pub status: Label,
 }
 
 /// An assignment of a pair.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AssignmentPart {
     /// Id.
     pub assignment: String,
@@ -155,7 +158,7 @@ pub struct AssignmentPart {
 }
 
 /// A session the person was invited to.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SessionPart {
     /// Session.
     pub session: String,
@@ -164,13 +167,14 @@ pub struct SessionPart {
     /// Local start.
     pub start_local: String,
     /// `upcoming`, `unrecorded`, `present`, `absent` or `cancelled`.
-    pub outcome: &'static str,
+    #[serde(deserialize_with = "label")]
+    pub outcome: Label,
     /// Absence reason.
     pub absence_reason: Option<AbsenceReason>,
 }
 
 /// A follow-up with the person.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FollowUpPart {
     /// Id.
     pub follow_up: String,
@@ -183,7 +187,7 @@ pub struct FollowUpPart {
 }
 
 /// The person's release-time commitment.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CommitmentPart {
     /// Supervisor.
     pub supervisor: String,
@@ -200,6 +204,45 @@ pub fn journey_of(world: &World, person: &str, now: Timestamp) -> Option<Journey
     LearnerJourney::view(world, person, now)
 }
 
+/// A word a part shows (a role, a session's outcome, a coaching status). An alias, so that
+/// serde reads it through a function of its own instead of borrowing from the input.
+pub type Label = &'static str;
+
+/// Every word a part's label may be (the roles, session outcomes, coaching statuses), so that
+/// a saved part reads back into the same `&'static str`.
+const LABELS: [&str; 11] = [
+    "learner",
+    "trainer",
+    "mentee",
+    "mentor",
+    "cancelled",
+    "upcoming",
+    "unrecorded",
+    "present",
+    "absent",
+    "held",
+    "scheduled",
+];
+
+fn known<E: serde::de::Error>(text: &str) -> Result<Label, E> {
+    LABELS
+        .iter()
+        .copied()
+        .find(|l| *l == text)
+        .ok_or_else(|| E::unknown_variant(text, &LABELS))
+}
+
+fn label<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Label, D::Error> {
+    known(&String::deserialize(d)?)
+}
+
+fn labels<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Label>, D::Error> {
+    Vec::<String>::deserialize(d)?
+        .iter()
+        .map(|l| known(l))
+        .collect()
+}
+
 impl LearnerJourney {
     /// The world it folds.
     pub fn world(&self) -> &World {
@@ -212,158 +255,199 @@ impl LearnerJourney {
     }
 
     fn view(world: &World, person: &str, now: Timestamp) -> Option<JourneyView> {
-        let org = &world.org;
-        let p = org.person(person)?;
-        let day = today(org, now);
-        let assessments = org
-            .log
-            .live()
-            .filter_map(|e| match e {
-                Event::SkillAssessed(a) if a.person == person => Some(AssessmentRow {
-                    skill: a.skill.clone(),
-                    level: a.level,
-                    source: a.source,
-                    on: a.on,
-                }),
-                _ => None,
-            })
-            .collect();
-        let mut programs = Vec::new();
-        for prog in world.programs.values() {
-            let learner = prog.learners.get(person);
-            let trainer = prog.trainers.get(person);
-            let mentor = prog.pairs.values().any(|x| x.mentor == person);
-            let mentee = prog.pairs.values().any(|x| x.mentee == person);
-            let congratulations: Vec<String> = prog
-                .congratulations
-                .iter()
-                .filter(|c| c.people.iter().any(|x| x == person))
-                .map(|c| c.milestone.clone())
-                .collect();
-            let follow_ups: Vec<FollowUpPart> = prog
-                .follow_ups
-                .iter()
-                .filter(|(_, f)| f.person == person)
-                .map(|(id, f)| FollowUpPart {
-                    follow_up: id.clone(),
-                    due: f.due,
-                    completed_on: f.completed.as_ref().map(|(d, _)| *d),
-                    overdue: f.completed.is_none() && f.due < day,
-                })
-                .collect();
-            if learner.is_none()
-                && trainer.is_none()
-                && !mentor
-                && follow_ups.is_empty()
-                && congratulations.is_empty()
-            {
-                continue;
-            }
-            let mut roles = Vec::new();
-            match prog.kind {
-                ProgramKind::Training => {
-                    if learner.is_some() {
-                        roles.push("learner");
-                    }
-                    if trainer.is_some() {
-                        roles.push("trainer");
-                    }
-                }
-                ProgramKind::Mentoring => {
-                    if learner.is_some() || mentee {
-                        roles.push("mentee");
-                    }
-                    if trainer.is_some() || mentor {
-                        roles.push("mentor");
-                    }
-                }
-            }
-            let sessions = prog
-                .sessions
-                .iter()
-                .filter(|(_, s)| s.invitees.iter().any(|i| i == person))
-                .map(|(id, s)| {
-                    let att = s.attendance.get(person);
-                    let outcome = match s.status {
-                        SessionStatus::Cancelled => "cancelled",
-                        SessionStatus::Scheduled if s.time.start > now => "upcoming",
-                        SessionStatus::Scheduled => "unrecorded",
-                        SessionStatus::Held if att.is_some_and(|a| a.present) => "present",
-                        SessionStatus::Held => "absent",
-                    };
-                    SessionPart {
-                        session: id.clone(),
-                        module: s.module.clone(),
-                        start_local: s.time.start_local.clone(),
-                        outcome,
-                        absence_reason: att.and_then(|a| a.absence_reason),
-                    }
-                })
-                .collect();
-            let practice: Vec<_> = prog
-                .practice
-                .iter()
-                .filter(|x| x.person == person)
-                .collect();
-            let completed = dashboard::learner_completed(prog, person);
-            programs.push(ProgramPart {
-                program: prog.slug.clone(),
-                title: prog.title.clone(),
-                kind: prog.kind,
-                roles,
-                trainer_status: trainer.map(|t| t.status),
-                enrolled_on: learner.map(|l| l.enrolled_on),
-                withdrew_on: learner.and_then(|l| l.withdrew_on),
-                completed,
-                sessions,
-                sessions_taught: prog
-                    .sessions
-                    .values()
-                    .filter(|s| {
-                        s.status == SessionStatus::Held && s.trainers.iter().any(|t| t == person)
-                    })
-                    .count() as u32,
-                practice_minutes: practice
-                    .iter()
-                    .fold(0u32, |t, x| t.saturating_add(x.minutes)),
-                last_practice: practice.iter().map(|x| x.on).max(),
-                evaluations: prog
-                    .evaluations
-                    .iter()
-                    .filter(|e| e.person.as_deref() == Some(person))
-                    .map(|e| {
-                        format!(
-                            "{}: {}",
-                            e.on,
-                            summary(&Event::EvaluationRecorded(e.clone()))
-                        )
-                    })
-                    .collect(),
-                follow_ups,
-                congratulations,
-                commitment: prog.commitments.get(person).map(|c| CommitmentPart {
-                    supervisor: c.supervisor.clone(),
-                    status: c.status,
-                    minutes_asked: c.minutes_asked,
-                    minutes_committed: c.minutes_committed,
-                }),
-                pairs: pairs_of(prog, person, day),
-            });
-        }
-        Some(JourneyView {
-            person: person.to_string(),
-            name: p.name.clone(),
-            department: p.department.clone(),
-            branch: p.branch.clone(),
-            supervisor: p.supervisor.clone(),
-            joined_on: p.joined_on,
-            left_on: p.left_on,
-            assessments,
-            programs,
-        })
+        world.org.person(person)?;
+        let day = today(&world.org, now);
+        let parts = world
+            .programs
+            .values()
+            .filter_map(|prog| program_part(prog, person, now, day));
+        view_of(&world.org, person, parts)
     }
 }
 
+/// The journey of `person` from their part in each program (in slug order, see
+/// [`program_part`]); `None` for an unknown person.
+pub fn view_of(
+    org: &Organization,
+    person: &str,
+    programs: impl IntoIterator<Item = ProgramPart>,
+) -> Option<JourneyView> {
+    let p = org.person(person)?;
+    let assessments = org
+        .log
+        .live()
+        .filter_map(|e| match e {
+            Event::SkillAssessed(a) if a.person == person => Some(AssessmentRow {
+                skill: a.skill.clone(),
+                level: a.level,
+                source: a.source,
+                on: a.on,
+            }),
+            _ => None,
+        })
+        .collect();
+    let programs = programs.into_iter().collect();
+    Some(JourneyView {
+        person: person.to_string(),
+        name: p.name.clone(),
+        department: p.department.clone(),
+        branch: p.branch.clone(),
+        supervisor: p.supervisor.clone(),
+        joined_on: p.joined_on,
+        left_on: p.left_on,
+        assessments,
+        programs,
+    })
+}
+
+/// `person`'s part in `prog` as of `now` (`day`, the organization's day then); `None` when
+/// the program neither has them in a role nor names them in a follow-up or congratulation.
+pub fn program_part(
+    prog: &Program,
+    person: &str,
+    now: Timestamp,
+    day: NaiveDate,
+) -> Option<ProgramPart> {
+    let learner = prog.learners.get(person);
+    let trainer = prog.trainers.get(person);
+    let mentor = prog.pairs.values().any(|x| x.mentor == person);
+    let mentee = prog.pairs.values().any(|x| x.mentee == person);
+    let congratulations: Vec<String> = prog
+        .congratulations
+        .iter()
+        .filter(|c| c.people.iter().any(|x| x == person))
+        .map(|c| c.milestone.clone())
+        .collect();
+    let follow_ups: Vec<FollowUpPart> = prog
+        .follow_ups
+        .iter()
+        .filter(|(_, f)| f.person == person)
+        .map(|(id, f)| FollowUpPart {
+            follow_up: id.clone(),
+            due: f.due,
+            completed_on: f.completed.as_ref().map(|(d, _)| *d),
+            overdue: f.completed.is_none() && f.due < day,
+        })
+        .collect();
+    if learner.is_none()
+        && trainer.is_none()
+        && !mentor
+        && follow_ups.is_empty()
+        && congratulations.is_empty()
+    {
+        return None;
+    }
+    let mut roles = Vec::new();
+    match prog.kind {
+        ProgramKind::Training => {
+            if learner.is_some() {
+                roles.push("learner");
+            }
+            if trainer.is_some() {
+                roles.push("trainer");
+            }
+        }
+        ProgramKind::Mentoring => {
+            if learner.is_some() || mentee {
+                roles.push("mentee");
+            }
+            if trainer.is_some() || mentor {
+                roles.push("mentor");
+            }
+        }
+    }
+    let sessions = prog
+        .sessions
+        .iter()
+        .filter(|(_, s)| s.invitees.iter().any(|i| i == person))
+        .map(|(id, s)| {
+            let att = s.attendance.get(person);
+            let outcome = match s.status {
+                SessionStatus::Cancelled => "cancelled",
+                SessionStatus::Scheduled if s.time.start > now => "upcoming",
+                SessionStatus::Scheduled => "unrecorded",
+                SessionStatus::Held if att.is_some_and(|a| a.present) => "present",
+                SessionStatus::Held => "absent",
+            };
+            SessionPart {
+                session: id.clone(),
+                module: s.module.clone(),
+                start_local: s.time.start_local.clone(),
+                outcome,
+                absence_reason: att.and_then(|a| a.absence_reason),
+            }
+        })
+        .collect();
+    let practice: Vec<_> = prog
+        .practice
+        .iter()
+        .filter(|x| x.person == person)
+        .collect();
+    let completed = dashboard::learner_completed(prog, person);
+    Some(ProgramPart {
+        program: prog.slug.clone(),
+        title: prog.title.clone(),
+        kind: prog.kind,
+        roles,
+        trainer_status: trainer.map(|t| t.status),
+        enrolled_on: learner.map(|l| l.enrolled_on),
+        withdrew_on: learner.and_then(|l| l.withdrew_on),
+        completed,
+        sessions,
+        sessions_taught: prog
+            .sessions
+            .values()
+            .filter(|s| s.status == SessionStatus::Held && s.trainers.iter().any(|t| t == person))
+            .count() as u32,
+        practice_minutes: practice
+            .iter()
+            .fold(0u32, |t, x| t.saturating_add(x.minutes)),
+        last_practice: practice.iter().map(|x| x.on).max(),
+        evaluations: prog
+            .evaluations
+            .iter()
+            .filter(|e| e.person.as_deref() == Some(person))
+            .map(|e| {
+                format!(
+                    "{}: {}",
+                    e.on,
+                    summary(&Event::EvaluationRecorded(e.clone()))
+                )
+            })
+            .collect(),
+        follow_ups,
+        congratulations,
+        commitment: prog.commitments.get(person).map(|c| CommitmentPart {
+            supervisor: c.supervisor.clone(),
+            status: c.status,
+            minutes_asked: c.minutes_asked,
+            minutes_committed: c.minutes_committed,
+        }),
+        pairs: pairs_of(prog, person, day),
+    })
+}
+
+/// Until when [`program_part`] of `prog` gives the same part as at `now` while no event is
+/// added to the program or the organization: the start of the organization's next day (the
+/// overdue follow-ups and assignments), or earlier when a session `person` is invited to
+/// starts (it is then no longer upcoming).
+pub fn part_valid_until(
+    org: &Organization,
+    prog: &Program,
+    person: &str,
+    now: Timestamp,
+) -> Timestamp {
+    let next_day = end_of_day(org, today(org, now)).plus_micros(1);
+    prog.sessions
+        .values()
+        .filter(|s| {
+            s.status == SessionStatus::Scheduled
+                && s.time.start > now
+                && s.invitees.iter().any(|i| i == person)
+        })
+        .map(|s| s.time.start)
+        .fold(next_day, Timestamp::min)
+}
 /// The pairs `person` is in, with their coaching sessions and assignments.
 fn pairs_of(prog: &crate::domain::Program, person: &str, day: NaiveDate) -> Vec<PairPart> {
     prog.pairs
