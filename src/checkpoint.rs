@@ -12,7 +12,7 @@
 //!   program), saved with the log's head.
 //! - **`programs`**: the programs list, each line valid for the version of the program's
 //!   stream it was made from (a program that changed since is folded again, the others not).
-//! - **`journey-<person>`**: a person's part in each program ([`journey`]), each valid for the
+//! - **`journey-<person>`**: a person's part in each program ([`journey()`]), each valid for the
 //!   versions of the program's and the organization's streams it was made from and until the
 //!   first instant it could read differently without a new event
 //!   ([`journey::part_valid_until`]); saved with `max_occurred` set to the as-of it was made
