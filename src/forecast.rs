@@ -48,7 +48,21 @@ pub fn fork_program(app: &App, slug: &str, as_of: Timestamp) -> Result<Plan, For
     let Some(p) = world.programs.values().next() else {
         return Err(ForecastError::NoProgram(slug.to_string()));
     };
-    Ok(sim::fork(&world.org, p, today(&world.org, as_of))?)
+    let mut plan = sim::fork(&world.org, p, today(&world.org, as_of))?;
+    if plan.deadline < 0 {
+        // The deadline passed before the fork: what was reached by then is read, not simulated.
+        let end = crate::domain::end_of_day(&world.org, plan.date(plan.deadline));
+        let then = crate::checkpoint::dashboard_series(app, slug, &[end])?;
+        plan.at_deadline = then
+            .into_iter()
+            .flatten()
+            .next()
+            .map(|view| sim::AtDeadline {
+                met: view.deadline.target > 0 && view.deadline.progress >= view.deadline.target,
+                proficient_share: view.proficiency.and_then(|p| p.share).unwrap_or(0.0),
+            });
+    }
+    Ok(plan)
 }
 
 struct Fixed(Timestamp);

@@ -395,7 +395,12 @@ fn a_viewer_is_not_offered_recording_and_names_are_shown_not_run() {
         .unwrap()
         .to_string();
     b.click_on(&format!("button[aria-label='Revoke {id}']"));
-    b.wait_for("#token-table");
+    // The click only submits: wait for the page that shows the token revoked (the table of
+    // the page before has the same id).
+    b.wait_text("#token-table", |t| {
+        t.lines()
+            .any(|row| row.contains(id.as_str()) && row.contains("revoked"))
+    });
     let (st, _) = call(&s.url, "GET", "/api/session", Some(&secret), None, &[]);
     assert_eq!(st, 401);
     b.assert_clean("after revoking");

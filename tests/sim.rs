@@ -206,3 +206,40 @@ fn a_mitigation_that_touches_nothing_a_run_uses_leaves_it_unchanged() {
         assert_eq!(a, b, "run {run}");
     }
 }
+
+#[test]
+fn a_fork_after_the_deadline_reads_what_was_reached_by_it_from_the_log() {
+    let app = demo_app();
+    let (org, _) = app.organization().unwrap();
+    let plan = baton::forecast::fork_program(
+        &app,
+        "ils-rollout",
+        parse_as_of("2026-12-05", &org).unwrap(),
+    )
+    .unwrap();
+    let deadline = plan.date(plan.deadline);
+    assert_eq!(
+        deadline.to_string(),
+        "2026-11-30",
+        "the demo's moved deadline"
+    );
+    // The dashboard at the end of the deadline's day.
+    let end = parse_as_of("2026-11-30", &org).unwrap();
+    let view = baton::checkpoint::dashboard_series(&app, "ils-rollout", &[end])
+        .unwrap()
+        .remove(0)
+        .unwrap();
+    let met = view.deadline.target > 0 && view.deadline.progress >= view.deadline.target;
+    let share = view.proficiency.and_then(|p| p.share).unwrap();
+    assert!(met, "the demo reached its target by its deadline");
+    let fact = plan
+        .at_deadline
+        .expect("a fork after the deadline carries it");
+    assert_eq!((fact.met, fact.proficient_share), (met, share));
+    // Every run agrees with the log: no run can undo what happened by the deadline.
+    let report = simulate(&plan, "as-planned", 20, 3, 1);
+    assert_eq!(report.p_done_by_deadline, 1.0);
+    assert!((report.proficient_share_at_deadline - share).abs() < 0.0005);
+    // A fork before the deadline carries no fact: the runs decide.
+    assert!(demo_plan().at_deadline.is_none());
+}

@@ -40,7 +40,12 @@ pub struct RunOutcome {
     pub completion_day: Option<i32>,
     /// The deadline at the end of the run (it may have moved).
     pub deadline: i32,
-    /// Proficient ÷ audience at the deadline (the dashboard's definition).
+    /// Whether progress reached the target by the deadline: the completion day is not after
+    /// it, or, for a deadline before the fork that no change moved past it, what the log
+    /// showed then ([`Plan::at_deadline`]).
+    pub done_by_deadline: bool,
+    /// Proficient ÷ audience at the deadline (the dashboard's definition; for a deadline
+    /// before the fork, what the log showed then).
     pub proficient_share: f64,
     /// Share of the audience at go-live still proficient after forgetting.
     pub proficient_at_golive: f64,
@@ -1457,10 +1462,16 @@ pub fn run_with(
             .unwrap_or((0, 0))
     };
     let (prof_d, aud_d) = at(deadline);
-    let proficient_share = if aud_d > 0 {
-        prof_d as f64 / aud_d as f64
-    } else {
-        0.0
+    // A deadline before the fork is history: the log says what was reached by then.
+    let past = plan.at_deadline.filter(|_| deadline < 0);
+    let proficient_share = match past {
+        Some(fact) => fact.proficient_share,
+        None if aud_d > 0 => prof_d as f64 / aud_d as f64,
+        None => 0.0,
+    };
+    let done_by_deadline = match past {
+        Some(fact) => fact.met,
+        None => completion.is_some_and(|d| d <= deadline),
     };
 
     // Forgetting and practice after the last evaluation, read at go-live and 6 months after
@@ -1606,6 +1617,7 @@ pub fn run_with(
     RunOutcome {
         completion_day: completion,
         deadline,
+        done_by_deadline,
         proficient_share,
         proficient_at_golive: if aud_golive > 0 {
             kept_golive as f64 / aud_golive as f64

@@ -29,7 +29,7 @@ pub mod truck;
 pub use engine::{run, Draws, ParamChange, RunOutcome, Trace};
 pub use monte_carlo::{Config, Report};
 pub use params::{Params, PARAMETERS};
-pub use plan::{fork, Plan, PlanError};
+pub use plan::{fork, AtDeadline, Plan, PlanError};
 pub use scenario::{Scenario, ScenarioError};
 
 /// The default horizon: two years past the deadline.

@@ -240,12 +240,7 @@ pub fn report(
             p85: date(percentile(&days, 0.85)),
             p95: date(percentile(&days, 0.95)),
         },
-        p_done_by_deadline: round3(
-            outs.iter()
-                .filter(|o| o.completion_day.is_some_and(|d| d <= o.deadline))
-                .count() as f64
-                / n,
-        ),
+        p_done_by_deadline: round3(outs.iter().filter(|o| o.done_by_deadline).count() as f64 / n),
         proficient_share_at_deadline: mean(&|o| o.proficient_share),
         proficient_share_at_golive: mean(&|o| o.proficient_at_golive),
         retention_6_months_after_end: (!retained.is_empty())
@@ -338,8 +333,7 @@ pub fn compare(
     other: &[RunOutcome],
     horizon: i32,
 ) -> Comparison {
-    let done =
-        |o: &RunOutcome| f64::from(u8::from(o.completion_day.is_some_and(|d| d <= o.deadline)));
+    let done = |o: &RunOutcome| f64::from(u8::from(o.done_by_deadline));
     Comparison {
         mitigation: mitigation.to_string(),
         report,

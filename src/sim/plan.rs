@@ -231,6 +231,18 @@ pub struct Plan {
     pub outsiders: Vec<usize>,
     /// The skill with the fewest holders at the fork (the one hidden experts know).
     pub scarce_skill: usize,
+    /// For a fork after the deadline, what the log showed at the end of the deadline's day:
+    /// a fact no run changes (set by the shell that forked the plan; `None` otherwise).
+    pub at_deadline: Option<AtDeadline>,
+}
+
+/// What the dashboard showed at the end of a deadline's day.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct AtDeadline {
+    /// Whether progress had reached the target.
+    pub met: bool,
+    /// Proficient ÷ audience (0 without an audience).
+    pub proficient_share: f64,
 }
 
 impl Plan {
@@ -615,6 +627,7 @@ pub fn fork(org: &Organization, p: &Program, fork: NaiveDate) -> Result<Plan, Pl
         template_start,
         outsiders,
         scarce_skill,
+        at_deadline: None,
     })
 }
 

@@ -58,9 +58,7 @@ pub fn debrief(
         let changes = sc.changes(picked);
         monte_carlo::outcomes(plan, &params, &changes, config, &|| {})
     };
-    let done = |o: &super::engine::RunOutcome| {
-        f64::from(u8::from(o.completion_day.is_some_and(|d| d <= o.deadline)))
-    };
+    let done = |o: &super::engine::RunOutcome| f64::from(u8::from(o.done_by_deadline));
     let mut taken: Vec<(Option<usize>, &Mitigation)> = Vec::new();
     let mut decisions = Vec::new();
     for (i, card) in sc.cards.iter().enumerate() {
