@@ -76,6 +76,21 @@ fn first_practice(app: &App) -> baton::app::Fact {
         .unwrap()
 }
 
+/// Appends a five-minute copy of the log's first practice (in its program, at its time); gives
+/// that first practice.
+fn append_practice(app: &App, store: &dyn EventStore) -> baton::app::Fact {
+    let practice = first_practice(app);
+    let baton::domain::Event::PracticeLogged(logged) = &practice.event else {
+        unreachable!()
+    };
+    let mut data = serde_json::to_value(logged).unwrap();
+    data["minutes"] = serde_json::json!(5);
+    let ev = NewEvent::new(&practice.meta.stream, "PracticeLogged", 1, data)
+        .occurred_at(practice.meta.occurred_at);
+    store.append(AppendRequest::new("test", vec![ev])).unwrap();
+    practice
+}
+
 #[test]
 fn a_checkpoint_is_saved_then_used_and_gives_the_same_view() {
     let dir = tempfile::tempdir().unwrap();
@@ -538,15 +553,7 @@ fn a_world_read_for_one_person_decodes_only_what_names_them_and_gives_the_same_v
     let dir = tempfile::tempdir().unwrap();
     let (store, app, t) = demo_with_world_checkpoint(dir.path());
     // One more practice in one program, after the checkpoint.
-    let practice = first_practice(&app);
-    let baton::domain::Event::PracticeLogged(logged) = &practice.event else {
-        unreachable!()
-    };
-    let mut data = serde_json::to_value(logged).unwrap();
-    data["minutes"] = serde_json::json!(5);
-    let ev = NewEvent::new(&practice.meta.stream, "PracticeLogged", 1, data)
-        .occurred_at(practice.meta.occurred_at);
-    store.append(AppendRequest::new("test", vec![ev])).unwrap();
+    let practice = append_practice(&app, &*store);
     let touched = practice
         .meta
         .stream
@@ -654,15 +661,7 @@ fn a_journey_from_its_saved_parts_equals_the_journey_of_the_whole_world() {
     check(t, "after the program changed");
 
     // One more practice in one program.
-    let practice = first_practice(&app);
-    let baton::domain::Event::PracticeLogged(logged) = &practice.event else {
-        unreachable!()
-    };
-    let mut data = serde_json::to_value(logged).unwrap();
-    data["minutes"] = serde_json::json!(5);
-    let ev = NewEvent::new(&practice.meta.stream, "PracticeLogged", 1, data)
-        .occurred_at(practice.meta.occurred_at);
-    store.append(AppendRequest::new("test", vec![ev])).unwrap();
+    append_practice(&app, &*store);
     check(t, "after a practice");
 
     // Time passes a session to come (upcoming until it starts), then the day ends.
