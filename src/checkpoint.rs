@@ -714,12 +714,13 @@ pub fn journey(
         return Ok(None);
     }
     let day = crate::domain::today(&world.org, as_of);
+    let next_day = journey::next_day(&world.org, as_of);
     let made = |slug: &str, version: u64| {
         let program = world.programs.get(slug);
         SavedPart {
             program: slug.to_string(),
             version,
-            valid_until: program.map(|p| journey::part_valid_until(&world.org, p, person, as_of)),
+            valid_until: program.map(|p| journey::part_valid_until(p, person, as_of, next_day)),
             part: program.and_then(|p| journey::program_part(p, person, as_of, day)),
         }
     };

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::app::{App, AppError, RunOptions};
 use crate::domain::commands::Command;
 use crate::domain::{today, StreamKind, Timestamp};
+use crate::projections::dashboard::DeadlineStatus;
 use crate::projections::world::World;
 use crate::projections::Projection;
 use crate::sim::{self, Plan, PlanError};
@@ -58,7 +59,7 @@ pub fn fork_program(app: &App, slug: &str, as_of: Timestamp) -> Result<Plan, For
             .flatten()
             .next()
             .map(|view| sim::AtDeadline {
-                met: view.deadline.target > 0 && view.deadline.progress >= view.deadline.target,
+                met: view.deadline.status == DeadlineStatus::Achieved,
                 proficient_share: view.proficiency.and_then(|p| p.share).unwrap_or(0.0),
             });
     }

@@ -428,16 +428,15 @@ pub fn program_part(
 }
 
 /// Until when [`program_part`] of `prog` gives the same part as at `now` while no event is
-/// added to the program or the organization: the start of the organization's next day (the
-/// overdue follow-ups and assignments), or earlier when a session `person` is invited to
-/// starts (it is then no longer upcoming).
+/// added to the program or the organization: `next_day` (the first instant of the
+/// organization's next day, see [`next_day`]: the overdue follow-ups and assignments), or
+/// earlier when a session `person` is invited to starts (it is then no longer upcoming).
 pub fn part_valid_until(
-    org: &Organization,
     prog: &Program,
     person: &str,
     now: Timestamp,
+    next_day: Timestamp,
 ) -> Timestamp {
-    let next_day = end_of_day(org, today(org, now)).plus_micros(1);
     prog.sessions
         .values()
         .filter(|s| {
@@ -447,6 +446,11 @@ pub fn part_valid_until(
         })
         .map(|s| s.time.start)
         .fold(next_day, Timestamp::min)
+}
+
+/// The first instant of the organization's day after the one `now` falls on.
+pub fn next_day(org: &Organization, now: Timestamp) -> Timestamp {
+    end_of_day(org, today(org, now)).plus_micros(1)
 }
 /// The pairs `person` is in, with their coaching sessions and assignments.
 fn pairs_of(prog: &crate::domain::Program, person: &str, day: NaiveDate) -> Vec<PairPart> {
