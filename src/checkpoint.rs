@@ -559,15 +559,21 @@ pub fn dashboard_as_of(
     let stream = crate::app::program_stream(slug)?;
     let epoch = app.store().checkpoint_epoch();
     let head = app.store().head();
-    let facts = app.facts_of(&[ORGANIZATION_STREAM, stream.as_str()])?;
-    let mut dashboard = Dashboard::new(slug);
-    let mut window = Window::new(as_of, Timestamp::EPOCH);
-    for f in facts
-        .iter()
-        .filter(|f| window.admits(f.event.type_name(), f.meta.occurred_at))
-    {
-        dashboard.update(&f.meta, &f.event);
-    }
+    let (dashboard, window) = match dashboard_resumed(app, slug, stream.as_str(), as_of, head)? {
+        Some(resumed) => resumed,
+        None => {
+            let facts = app.facts_of(&[ORGANIZATION_STREAM, stream.as_str()])?;
+            let mut dashboard = Dashboard::new(slug);
+            let mut window = Window::new(as_of, Timestamp::EPOCH);
+            for f in facts
+                .iter()
+                .filter(|f| window.admits(f.event.type_name(), f.meta.occurred_at))
+            {
+                dashboard.update(&f.meta, &f.event);
+            }
+            (dashboard, window)
+        }
+    };
     // Saved against the head read before the streams: if anything was appended meanwhile,
     // the head moved on and the checkpoint is simply never used.
     if window.complete && head.last_seq > 0 && dashboard.program_exists() {
@@ -586,6 +592,58 @@ pub fn dashboard_as_of(
         ));
     }
     Ok((dashboard, false))
+}
+
+/// `slug`'s saved dashboard fold with the events of its two streams after it folded on top,
+/// up to `head`, when the checkpoint fits this log and `as_of` and fewer events came after it
+/// in the whole log than the two streams hold (reading the log's tail by seq needs no stream
+/// index); `None` otherwise, or when an event after it needed what it left out. The saved
+/// fold holds every event of both streams (the program's log included, for a void), so
+/// folding on top of it gives the fold from scratch.
+fn dashboard_resumed(
+    app: &App,
+    slug: &str,
+    stream: &str,
+    as_of: Timestamp,
+    head: LogHead,
+) -> Result<Option<(Dashboard, Window)>, AppError> {
+    let Some(bytes) = app
+        .store()
+        .load_checkpoint(&dashboard_name(slug))
+        .ok()
+        .flatten()
+    else {
+        return Ok(None);
+    };
+    let streams_len =
+        app.store().stream_version(ORGANIZATION_STREAM) + app.store().stream_version(stream);
+    let fits = |at: &Position| {
+        at.seq <= head.last_seq && head.last_seq - at.seq <= streams_len && fits_log(app, as_of, at)
+    };
+    let Some((mut dashboard, at)) =
+        decode_saved::<Dashboard>(&bytes, &dashboard_name(slug), DASHBOARD_FORMAT, fits)
+    else {
+        return Ok(None);
+    };
+    if !dashboard.is_for(slug) {
+        return Ok(None);
+    }
+    let mut window = Window::new(as_of, at.max_occurred);
+    for ev in app.store().iter_from(at.seq + 1) {
+        let ev = ev?;
+        if ev.seq() > head.last_seq {
+            break;
+        }
+        if ev.stream() != ORGANIZATION_STREAM && ev.stream() != stream {
+            continue;
+        }
+        if window.admits(ev.event_type(), ev.occurred_at()) {
+            if let Some(fact) = decode(&ev)? {
+                dashboard.update(&fact.meta, &fact.event);
+            }
+        }
+    }
+    Ok((!dashboard.is_stale()).then_some((dashboard, window)))
 }
 
 /// The programs list's checkpoint name.

@@ -349,6 +349,143 @@ fn a_dashboard_checkpoint_is_used_at_the_same_head_only() {
     assert!(checkpoint::dashboard_at_head(&bytes, "ils-rollout", store.head()).is_some());
 }
 
+/// Makes copies of the mentoring cohort's first coaching session (another program's event).
+fn other_program_copy(store: &dyn EventStore) -> impl Fn() -> NewEvent {
+    let first = store
+        .iter_from(1)
+        .map(Result::unwrap)
+        .find(|ev| {
+            ev.stream() == "program-mentoring-2026" && ev.event_type() == "CoachingSessionHeld"
+        })
+        .unwrap();
+    move || {
+        NewEvent::new(
+            first.stream(),
+            first.event_type(),
+            first.schema(),
+            first.data_value().unwrap(),
+        )
+        .occurred_at(first.occurred_at())
+    }
+}
+
+/// Rewrites the saved dashboard of `slug` with `edit` applied to its state.
+fn edit_saved_dashboard(
+    store: &dyn EventStore,
+    slug: &str,
+    edit: impl FnOnce(&mut serde_json::Value),
+) {
+    let name = checkpoint::dashboard_name(slug);
+    let mut saved: serde_json::Value =
+        serde_json::from_slice(&store.load_checkpoint(&name).unwrap().unwrap()).unwrap();
+    edit(&mut saved["state"]);
+    let bytes = serde_json::to_vec(&saved).unwrap();
+    assert!(store
+        .save_checkpoint(&name, &bytes, store.checkpoint_epoch())
+        .unwrap());
+}
+
+#[test]
+fn a_dashboard_behind_the_head_folds_the_events_after_its_checkpoint_on_top() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let app = App::new(store.clone(), Arc::new(SystemClock));
+    let t = end(&app);
+    let slug = "ils-rollout";
+    let view = |app: &App, t: Timestamp| {
+        let (folded, saved) = checkpoint::dashboard_as_of(app, slug, t).unwrap();
+        (dashboard_json(&folded, t), saved)
+    };
+    assert!(view(&app, t).1);
+
+    // An event of the program, one of the organization, one of another program, then a void
+    // (which needs the program's log, saved with the dashboard): each folded on top equals
+    // the fold from scratch, and is saved at the new head.
+    let practice = append_practice(&app, &*store);
+    let joined = NewEvent::new(
+        "organization",
+        "PersonJoined",
+        1,
+        serde_json::json!({"person": "p-new", "name": "New", "department": "d", "branch": "b", "supervisor": null, "on": "2026-01-05"}),
+    )
+    .occurred_at(practice.meta.occurred_at);
+    let other = other_program_copy(&*store);
+    let void = NewEvent::new(
+        &practice.meta.stream,
+        "EventVoided",
+        1,
+        serde_json::json!({
+            "event_id": practice.meta.id,
+            "stream": "program",
+            "voided_type": "PracticeLogged",
+            "reason": "logged twice",
+            "corrected": false,
+        }),
+    )
+    .occurred_at(practice.meta.occurred_at);
+    let appends = vec![joined, other(), void];
+    let (folded, saved) = view(&app, t);
+    assert_eq!(
+        folded,
+        dashboard_json(&dashboard_from_scratch(&app, slug, t), t)
+    );
+    assert!(saved);
+    for ev in appends {
+        store.append(AppendRequest::new("test", vec![ev])).unwrap();
+        let (folded, saved) = view(&app, t);
+        assert_eq!(
+            folded,
+            dashboard_json(&dashboard_from_scratch(&app, slug, t), t)
+        );
+        assert!(saved, "saved at the new head");
+    }
+    let saved: serde_json::Value = serde_json::from_slice(
+        &store
+            .load_checkpoint(&checkpoint::dashboard_name(slug))
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(saved["seq"], serde_json::json!(store.head().last_seq));
+
+    // That the saved fold is what was folded on: a title altered on disk shows through after
+    // the next append, but not for an as-of before what it holds occurred (folded from the
+    // streams then), nor once more events came after it than the two streams hold.
+    edit_saved_dashboard(&*store, slug, |state| {
+        state["world"]["programs"][slug]["title"] = serde_json::json!("Altered on disk");
+    });
+    append_practice(&app, &*store);
+    let (folded, _) = view(&app, t);
+    assert_eq!(folded["title"], serde_json::json!("Altered on disk"));
+    let mut expected = dashboard_json(&dashboard_from_scratch(&app, slug, t), t);
+    expected["title"] = serde_json::json!("Altered on disk");
+    assert_eq!(folded, expected);
+    let org = app.organization().unwrap().0;
+    let march = parse_as_of("2026-03-31", &org).unwrap();
+    edit_saved_dashboard(&*store, slug, |state| {
+        state["world"]["programs"][slug]["title"] = serde_json::json!("Altered again");
+    });
+    append_practice(&app, &*store);
+    let (early, saved) = view(&app, march);
+    assert_eq!(
+        early,
+        dashboard_json(&dashboard_from_scratch(&app, slug, march), march)
+    );
+    assert!(!saved, "a fold as of March leaves later events out");
+    edit_saved_dashboard(&*store, slug, |state| {
+        state["world"]["programs"][slug]["title"] = serde_json::json!("Altered once more");
+    });
+    let streams =
+        store.stream_version("organization") + store.stream_version("program-ils-rollout");
+    let many: Vec<NewEvent> = (0..=streams).map(|_| other()).collect();
+    store.append(AppendRequest::new("test", many)).unwrap();
+    let (folded, _) = view(&app, t);
+    assert_eq!(
+        folded,
+        dashboard_json(&dashboard_from_scratch(&app, slug, t), t)
+    );
+}
+
 fn risk_from_scratch(app: &App, t: Timestamp) -> SkillsRisk {
     let mut risk = SkillsRisk::default();
     for f in app.all_facts().unwrap().iter() {

@@ -127,6 +127,12 @@ impl Dashboard {
         !self.world.programs.is_empty()
     }
 
+    /// Whether an event folded on top of a saved fold needed what that fold left out (see
+    /// [`World::is_stale`]).
+    pub fn is_stale(&self) -> bool {
+        self.world.is_stale()
+    }
+
     /// The organization as folded so far.
     pub fn organization(&self) -> &Organization {
         &self.world.org
