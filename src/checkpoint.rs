@@ -94,8 +94,8 @@ impl Checkpointed for World {
 impl Checkpointed for SkillsRisk {
     const NAME: &'static str = "risk";
     // 2: each practice keeps its minutes (the retention model's dose); 3: a practice is saved
-    // as an array.
-    const FORMAT: u32 = 3;
+    // as an array; 4: a program's practices are saved as names, ids and numbers.
+    const FORMAT: u32 = 4;
     // Small (the organization and practice days): saved whenever it moved, so that the next
     // `risk` finds it at the head.
     const SAVE_AFTER: u64 = 1;

@@ -30,6 +30,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound::{Excluded, Included};
+use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -51,6 +52,8 @@ pub struct SkillsRisk {
     org: Organization,
     /// Practice that counts, per program stream (once the program exists), by event id: a void
     /// removes its entry, which is what replaying the program without the voided event does.
+    /// Saved in a compact form ([`compact`]).
+    #[serde(with = "compact")]
     practice: BTreeMap<String, BTreeMap<Uuid, Practice>>,
     /// Practice a void removed, by the void's id (with the practice's own id), so that voiding
     /// that void puts it back.
@@ -62,27 +65,142 @@ pub struct SkillsRisk {
 /// holds hundreds of thousands of them, and the checkpoint is read and written whole.
 #[derive(Clone, Debug)]
 struct Practice {
-    person: String,
-    skill: String,
+    /// Shared: a program's practices name a few people and skills many times over.
+    person: Arc<str>,
+    skill: Arc<str>,
     on: NaiveDate,
     minutes: u32,
 }
 
 impl Serialize for Practice {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        (&self.person, &self.skill, self.on, self.minutes).serialize(serializer)
+        (&*self.person, &*self.skill, self.on, self.minutes).serialize(serializer)
     }
 }
 
 impl<'de> Deserialize<'de> for Practice {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let (person, skill, on, minutes) = Deserialize::deserialize(deserializer)?;
+        let (person, skill, on, minutes): (String, String, NaiveDate, u32) =
+            Deserialize::deserialize(deserializer)?;
         Ok(Practice {
-            person,
-            skill,
+            person: person.into(),
+            skill: skill.into(),
             on,
             minutes,
         })
+    }
+}
+
+/// The saved form of [`SkillsRisk`]'s practice: a long log holds hundreds of thousands of
+/// practices, and the checkpoint is read and written whole by every `risk` after an append.
+/// Per program, the names its practices use once each, the event ids as one string of
+/// 32-digit hex ids, and four numbers per practice (in id order): the person's and the
+/// skill's index in the names, the day (days from 0001-01-01, day 1) and the minutes.
+/// Decoding builds what the fold holds and checks every index, day and id.
+mod compact {
+    use std::collections::{BTreeMap, HashMap};
+    use std::sync::Arc;
+
+    use chrono::{Datelike, NaiveDate};
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use uuid::Uuid;
+
+    use super::Practice;
+
+    #[derive(Serialize, Deserialize)]
+    struct Program {
+        names: Vec<String>,
+        ids: String,
+        rows: Vec<u32>,
+    }
+
+    const ROW: usize = 4;
+    const ID_DIGITS: usize = 32;
+
+    /// `name`'s index in `names`, added when new.
+    fn intern<'a>(
+        index: &mut HashMap<&'a str, u32>,
+        names: &mut Vec<String>,
+        name: &'a str,
+    ) -> u32 {
+        *index.entry(name).or_insert_with(|| {
+            names.push(name.to_string());
+            (names.len() - 1) as u32
+        })
+    }
+
+    fn program(practices: &BTreeMap<Uuid, Practice>) -> Program {
+        let mut names = Vec::new();
+        let mut index: HashMap<&str, u32> = HashMap::new();
+        let mut ids = String::with_capacity(practices.len() * ID_DIGITS);
+        let mut rows = Vec::with_capacity(practices.len() * ROW);
+        for (id, p) in practices {
+            ids.push_str(id.simple().encode_lower(&mut Uuid::encode_buffer()));
+            let person = intern(&mut index, &mut names, &p.person);
+            let skill = intern(&mut index, &mut names, &p.skill);
+            rows.extend([person, skill, p.on.num_days_from_ce() as u32, p.minutes]);
+        }
+        Program { names, ids, rows }
+    }
+
+    pub fn serialize<S: Serializer>(
+        practice: &BTreeMap<String, BTreeMap<Uuid, Practice>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(practice.iter().map(|(stream, p)| (stream, program(p))))
+    }
+
+    fn practices(saved: Program) -> Result<BTreeMap<Uuid, Practice>, String> {
+        let names: Vec<Arc<str>> = saved.names.iter().map(|n| Arc::from(n.as_str())).collect();
+        let n = saved.rows.len() / ROW;
+        if saved.rows.len() % ROW != 0 || saved.ids.len() != n * ID_DIGITS {
+            return Err(format!(
+                "{} numbers and {} id digits for {n} practices",
+                saved.rows.len(),
+                saved.ids.len()
+            ));
+        }
+        let name = |i: u32| {
+            names
+                .get(i as usize)
+                .cloned()
+                .ok_or_else(|| format!("no name {i}"))
+        };
+        // Saved in id order: checked, then built in one pass.
+        let mut out: Vec<(Uuid, Practice)> = Vec::with_capacity(n);
+        for (k, row) in saved.rows.chunks_exact(ROW).enumerate() {
+            let digits = saved
+                .ids
+                .get(k * ID_DIGITS..(k + 1) * ID_DIGITS)
+                .ok_or("an id is cut short")?;
+            let id = Uuid::try_parse(digits).map_err(|e| format!("id {digits}: {e}"))?;
+            let on = i32::try_from(row[2])
+                .ok()
+                .and_then(NaiveDate::from_num_days_from_ce_opt)
+                .ok_or_else(|| format!("day {}", row[2]))?;
+            let practice = Practice {
+                person: name(row[0])?,
+                skill: name(row[1])?,
+                on,
+                minutes: row[3],
+            };
+            if out.last().is_some_and(|(last, _)| *last >= id) {
+                return Err(format!("id {id} out of order or twice"));
+            }
+            out.push((id, practice));
+        }
+        Ok(out.into_iter().collect())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<BTreeMap<String, BTreeMap<Uuid, Practice>>, D::Error> {
+        let saved: BTreeMap<String, Program> = Deserialize::deserialize(deserializer)?;
+        saved
+            .into_iter()
+            .map(|(stream, p)| Ok((stream, practices(p).map_err(D::Error::custom)?)))
+            .collect()
     }
 }
 
@@ -98,8 +216,8 @@ impl Projection for SkillsRisk {
                     program.insert(
                         meta.id,
                         Practice {
-                            person: p.person.clone(),
-                            skill: p.skill.clone(),
+                            person: p.person.as_str().into(),
+                            skill: p.skill.as_str().into(),
                             on: p.on,
                             minutes: p.minutes,
                         },
@@ -419,7 +537,7 @@ fn compute(state: &SkillsRisk, now: Timestamp) -> RiskView {
     let mut practice: BTreeMap<(&str, &str), BTreeMap<NaiveDate, f64>> = BTreeMap::new();
     for x in state.practice.values().flat_map(BTreeMap::values) {
         *practice
-            .entry((x.person.as_str(), x.skill.as_str()))
+            .entry((&*x.person, &*x.skill))
             .or_default()
             .entry(x.on)
             .or_insert(0.0) += x.minutes as f64;
@@ -550,7 +668,7 @@ fn compute(state: &SkillsRisk, now: Timestamp) -> RiskView {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     use super::*;
     use crate::projections::testlog::TestLog;
@@ -697,6 +815,48 @@ mod tests {
             .prog("p", json!({"type": "LogPractice", "person": "kim", "skill": "s", "kind": "sandbox", "minutes": 1, "on": "2026-04-15"}))
             .prog("p", json!({"type": "LogPractice", "person": "lou", "skill": "s", "kind": "sandbox", "minutes": 60, "on": "2026-04-15"}));
         log
+    }
+
+    #[test]
+    fn the_saved_form_gives_back_the_same_fold_and_refuses_what_does_not_fit() {
+        let risk = trained().replay(SkillsRisk::default());
+        let now = Timestamp::parse_lenient("2026-12-06T12:00:00Z").unwrap();
+        let saved = serde_json::to_value(&risk).unwrap();
+        let program = &saved["practice"]["program-p"];
+        assert_eq!(
+            program["names"],
+            json!(["kim", "s", "lou"]),
+            "each name once"
+        );
+        assert_eq!(program["ids"].as_str().unwrap().len(), 2 * 32);
+        let back: SkillsRisk = serde_json::from_value(saved.clone()).unwrap();
+        assert_eq!(
+            serde_json::to_value(back.result(now)).unwrap(),
+            serde_json::to_value(risk.result(now)).unwrap()
+        );
+        assert_eq!(serde_json::to_value(&back).unwrap(), saved);
+        let ids = program["ids"].as_str().unwrap();
+        let swapped = format!("{}{}", &ids[32..], &ids[..32]);
+        let edit = |key: &str, value: Value| {
+            let mut bad = saved.clone();
+            bad["practice"]["program-p"][key] = value;
+            serde_json::from_value::<SkillsRisk>(bad).is_err()
+        };
+        assert!(
+            edit("names", json!(["kim", "s"])),
+            "a name index out of range"
+        );
+        assert!(edit("ids", json!(&ids[..32])), "fewer ids than practices");
+        assert!(edit("ids", json!(swapped)), "ids out of order");
+        assert!(
+            edit("ids", json!(format!("{}{}", &ids[..32], &ids[..32]))),
+            "an id twice"
+        );
+        assert!(edit("rows", json!([0, 1, 739_000])), "a row cut short");
+        assert!(
+            edit("rows", json!([0, 1, u32::MAX, 1, 2, 1, 739_000, 60])),
+            "no such day"
+        );
     }
 
     #[test]
