@@ -154,7 +154,7 @@ mod compact {
     fn practices(saved: Program) -> Result<BTreeMap<Uuid, Practice>, String> {
         let names: Vec<Arc<str>> = saved.names.iter().map(|n| Arc::from(n.as_str())).collect();
         let n = saved.rows.len() / ROW;
-        if saved.rows.len() % ROW != 0 || saved.ids.len() != n * ID_DIGITS {
+        if !saved.rows.len().is_multiple_of(ROW) || saved.ids.len() != n * ID_DIGITS {
             return Err(format!(
                 "{} numbers and {} id digits for {n} practices",
                 saved.rows.len(),
