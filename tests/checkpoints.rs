@@ -349,6 +349,39 @@ fn a_dashboard_checkpoint_is_used_at_the_same_head_only() {
     assert!(checkpoint::dashboard_at_head(&bytes, "ils-rollout", store.head()).is_some());
 }
 
+#[test]
+fn a_dashboard_series_equals_each_day_folded_from_scratch() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let app = App::new(store.clone(), Arc::new(SystemClock));
+    let org = app.organization().unwrap().0;
+    // Out of order, twice the same, before the program, every week of the roll-out, and
+    // times within a day (the demo records some events days after they happened).
+    let mut at: Vec<Timestamp> = ["2026-06-15", "2025-12-01", "2026-06-15", "2026-02-03"]
+        .iter()
+        .map(|d| parse_as_of(d, &org).unwrap())
+        .collect();
+    let start = parse_as_of("2026-01-05", &org).unwrap();
+    for week in 0..45 {
+        at.push(Timestamp::from_micros(
+            start.as_micros() + week * 7 * 86_400_000_000,
+        ));
+    }
+    at.push(Timestamp::from_micros(
+        start.as_micros() + 40 * 86_400_000_000 + 3_600_000_000,
+    ));
+    let series = checkpoint::dashboard_series(&app, "ils-rollout", &at).unwrap();
+    assert_eq!(series.len(), at.len());
+    for (t, view) in at.iter().zip(series) {
+        let expected = dashboard_from_scratch(&app, "ils-rollout", *t).result(*t);
+        assert_eq!(
+            view.map(|v| serde_json::to_value(v).unwrap()),
+            expected.map(|v| serde_json::to_value(v).unwrap()),
+            "as of {t:?}"
+        );
+    }
+}
+
 /// Makes copies of the mentoring cohort's first coaching session (another program's event).
 fn other_program_copy(store: &dyn EventStore) -> impl Fn() -> NewEvent {
     let first = store

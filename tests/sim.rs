@@ -208,6 +208,48 @@ fn a_mitigation_that_touches_nothing_a_run_uses_leaves_it_unchanged() {
 }
 
 #[test]
+fn a_target_met_before_the_fork_is_completed_on_the_day_the_log_first_showed_it() {
+    let app = demo_app();
+    let (org, _) = app.organization().unwrap();
+    let dashboard = |day: &str| {
+        baton::checkpoint::dashboard_series(&app, "ils-rollout", &[parse_as_of(day, &org).unwrap()])
+            .unwrap()
+            .remove(0)
+            .unwrap()
+            .deadline
+    };
+    // The demo reached its target on 1 October (not on 30 September).
+    assert!(dashboard("2026-10-01").progress >= dashboard("2026-10-01").target);
+    assert!(dashboard("2026-09-30").progress < dashboard("2026-09-30").target);
+    let plan = baton::forecast::fork_program(
+        &app,
+        "ils-rollout",
+        parse_as_of("2026-10-30", &org).unwrap(),
+    )
+    .unwrap();
+    let met_on = plan.met_on.expect("met at the fork");
+    assert_eq!(plan.date(met_on).to_string(), "2026-10-01");
+    let report = simulate(&plan, "perfect-storm", 20, 3, 1);
+    let json = serde_json::to_value(&report).unwrap();
+    for p in ["p10", "p50", "p85", "p95"] {
+        assert_eq!(
+            json["completion_date"][p],
+            serde_json::json!("2026-10-01"),
+            "{p}"
+        );
+    }
+    assert_eq!(report.p_done_by_deadline, 1.0);
+    // Not met at the fork: nothing is read, the runs decide.
+    let before = baton::forecast::fork_program(
+        &app,
+        "ils-rollout",
+        parse_as_of("2026-09-30", &org).unwrap(),
+    )
+    .unwrap();
+    assert!(before.met_on.is_none());
+}
+
+#[test]
 fn a_fork_after_the_deadline_reads_what_was_reached_by_it_from_the_log() {
     let app = demo_app();
     let (org, _) = app.organization().unwrap();

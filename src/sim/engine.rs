@@ -1084,8 +1084,10 @@ pub fn run_with(
     late.clear();
     timeline.push((0, p0, a0));
     if met(p0, a0) {
-        completion = Some(0);
-        record(&mut trace, Happening::TargetMet { day: 0 });
+        // Met before the fork: the day it was first met is history.
+        let day = plan.met_on.filter(|&d| d <= 0).unwrap_or(0);
+        completion = Some(day);
+        record(&mut trace, Happening::TargetMet { day });
     }
 
     heap.seal();

@@ -118,6 +118,10 @@ pub fn narrate(plan: &Plan, scenario: &Scenario, trace: &Trace, outcome: &RunOut
                     plan.skills[plan.scarce_skill]
                 ),
             ),
+            Happening::TargetMet { day } if *day < 0 => (
+                0,
+                format!("The target was met already, on {}.", plan.date(*day)),
+            ),
             Happening::TargetMet { day } => (*day, "The target was met.".to_string()),
         };
         weeks.entry(day.div_euclid(7)).or_default().push(line);

@@ -234,6 +234,11 @@ pub struct Plan {
     /// For a fork after the deadline, what the log showed at the end of the deadline's day:
     /// a fact no run changes (set by the shell that forked the plan; `None` otherwise).
     pub at_deadline: Option<AtDeadline>,
+    /// For a fork at which the target is already met, the day (≤ 0) at whose end the log first
+    /// showed it met: the completion date is history, which no run changes (set by the shell
+    /// that forked the plan; `None` otherwise, and then a target met at the fork counts from
+    /// the fork's day).
+    pub met_on: Option<i32>,
 }
 
 /// What the dashboard showed at the end of a deadline's day.
@@ -628,6 +633,7 @@ pub fn fork(org: &Organization, p: &Program, fork: NaiveDate) -> Result<Plan, Pl
         outsiders,
         scarce_skill,
         at_deadline: None,
+        met_on: None,
     })
 }
 

@@ -81,6 +81,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::events::DesiredOutcome;
 use crate::domain::events::{AbsenceReason, EvaluationResult, PhaseStep, ProgramKind};
 use crate::domain::program::{CommitmentStatus, SessionStatus};
 use crate::domain::retention;
@@ -148,6 +149,34 @@ impl Dashboard {
         let p = self.world.programs.values().next()?;
         Some(compute(&self.world.org, p, now))
     }
+
+    /// Whether the desired outcome's target is met as of `now` (the view's deadline status
+    /// `achieved`, without computing the view); `None` without a program or an outcome.
+    pub fn outcome_met(&self, now: Timestamp) -> Option<bool> {
+        let p = self.world.programs.values().next()?;
+        let o = p.desired_outcome.as_ref()?;
+        let org = &self.world.org;
+        let aud = audience(org, p, today(org, now));
+        let target = outcome_target(o, aud.len() as u32);
+        Some(target > 0 && proficient_count(org, &aud, o) >= target)
+    }
+}
+
+/// How many of the audience `aud` are proficient in the outcome `o`'s skill.
+fn proficient_count(org: &Organization, aud: &BTreeSet<String>, o: &DesiredOutcome) -> u32 {
+    aud.iter()
+        .filter(|id| {
+            org.assessments
+                .get(*id)
+                .and_then(|m| m.get(&o.skill))
+                .is_some_and(|a| a.level >= o.level)
+        })
+        .count() as u32
+}
+
+/// The outcome `o`'s target for an audience of `n`: `ceil(share_per_mille × n ÷ 1000)`.
+fn outcome_target(o: &DesiredOutcome, n: u32) -> u32 {
+    (o.share_per_mille as u64 * n as u64).div_ceil(1000) as u32
 }
 
 impl Projection for Dashboard {
@@ -532,17 +561,9 @@ pub fn compute(org: &Organization, p: &Program, now: Timestamp) -> DashboardView
 
     // Proficiency.
     let proficiency = p.desired_outcome.as_ref().map(|o| {
-        let proficient = aud
-            .iter()
-            .filter(|id| {
-                org.assessments
-                    .get(*id)
-                    .and_then(|m| m.get(&o.skill))
-                    .is_some_and(|a| a.level >= o.level)
-            })
-            .count() as u32;
+        let proficient = proficient_count(org, &aud, o);
         let share = rate(proficient, n);
-        let target = (o.share_per_mille as u64 * n as u64).div_ceil(1000) as u32;
+        let target = outcome_target(o, n);
         Proficiency {
             skill: o.skill.clone(),
             level: o.level,
@@ -558,11 +579,7 @@ pub fn compute(org: &Organization, p: &Program, now: Timestamp) -> DashboardView
     // Deadline and forecast.
     let deadline = p.deadline.or(p.desired_outcome.as_ref().map(|o| o.by));
     let (measure, progress, target) = match (&proficiency, &p.desired_outcome) {
-        (Some(pr), Some(o)) => (
-            "proficient",
-            pr.proficient,
-            (o.share_per_mille as u64 * n as u64).div_ceil(1000) as u32,
-        ),
+        (Some(pr), Some(o)) => ("proficient", pr.proficient, outcome_target(o, n)),
         _ => ("completed", completed_n, n),
     };
     let start = aud
