@@ -91,6 +91,23 @@ fn append_practice(app: &App, store: &dyn EventStore) -> baton::app::Fact {
     practice
 }
 
+/// A void of `practice` (a `PracticeLogged`), in its program, at its time.
+fn void_of(practice: &baton::app::Fact) -> NewEvent {
+    NewEvent::new(
+        &practice.meta.stream,
+        "EventVoided",
+        1,
+        serde_json::json!({
+            "event_id": practice.meta.id,
+            "stream": "program",
+            "voided_type": "PracticeLogged",
+            "reason": "logged twice",
+            "corrected": false,
+        }),
+    )
+    .occurred_at(practice.meta.occurred_at)
+}
+
 #[test]
 fn a_checkpoint_is_saved_then_used_and_gives_the_same_view() {
     let dir = tempfile::tempdir().unwrap();
@@ -443,19 +460,7 @@ fn a_dashboard_behind_the_head_folds_the_events_after_its_checkpoint_on_top() {
     )
     .occurred_at(practice.meta.occurred_at);
     let other = other_program_copy(&*store);
-    let void = NewEvent::new(
-        &practice.meta.stream,
-        "EventVoided",
-        1,
-        serde_json::json!({
-            "event_id": practice.meta.id,
-            "stream": "program",
-            "voided_type": "PracticeLogged",
-            "reason": "logged twice",
-            "corrected": false,
-        }),
-    )
-    .occurred_at(practice.meta.occurred_at);
+    let void = void_of(&practice);
     let appends = vec![joined, other(), void];
     let (folded, saved) = view(&app, t);
     assert_eq!(
@@ -693,19 +698,7 @@ fn the_world_checkpoint_leaves_the_program_logs_out_and_a_later_void_folds_from_
     // One more ordinary event is folded on top of the checkpoint.
     let practice = first_practice(&app);
     let before = store.head().last_seq;
-    let ev = NewEvent::new(
-        &practice.meta.stream,
-        "EventVoided",
-        1,
-        serde_json::json!({
-            "event_id": practice.meta.id,
-            "stream": "program",
-            "voided_type": "PracticeLogged",
-            "reason": "logged twice",
-            "corrected": false,
-        }),
-    )
-    .occurred_at(practice.meta.occurred_at);
+    let ev = void_of(&practice);
     store.append(AppendRequest::new("test", vec![ev])).unwrap();
     // The void needs the stream's events, which the checkpoint does not have: the world is
     // folded from the start, and equals the fold from scratch.
