@@ -282,6 +282,16 @@ fn a_fork_after_the_deadline_reads_what_was_reached_by_it_from_the_log() {
     let report = simulate(&plan, "as-planned", 20, 3, 1);
     assert_eq!(report.p_done_by_deadline, 1.0);
     assert!((report.proficient_share_at_deadline - share).abs() < 0.0005);
+    // Go-live (the deadline's day, by default) was before the fork too: history, the same
+    // whatever the seed, and no more than the share proficient on that day (forgetting can
+    // only take some away).
+    let golive = report.proficient_share_at_golive;
+    assert!(
+        golive > 0.0 && golive <= share + 1e-9,
+        "{golive} against {share}"
+    );
+    let other_seed = simulate(&plan, "as-planned", 20, 99, 1);
+    assert_eq!(other_seed.proficient_share_at_golive, golive);
     // A fork before the deadline carries no fact: the runs decide.
     assert!(demo_plan().at_deadline.is_none());
 }

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::model;
 use super::params::Params;
-use super::plan::{Plan, Release, TrainerAnswer};
+use super::plan::{LearnerPlan, Plan, Release, TrainerAnswer};
 use super::truck;
 use crate::domain::events::AbsenceReason;
 use crate::domain::retention::{self, SpacedTrace};
@@ -1534,7 +1534,15 @@ pub fn run_with(
         } else {
             (values[1], values[0])
         };
-        if l.gone > golive {
+        if golive < 0 {
+            // A go-live before the fork is history: read from what the fork knows of it.
+            if l.gone > golive {
+                aud_golive += 1;
+                if kept_at_past_golive(lp, golive, level, params.retention_interval) {
+                    kept_golive += 1;
+                }
+            }
+        } else if l.gone > golive {
             aud_golive += 1;
             if proficient_now(golive) {
                 let trained = l.level.unwrap_or(0) as f64;
@@ -1825,6 +1833,35 @@ struct Practice {
     next_refresher: f64,
     refresher_every: f64,
     refresher_minutes: f64,
+}
+
+/// Whether learner `lp`, by what the fork knows of the days before it, was proficient on a
+/// go-live day `golive` before the fork with a retained level that rounds to `level` or
+/// above: their latest assessment by then, decayed toward their level before training (when
+/// they were evaluated in the program and an evaluation was among those assessments) by the
+/// trace of their exposures by then, read on that day; the rule of the days after the fork,
+/// on the log's facts.
+fn kept_at_past_golive(lp: &LearnerPlan, golive: i32, level: u8, interval: f64) -> bool {
+    let by_then = || lp.assessed.iter().filter(|a| a.0 <= golive);
+    let Some(&(_, trained, _)) = by_then().next_back() else {
+        return false;
+    };
+    if trained < level {
+        return false;
+    }
+    let mut exposures = lp.exposures.iter().filter(|e| e.0 <= golive);
+    let evaluated = lp.evaluated && by_then().any(|a| a.2);
+    let kept = match (evaluated, exposures.next()) {
+        (true, Some(&(first, _))) => {
+            let mut t = SpacedTrace::trained(retention::program_skill(), first as f64, interval);
+            for &(d, minutes) in exposures {
+                t.expose(d as f64, minutes);
+            }
+            retention::retained_level(lp.before as f64, trained as f64, t.retention(golive as f64))
+        }
+        _ => trained as f64,
+    };
+    kept >= level as f64 - 0.5
 }
 
 fn exp_gap(rate: f64, rng: &mut ChaCha8Rng) -> f64 {

@@ -114,6 +114,9 @@ pub struct LearnerPlan {
     /// The dashboard's exposures to the outcome's skill by the fork (days ≤ 0, minutes), for
     /// the retention trace ([`dashboard::exposures`]).
     pub exposures: Vec<(i32, f64)>,
+    /// Their assessments in the outcome's skill by the fork, by date then log order: (day,
+    /// level, whether a program's evaluation recorded it); what a go-live before the fork reads.
+    pub assessed: Vec<(i32, u8, bool)>,
 }
 
 /// A supervisor with commitments in the program.
@@ -505,6 +508,12 @@ pub fn fork(org: &Organization, p: &Program, fork: NaiveDate) -> Result<Plan, Pl
             failed: first_outcome_eval && level_now < eval_level,
             evaluated,
             exposures,
+            assessed: history
+                .iter()
+                .map(|&(level, on, source)| {
+                    (day(on), level, source == AssessmentSource::Evaluation)
+                })
+                .collect(),
         });
     }
 
