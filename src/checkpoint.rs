@@ -537,22 +537,17 @@ pub fn dashboard_series(
     slug: &str,
     at: &[Timestamp],
 ) -> Result<Vec<Option<crate::projections::dashboard::DashboardView>>, AppError> {
-    Ok(
-        dashboard_fold_series(app, slug, at, |dashboard, t| dashboard.result(t))?
-            .into_iter()
-            .map(Option::flatten)
-            .collect(),
-    )
+    dashboard_fold_series(app, slug, at, |dashboard, t| dashboard.result(t))
 }
 
 /// [`dashboard_series`] with `read` in place of the whole view: what `read` gives of the
-/// dashboard fold as of each of `at`.
-pub fn dashboard_fold_series<T: Clone>(
+/// dashboard fold as of each of `at`, in the order of `at`.
+pub fn dashboard_fold_series<T>(
     app: &App,
     slug: &str,
     at: &[Timestamp],
     read: impl Fn(&Dashboard, Timestamp) -> T,
-) -> Result<Vec<Option<T>>, AppError> {
+) -> Result<Vec<T>, AppError> {
     let stream = crate::app::program_stream(slug)?;
     let facts = app.facts_of(&[ORGANIZATION_STREAM, stream.as_str()])?;
     let happened = |f: &crate::app::Fact, t: Timestamp| {
@@ -560,7 +555,7 @@ pub fn dashboard_fold_series<T: Clone>(
     };
     let mut order: Vec<usize> = (0..at.len()).collect();
     order.sort_by_key(|&i| at[i]);
-    let mut out: Vec<Option<T>> = vec![None; at.len()];
+    let mut out: Vec<(usize, T)> = Vec::with_capacity(at.len());
     let mut base = Dashboard::new(slug);
     let mut folded = 0;
     for i in order {
@@ -570,7 +565,7 @@ pub fn dashboard_fold_series<T: Clone>(
             folded += 1;
         }
         let rest = &facts[folded..];
-        out[i] = Some(if rest.iter().any(|f| happened(f, t)) {
+        let value = if rest.iter().any(|f| happened(f, t)) {
             let mut dashboard = base.clone();
             for f in rest.iter().filter(|f| happened(f, t)) {
                 dashboard.update(&f.meta, &f.event);
@@ -578,9 +573,11 @@ pub fn dashboard_fold_series<T: Clone>(
             read(&dashboard, t)
         } else {
             read(&base, t)
-        });
+        };
+        out.push((i, value));
     }
-    Ok(out)
+    out.sort_by_key(|&(i, _)| i);
+    Ok(out.into_iter().map(|(_, value)| value).collect())
 }
 
 /// `slug`'s dashboard fold of every event of the organization and the program that occurred
@@ -631,8 +628,8 @@ pub fn dashboard_as_of(
 
 /// `slug`'s saved dashboard fold with the events of its two streams after it folded on top,
 /// up to `head`, when the checkpoint fits this log and `as_of` and fewer events came after it
-/// in the whole log than the two streams hold (reading the log's tail by seq needs no stream
-/// index); `None` otherwise, or when an event after it needed what it left out. The saved
+/// in the whole log than the two streams hold (the tail of the log is then cheaper to read
+/// than the two streams); `None` otherwise, or when an event after it needed what it left out. The saved
 /// fold holds every event of both streams (the program's log included, for a void), so
 /// folding on top of it gives the fold from scratch.
 fn dashboard_resumed(
@@ -653,7 +650,7 @@ fn dashboard_resumed(
     let streams_len =
         app.store().stream_version(ORGANIZATION_STREAM) + app.store().stream_version(stream);
     let fits = |at: &Position| {
-        at.seq <= head.last_seq && head.last_seq - at.seq <= streams_len && fits_log(app, as_of, at)
+        head.last_seq.saturating_sub(at.seq) <= streams_len && fits_log(app, as_of, at)
     };
     let Some((mut dashboard, at)) =
         decode_saved::<Dashboard>(&bytes, &dashboard_name(slug), DASHBOARD_FORMAT, fits)

@@ -63,34 +63,24 @@ pub fn fork_program(app: &App, slug: &str, as_of: Timestamp) -> Result<Plan, For
                 proficient_share: view.proficiency.and_then(|p| p.share).unwrap_or(0.0),
             });
     }
-    let achieved = |view: &Option<crate::projections::dashboard::DashboardView>| {
-        view.as_ref()
-            .is_some_and(|v| v.deadline.status == DeadlineStatus::Achieved)
-    };
-    if crate::checkpoint::dashboard_series(app, slug, &[as_of])?
-        .first()
-        .is_some_and(achieved)
-    {
-        // Met already: the completion date is the first day it was met, read from the log,
-        // from the first enrolment on (no audience before it).
-        let first = p.learners.values().map(|l| l.enrolled_on).min();
-        let from = first.map_or(0, |d| {
-            (d - plan.date(0)).num_days().clamp(i32::MIN as i64, 0) as i32
-        });
-        let days: Vec<i32> = (from..0).collect();
-        let at: Vec<Timestamp> = days
-            .iter()
-            .map(|&d| crate::domain::end_of_day(&world.org, plan.date(d)))
-            .collect();
-        let met = crate::checkpoint::dashboard_fold_series(app, slug, &at, |d, t| {
-            d.outcome_met(t) == Some(true)
-        })?;
-        let met_on = days
-            .iter()
-            .zip(met)
-            .find(|(_, met)| *met == Some(true))
-            .map_or(0, |(&d, _)| d);
-        plan.met_on = Some(met_on);
+    // A target met at the fork was met first on a day the log tells: each day's end from the
+    // first enrolment on (no audience before it), then the fork, in one fold of the streams.
+    let first = p.learners.values().map(|l| l.enrolled_on).min();
+    let from = first.map_or(0, |d| {
+        (d - plan.date(0)).num_days().clamp(i32::MIN as i64, 0) as i32
+    });
+    let days: Vec<i32> = (from..0).collect();
+    let at: Vec<Timestamp> = days
+        .iter()
+        .map(|&d| crate::domain::end_of_day(&world.org, plan.date(d)))
+        .chain([as_of])
+        .collect();
+    let met = crate::checkpoint::dashboard_fold_series(app, slug, &at, |d, t| {
+        d.outcome_met(t) == Some(true)
+    })?;
+    if met.last() == Some(&true) {
+        let first_met = days.iter().zip(&met).find(|(_, &met)| met);
+        plan.met_on = Some(first_met.map_or(0, |(&d, _)| d));
     }
     Ok(plan)
 }

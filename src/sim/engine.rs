@@ -1085,7 +1085,7 @@ pub fn run_with(
     timeline.push((0, p0, a0));
     if met(p0, a0) {
         // Met before the fork: the day it was first met is history.
-        let day = plan.met_on.filter(|&d| d <= 0).unwrap_or(0);
+        let day = plan.met_at_fork_on();
         completion = Some(day);
         record(&mut trace, Happening::TargetMet { day });
     }

@@ -254,6 +254,12 @@ pub struct AtDeadline {
 }
 
 impl Plan {
+    /// The completion day of a target met at the fork: the day the log first showed it met
+    /// ([`Plan::met_on`]), else the fork's.
+    pub fn met_at_fork_on(&self) -> i32 {
+        self.met_on.filter(|&d| d <= 0).unwrap_or(0)
+    }
+
     /// The date of a day number.
     pub fn date(&self, day: i32) -> NaiveDate {
         self.fork + chrono::Duration::days(day as i64)

@@ -181,7 +181,7 @@ pub fn step(
     };
     if met(&lvl, &gone, 0) {
         return Stepped {
-            completion_day: Some(plan.met_on.filter(|&d| d <= 0).unwrap_or(0)),
+            completion_day: Some(plan.met_at_fork_on()),
             deadline,
         };
     }

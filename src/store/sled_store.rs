@@ -520,6 +520,9 @@ fn scan_commits(
     Ok(())
 }
 
+/// A hash map with foldhash, seeded per process.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// The in-memory indexes, built from the per-commit index keys when the store opens (and
 /// again when first needed after the database was replaced) and kept up to date by the
 /// writer after each durable commit. Hashed with foldhash, seeded per process: a build hashes
@@ -527,10 +530,10 @@ fn scan_commits(
 #[derive(Default)]
 struct Index {
     /// Each stream's seqs, by version (version `v` at `v - 1`).
-    streams: HashMap<String, Vec<u64>, foldhash::fast::RandomState>,
+    streams: FastMap<String, Vec<u64>>,
     /// Each event id's seq; `None` until an id is first looked up (a read never does, and
     /// inserting every id of a long log is most of a build).
-    ids: Option<HashMap<Uuid, u64, foldhash::fast::RandomState>>,
+    ids: Option<FastMap<Uuid, u64>>,
 }
 
 impl Index {
@@ -583,11 +586,7 @@ impl Index {
     }
 }
 
-fn add_id(
-    ids: &mut HashMap<Uuid, u64, foldhash::fast::RandomState>,
-    seq: u64,
-    id: Uuid,
-) -> Result<(), String> {
+fn add_id(ids: &mut FastMap<Uuid, u64>, seq: u64, id: Uuid) -> Result<(), String> {
     match ids.insert(id, seq) {
         Some(other) => Err(format!(
             "id {id} is indexed at seq {other} and at seq {seq}"
